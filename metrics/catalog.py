@@ -1,0 +1,301 @@
+"""The metric catalog: every metric declared once, as data, for pages, CLI, exports and docs.
+
+Each declaration carries SQL *aggregate* fragments over the columns of one source relation
+(see ``metrics.sql.SOURCES``). Fragments hold no user value: filter values and settings reach
+the SQL only as bind parameters (``$as_of``, ``$complaint_limit_s``).
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Source = Literal["tickets", "surveys", "qa", "violations", "coverage"]
+Unit = Literal["count", "seconds", "fraction", "score", "points", "nps"]
+Kind = Literal["count", "ratio", "quantile", "mean", "weighted"]
+TargetKind = Literal["none", "min", "max", "channel_standard"]
+
+
+class Metric(BaseModel):
+    """One metric: identity, words, formula, unit, direction and default target."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name_zh: str
+    name_en: str
+    formula_zh: str
+    formula_en: str
+    source: Source
+    kind: Kind
+    unit: Unit
+    higher_is_better: bool | None
+    # count: `value`; ratio: `numerator` / `denominator` (x scale); quantile: `value` at `q`
+    # over non-null; mean: avg(`value`).
+    value: str | None = None
+    numerator: str | None = None
+    denominator: str | None = None
+    q: float | None = None
+    scale: float = 1.0
+    target_kind: TargetKind = "none"
+    target: float | None = None
+    # The metric the target is checked on, when it is not this one (violations: 0 severe).
+    target_metric: str | None = None
+    note_zh: str = ""
+    note_en: str = ""
+    public: bool = True  # listed in DOMAIN.md's table and in `servicelens kpis`
+
+    def name(self, lang: str) -> str:
+        return self.name_zh if lang == "zh" else self.name_en
+
+    def formula(self, lang: str) -> str:
+        return self.formula_zh if lang == "zh" else self.formula_en
+
+    def note(self, lang: str) -> str:
+        return self.note_zh if lang == "zh" else self.note_en
+
+
+_RESOLVED = "res_s IS NOT NULL"
+_ELAPSED = "(frt_s IS NOT NULL OR created_at + to_seconds(standard_s) <= $as_of)"
+_SCORED = "score BETWEEN 1 AND 5"
+
+METRICS: Final[tuple[Metric, ...]] = (
+    Metric(
+        id="tickets", name_zh="工单量", name_en="Tickets",
+        formula_zh="周期内创建的工单数", formula_en="tickets created in the period",
+        source="tickets", kind="count", unit="count", higher_is_better=None, value="count(*)",
+    ),
+    Metric(
+        id="first_response_median_s", name_zh="首次响应时长中位数",
+        name_en="First response, median",
+        formula_zh="首次响应时间 − 创建时间，取有首次响应的工单的中位数（线性插值）",
+        formula_en="first_response_at − created_at over tickets with a first response, "
+        "median (linear interpolation)",
+        source="tickets", kind="quantile", unit="seconds", higher_is_better=False,
+        value="frt_s", q=0.5, target_kind="channel_standard",
+        note_zh="目标为渠道响应标准，仅在筛选单一渠道时可比较。",
+        note_en="The target is the channel's standard; it applies when one channel is selected.",
+    ),
+    Metric(
+        id="first_response_p90_s", name_zh="首次响应时长P90", name_en="First response, p90",
+        formula_zh="首次响应时间 − 创建时间的 0.9 分位数（线性插值）",
+        formula_en="first_response_at − created_at, quantile 0.9 (linear interpolation)",
+        source="tickets", kind="quantile", unit="seconds", higher_is_better=False,
+        value="frt_s", q=0.9, target_kind="channel_standard",
+        note_zh="目标为渠道响应标准，仅在筛选单一渠道时可比较。",
+        note_en="The target is the channel's standard; it applies when one channel is selected.",
+    ),
+    Metric(
+        id="response_within_standard_rate", name_zh="及时响应率",
+        name_en="Responded within standard",
+        formula_zh="在渠道标准内首次响应的工单 / 工单；未响应且标准时长已过的计为未达标，未过的不计入",
+        formula_en="tickets first answered within their channel's standard / tickets; an "
+        "unanswered ticket is a miss once its standard has elapsed, left out before",
+        source="tickets", kind="ratio", unit="fraction", higher_is_better=True,
+        numerator="count(*) FILTER (WHERE standard_s IS NOT NULL AND frt_s <= standard_s)",
+        denominator=f"count(*) FILTER (WHERE standard_s IS NOT NULL AND {_ELAPSED})",
+        target_kind="min", target=0.80,
+        note_zh="恰好等于标准时长算达标。默认标准：电话20秒、在线60秒、邮件24小时、社交媒体1小时、"
+        "现场10分钟。手册未给出比率目标，默认取呼叫中心通行的 80%。",
+        note_en="A response exactly at the standard counts as within. Default standards: phone "
+        "20 s, chat 60 s, email 24 h, social 1 h, walk-in 10 min. The manuals give no rate "
+        "target; we default to the call-centre convention of 80%.",
+    ),
+    Metric(
+        id="resolution_median_s", name_zh="解决时长中位数", name_en="Resolution time, median",
+        formula_zh="解决时间（无则关闭时间）− 创建时间，取已解决工单的中位数",
+        formula_en="resolved_at (else closed_at) − created_at over tickets that have one, median",
+        source="tickets", kind="quantile", unit="seconds", higher_is_better=False,
+        value="res_s", q=0.5,
+    ),
+    Metric(
+        id="resolution_p90_s", name_zh="解决时长P90", name_en="Resolution time, p90",
+        formula_zh="解决时间（无则关闭时间）− 创建时间的 0.9 分位数",
+        formula_en="resolved_at (else closed_at) − created_at, quantile 0.9",
+        source="tickets", kind="quantile", unit="seconds", higher_is_better=False,
+        value="res_s", q=0.9,
+    ),
+    Metric(
+        id="resolution_rate", name_zh="解决率", name_en="Resolution rate",
+        formula_zh="有解决时间或关闭时间的工单 / 工单",
+        formula_en="tickets with resolved_at or closed_at / tickets",
+        source="tickets", kind="ratio", unit="fraction", higher_is_better=True,
+        numerator=f"count(*) FILTER (WHERE {_RESOLVED})", denominator="count(*)",
+        target_kind="min", target=0.90,
+        note_zh="ITSS 指标表：≥ 90%。", note_en="ITSS KPI table: ≥ 90%.",
+    ),
+    Metric(
+        id="complaints", name_zh="投诉量", name_en="Complaints",
+        formula_zh="类型为投诉的工单数", formula_en="tickets with request_type = complaint",
+        source="tickets", kind="count", unit="count", higher_is_better=False,
+        value="count(*) FILTER (WHERE request_type = 'complaint')",
+    ),
+    Metric(
+        id="complaint_rate", name_zh="投诉率", name_en="Complaint rate",
+        formula_zh="投诉 / 工单，始终与上一等长周期对比",
+        formula_en="complaints / tickets, always shown with its change vs the previous period",
+        source="tickets", kind="ratio", unit="fraction", higher_is_better=False,
+        numerator="count(*) FILTER (WHERE request_type = 'complaint')", denominator="count(*)",
+        note_zh="手册以礼仪培训后下降 35% 为良好结果，无固定目标。",
+        note_en="The manuals cite a 35% drop after etiquette training as a good result; "
+        "no fixed target.",
+    ),
+    Metric(
+        id="complaint_closed_within_limit_rate", name_zh="投诉按时办结率",
+        name_en="Complaints closed within limit",
+        formula_zh="在时限内解决（无解决时间则看关闭时间）的投诉 / 投诉；未解决的投诉计为未达标",
+        formula_en="complaints resolved (else closed) within the limit / complaints; an "
+        "unresolved complaint is a miss",
+        source="tickets", kind="ratio", unit="fraction", higher_is_better=True,
+        numerator="count(*) FILTER (WHERE request_type = 'complaint' "
+        "AND res_s <= $complaint_limit_s)",
+        denominator="count(*) FILTER (WHERE request_type = 'complaint')",
+        target_kind="min", target=0.90,
+        note_zh="时限默认 24 小时（可在设置中修改）。手册未给比率目标，默认取 90%。",
+        note_en="The limit defaults to 24 h (a setting). The manuals give no rate target; we "
+        "default to 90%.",
+    ),
+    Metric(
+        id="fcr_rate", name_zh="一次解决率", name_en="First-contact resolution",
+        formula_zh="联系次数 ≤ 1（缺失按1）且重开次数 = 0（缺失按0）的已解决工单 / 已解决工单",
+        formula_en="resolved tickets with contacts ≤ 1 (missing = 1) and reopen_count = 0 "
+        "(missing = 0) / resolved tickets",
+        source="tickets", kind="ratio", unit="fraction", higher_is_better=True,
+        numerator=f"count(*) FILTER (WHERE {_RESOLVED} AND coalesce(contacts, 1) <= 1 "
+        "AND coalesce(reopen_count, 0) = 0)",
+        denominator=f"count(*) FILTER (WHERE {_RESOLVED})",
+        note_zh="“已解决工单”指有解决时间或关闭时间的工单，与解决率一致。",
+        note_en="A resolved ticket is one with resolved_at or closed_at, as in resolution_rate.",
+    ),
+    Metric(
+        id="reopen_rate", name_zh="重开率", name_en="Reopen rate",
+        formula_zh="重开次数 ≥ 1 的已解决工单 / 已解决工单",
+        formula_en="resolved tickets with reopen_count ≥ 1 / resolved tickets",
+        source="tickets", kind="ratio", unit="fraction", higher_is_better=False,
+        numerator=f"count(*) FILTER (WHERE {_RESOLVED} AND coalesce(reopen_count, 0) >= 1)",
+        denominator=f"count(*) FILTER (WHERE {_RESOLVED})",
+    ),
+    Metric(
+        id="surveys_sent", name_zh="调查发送量", name_en="Surveys sent",
+        formula_zh="周期内发送的调查数", formula_en="surveys sent in the period",
+        source="surveys", kind="count", unit="count", higher_is_better=None, value="count(*)",
+    ),
+    Metric(
+        id="survey_response_rate", name_zh="调查回收率", name_en="Survey response rate",
+        formula_zh="有回复时间或任一作答的调查 / 发送的调查",
+        formula_en="surveys with responded_at or any answer / surveys sent",
+        source="surveys", kind="ratio", unit="fraction", higher_is_better=True,
+        numerator="count(*) FILTER (WHERE answered)", denominator="count(*)",
+    ),
+    Metric(
+        id="survey_coverage_rate", name_zh="调查覆盖率", name_en="Survey coverage",
+        formula_zh="周期内有工单且在周期内收到调查的不同客户 / 周期内有工单的不同客户",
+        formula_en="distinct customers with tickets in the period who were sent a survey in the "
+        "period / distinct customers with tickets in the period",
+        source="coverage", kind="ratio", unit="fraction", higher_is_better=True,
+        numerator="count(*) FILTER (WHERE surveyed)", denominator="count(*)",
+        target_kind="min", target=0.40,
+        note_zh="工单筛选（渠道、组、坐席等）限定客户范围；调查按客户匹配（调查无客户编号时取其工单的客户）。",
+        note_en="Ticket filters (channel, team, agent…) choose the customers; a survey matches by "
+        "customer (its ticket's customer when it has none).",
+    ),
+    Metric(
+        id="csat", name_zh="满意率", name_en="CSAT",
+        formula_zh="评 4 或 5 分的回答 / 评 1–5 分的回答；“不知道”与未作答不计入",
+        formula_en="answers scoring 4 or 5 / answers scoring 1-5; “don't know” and no answer "
+        "are left out",
+        source="surveys", kind="ratio", unit="fraction", higher_is_better=True,
+        numerator="count(*) FILTER (WHERE score >= 4)",
+        denominator=f"count(*) FILTER (WHERE {_SCORED})",
+        target_kind="min", target=0.95,
+        note_zh="ITSS 指标表：≥ 95%；零售业 92% 已属优秀。",
+        note_en="ITSS KPI table: ≥ 95%; 92% is cited as a strong retail result.",
+    ),
+    Metric(
+        id="mean_score", name_zh="平均满意度得分", name_en="Mean score",
+        formula_zh="1–5 分回答的平均值", formula_en="mean of 1-5 answers",
+        source="surveys", kind="mean", unit="score", higher_is_better=True,
+        value=f"CASE WHEN {_SCORED} THEN score END",
+    ),
+    Metric(
+        id="nps", name_zh="净推荐值", name_en="NPS",
+        formula_zh="(9–10 分回答 − 0–6 分回答) / 0–10 分回答 × 100",
+        formula_en="(answers 9-10 − answers 0-6) / answers 0-10 × 100",
+        source="surveys", kind="ratio", unit="nps", higher_is_better=True, scale=100.0,
+        numerator="count(*) FILTER (WHERE nps >= 9) - count(*) FILTER (WHERE nps <= 6)",
+        denominator="count(*) FILTER (WHERE nps BETWEEN 0 AND 10)",
+    ),
+    Metric(
+        id="qa_score_mean", name_zh="质检平均分", name_en="QA score, mean",
+        formula_zh="周期内质检的平均得分", formula_en="mean qa_score of inspections in the period",
+        source="qa", kind="mean", unit="points", higher_is_better=True, value="qa_score",
+    ),
+    Metric(
+        id="violations", name_zh="违规项", name_en="Violations",
+        formula_zh="周期内质检发现的违规项数（按类别与严重程度细分）",
+        formula_en="violation items in the period's inspections, by category and severity",
+        source="violations", kind="count", unit="count", higher_is_better=False,
+        value="count(*)", target_kind="max", target=0.0,
+        target_metric="severe_violations",
+        note_zh="目标：严重违规为 0。", note_en="Target: no severe violation.",
+    ),
+    Metric(
+        id="weighted_sla_score", name_zh="SLA综合达成率", name_en="Weighted SLA score",
+        formula_zh="所选指标达成率 × 权重之和，权重合计为 1（ITSS：A×P1 + B×P2 + C×P3 …）",
+        formula_en="sum over chosen indicators of attainment × weight, weights summing to 1 "
+        "(ITSS: A×P1 + B×P2 + C×P3 …)",
+        source="tickets", kind="weighted", unit="fraction", higher_is_better=True,
+        note_zh="达成率即各指标本身的比率。默认：及时响应率 0.3、解决率 0.3、投诉按时办结率 0.2、"
+        "满意率 0.2（可在设置中修改）。某指标无数据时，按其余指标的权重重新归一；全部无数据则为空。",
+        note_en="An indicator's attainment is its own rate. Defaults: response within standard "
+        "0.3, resolution rate 0.3, complaints closed within limit 0.2, CSAT 0.2 (a setting). An "
+        "indicator with no data is left out and the other weights renormalised; null when none "
+        "has data.",
+    ),
+    # Components that are not in DOMAIN.md's table but that targets and cards need.
+    Metric(
+        id="severe_violations", name_zh="严重违规项", name_en="Severe violations",
+        formula_zh="严重程度为“严重”的违规项数", formula_en="violation items of severity severe",
+        source="violations", kind="count", unit="count", higher_is_better=False,
+        value="count(*) FILTER (WHERE severity = 'severe')", target_kind="max", target=0.0,
+        public=False,
+    ),
+    Metric(
+        id="surveys_answered", name_zh="有效回答数", name_en="Scored answers",
+        formula_zh="评 1–5 分的回答数", formula_en="answers scoring 1-5",
+        source="surveys", kind="count", unit="count", higher_is_better=None,
+        value=f"count(*) FILTER (WHERE {_SCORED})", public=False,
+    ),
+    Metric(
+        id="dont_know", name_zh="“不知道”回答数", name_en="“Don't know” answers",
+        formula_zh="回答“不知道”的调查数", formula_en="surveys answered “don't know”",
+        source="surveys", kind="count", unit="count", higher_is_better=None,
+        value="count(*) FILTER (WHERE dont_know)", public=False,
+    ),
+    Metric(
+        id="inspections", name_zh="质检量", name_en="Inspections",
+        formula_zh="周期内的质检数", formula_en="inspections in the period",
+        source="qa", kind="count", unit="count", higher_is_better=None, value="count(*)",
+        public=False,
+    ),
+)
+
+BY_ID: Final[dict[str, Metric]] = {m.id: m for m in METRICS}
+PUBLIC_IDS: Final[tuple[str, ...]] = tuple(m.id for m in METRICS if m.public)
+
+# The ITSS weighted SLA score's default indicators and weights (a setting; sum to 1).
+DEFAULT_SLA_WEIGHTS: Final[dict[str, float]] = {
+    "response_within_standard_rate": 0.3,
+    "resolution_rate": 0.3,
+    "complaint_closed_within_limit_rate": 0.2,
+    "csat": 0.2,
+}
+
+
+def get(metric_id: str) -> Metric:
+    """The declaration of a metric id; KeyError names the unknown id."""
+    try:
+        return BY_ID[metric_id]
+    except KeyError:
+        raise KeyError(f"unknown metric {metric_id!r}") from None

@@ -1,0 +1,207 @@
+"""The `servicelens` command: demo store, KPIs as JSON, the metric catalog."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from datetime import date
+
+from metrics import catalog, demo, formatting, queries
+from metrics.filters import Filters, default_period
+from metrics.schema import CHANNELS, REQUEST_TYPES
+from metrics.store import Store, StoreError
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date of the form YYYY-MM-DD") from None
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def _add_store(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--store", metavar="PATH",
+        help="the DuckDB store (default: $SERVICELENS_STORE, else data/servicelens.duckdb)",
+    )
+
+
+def _add_filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD",
+                        help="first day of the period, inclusive (default: 29 days before --to)")
+    parser.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD",
+                        help="last day of the period, inclusive (default: the latest ticket date)")
+    parser.add_argument("--channel", action="append", default=[], metavar="C",
+                        help=f"only this channel; repeat for several ({', '.join(CHANNELS)})")
+    parser.add_argument("--team", action="append", default=[], metavar="T",
+                        help="only this team; repeat for several")
+    parser.add_argument("--agent", action="append", default=[], metavar="A",
+                        help="only this agent; repeat for several")
+    parser.add_argument("--type", dest="request_type", action="append", default=[],
+                        metavar="TYPE",
+                        help=f"only this request type; repeat ({', '.join(REQUEST_TYPES)})")
+    parser.add_argument("--category", action="append", default=[], metavar="CAT",
+                        help="only this complaint category; repeat for several")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="servicelens",
+        description="ServiceLens 客服质量看板: customer-service quality metrics on a DuckDB store.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p_demo = sub.add_parser(
+        "demo", help="write a realistic synthetic demo store",
+        description="Write about 13 months of synthetic tickets, surveys and QA inspections up "
+        "to --end into the store, replacing earlier demo data. Deterministic for a seed and "
+        "an end date.",
+    )
+    p_demo.add_argument("--tickets", type=_positive, default=200_000, metavar="N",
+                        help="how many tickets (default 200000)")
+    p_demo.add_argument("--seed", type=int, default=7, metavar="S",
+                        help="random seed: the same seed and end date give the same data")
+    p_demo.add_argument("--end", type=_date, default=None, metavar="YYYY-MM-DD",
+                        help="last day of the data (default: today)")
+    p_demo.add_argument("--if-missing", action="store_true",
+                        help="do nothing when the store already holds tickets")
+    p_demo.add_argument("--force", action="store_true",
+                        help="replace the store's data even when it holds imported extracts")
+    _add_store(p_demo)
+
+    p_kpis = sub.add_parser(
+        "kpis", help="print every metric for a period and filters",
+        description="Compute every metric of the catalog over the period and filters. With "
+        "--json, print one JSON object whose keys are the metric ids, values in their units "
+        "(seconds, fractions 0-1, counts), null where the denominator is empty.",
+    )
+    _add_store(p_kpis)
+    _add_filters(p_kpis)
+    p_kpis.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p_kpis.add_argument("--lang", choices=("zh", "en"), default="en",
+                        help="language of the table (default en)")
+
+    p_cat = sub.add_parser(
+        "catalog", help="print the metric catalog",
+        description="Print every metric's id, name, formula, unit, direction and default "
+        "target, from the one catalog the app reads.",
+    )
+    p_cat.add_argument("--format", choices=("markdown", "json"), default="markdown",
+                       help="output format (default markdown)")
+    p_cat.add_argument("--lang", choices=("zh", "en"), default="en",
+                       help="language (default en)")
+    return parser
+
+
+def _filters(args: argparse.Namespace, store: Store) -> Filters:
+    date_to = args.date_to
+    if date_to is None:
+        date_to = store.latest_dates()["tickets"] or date.today()
+    date_from = args.date_from or default_period(date_to)[0]
+    return Filters(
+        date_from=date_from, date_to=date_to,
+        channels=tuple(args.channel), teams=tuple(args.team), agents=tuple(args.agent),
+        request_types=tuple(args.request_type), categories=tuple(args.category),
+    )
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    store = Store(args.store)
+    if args.if_missing and store.exists() and store.ticket_count() > 0:
+        print(f"{store.path} already holds tickets; nothing to do")
+        return 0
+    store.ensure()
+    started = time.perf_counter()
+    frames = demo.generate(args.tickets, seed=args.seed, end=args.end)
+    label = f"demo: {frames.tickets.height} tickets, seed {args.seed}"
+    demo.write(store, frames, label, force=args.force)
+    took = time.perf_counter() - started
+    print(
+        f"wrote {frames.tickets.height:,} tickets, {frames.surveys.height:,} surveys, "
+        f"{frames.inspections.height:,} QA inspections ({frames.violations.height:,} "
+        f"violations) to {store.path} in {took:.1f} s"
+    )
+    return 0
+
+
+def _json_value(metric_id: str, value: float | None) -> float | int | None:
+    if value is None:
+        return None
+    return int(value) if catalog.get(metric_id).unit == "count" else value
+
+
+def _cmd_kpis(args: argparse.Namespace) -> int:
+    store = Store(args.store)
+    if not store.exists():
+        raise StoreError(f"no store at {store.path}: run `servicelens demo` or import first")
+    filters = _filters(args, store)
+    values = queries.kpis(store, filters)
+    if args.json:
+        out = {m: _json_value(m, values[m].value) for m in catalog.PUBLIC_IDS}
+        print(json.dumps(out, ensure_ascii=False))
+        return 0
+    lang = args.lang
+    print(f"{filters.date_from} .. {filters.date_to}")
+    for metric_id in catalog.PUBLIC_IDS:
+        metric = catalog.get(metric_id)
+        print(f"{metric.name(lang):<36} {formatting.value(metric, values[metric_id].value, lang)}")
+    return 0
+
+
+def catalog_markdown(lang: str) -> str:
+    """The metric catalog as a Markdown table, generated from the declarations."""
+    zh = lang == "zh"
+    head = ("| id | 名称 | 公式 | 单位 | 方向 | 默认目标 | 说明 |" if zh
+            else "| id | name | formula | unit | direction | default target | notes |")
+    lines = [head, "|---|---|---|---|---|---|---|"]
+    for m in catalog.METRICS:
+        if not m.public:
+            continue
+        direction = {True: "越高越好" if zh else "higher is better",
+                     False: "越低越好" if zh else "lower is better",
+                     None: "—"}[m.higher_is_better]
+        if m.target_kind == "channel_standard":
+            goal = "按渠道标准" if zh else "channel standard"
+        elif m.target_metric:
+            goal = "严重违规 = 0" if zh else "0 severe"
+        else:
+            goal = formatting.target(m, m.target, lang)
+        lines.append(f"| `{m.id}` | {m.name(lang)} | {m.formula(lang)} | {m.unit} | "
+                     f"{direction} | {goal} | {m.note(lang)} |")
+    return "\n".join(lines) + "\n"
+
+
+def _cmd_catalog(args: argparse.Namespace) -> int:
+    if args.format == "json":
+        print(json.dumps([m.model_dump() for m in catalog.METRICS], ensure_ascii=False, indent=2))
+    else:
+        print(catalog_markdown(args.lang), end="")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; exit 0 on success, 2 with one line on stderr for a user's error."""
+    args = build_parser().parse_args(argv)
+    commands = {"demo": _cmd_demo, "kpis": _cmd_kpis, "catalog": _cmd_catalog}
+    try:
+        return commands[args.command](args)
+    except (StoreError, ValueError) as error:
+        print(f"servicelens {args.command}: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""One number format across the app: percent with one decimal, durations as "3 h 20 min"."""
+
+from __future__ import annotations
+
+from metrics.catalog import Metric
+
+
+def duration(seconds: float | None, lang: str) -> str:
+    """A duration as people say it: 45 s, 12 min 5 s, 3 h 20 min, 2 d 3 h (zh: 3小时20分)."""
+    if seconds is None:
+        return "—"
+    sign = "-" if seconds < 0 else ""
+    s = abs(round(seconds))
+    zh = lang == "zh"
+    if s < 60:
+        return f"{sign}{s}{'秒' if zh else ' s'}"
+    minutes, sec = divmod(s, 60)
+    if minutes < 60:
+        if zh:
+            return f"{sign}{minutes}分{sec}秒" if sec else f"{sign}{minutes}分钟"
+        return f"{sign}{minutes} min {sec} s" if sec else f"{sign}{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        if zh:
+            return f"{sign}{hours}小时{minutes}分" if minutes else f"{sign}{hours}小时"
+        return f"{sign}{hours} h {minutes} min" if minutes else f"{sign}{hours} h"
+    days, hours = divmod(hours, 24)
+    if zh:
+        return f"{sign}{days}天{hours}小时" if hours else f"{sign}{days}天"
+    return f"{sign}{days} d {hours} h" if hours else f"{sign}{days} d"
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def value(metric: Metric, number: float | None, lang: str) -> str:
+    """A metric value in its unit, for cards, tables and exports."""
+    if number is None:
+        return "—"
+    if metric.unit == "fraction":
+        return percent(number)
+    if metric.unit == "seconds":
+        return duration(number, lang)
+    if metric.unit == "count":
+        return f"{round(number):,}"
+    if metric.unit == "score":
+        return f"{number:.2f}"
+    if metric.unit == "nps":
+        return f"{number:+.1f}"
+    return f"{number:.1f}"
+
+
+def change(metric: Metric, current: float | None, previous: float | None, lang: str) -> str | None:
+    """The change against the previous period: points for rates, relative % otherwise."""
+    if current is None or previous is None:
+        return None
+    if metric.unit == "fraction":
+        pp = (current - previous) * 100
+        return f"{pp:+.1f}{'个百分点' if lang == 'zh' else ' pp'}"
+    if metric.unit in ("nps", "points"):
+        return f"{current - previous:+.1f}"
+    if previous == 0:
+        return None if current == 0 else ("新增" if lang == "zh" else "new")
+    return f"{(current - previous) / abs(previous) * 100:+.1f}%"
+
+
+def target(metric: Metric, goal: float | None, lang: str) -> str:
+    """A target as a condition: "≥ 95.0%", "≤ 20 s", "= 0"."""
+    if goal is None:
+        return "—"
+    sign = "≥" if metric.higher_is_better else "≤"
+    return f"{sign} {value(metric, goal, lang)}"
+
+
+def meets(metric: Metric, number: float | None, goal: float | None) -> bool | None:
+    """Whether a value meets its target; None when there is no value or no target."""
+    if number is None or goal is None or metric.higher_is_better is None:
+        return None
+    return number >= goal if metric.higher_is_better else number <= goal

@@ -1,0 +1,304 @@
+"""The embedded DuckDB store: its file, versioned migrations, connections and settings.
+
+Connections are opened per unit of work and closed after it, read-only for reads, so that
+the dashboard never holds the file's write lock and a CLI import can run while it serves.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Final
+
+import duckdb
+
+from metrics.settings import Settings
+
+DEFAULT_PATH: Final[Path] = Path("data") / "servicelens.duckdb"
+LOCK_WAIT_S: Final[float] = 60.0
+
+# (version, why, DDL). Append only: a store made by an earlier release is brought forward.
+MIGRATIONS: Final[tuple[tuple[int, str, str], ...]] = (
+    (
+        1,
+        "tickets, surveys, QA inspections and violations, import log, settings",
+        """
+        CREATE TABLE tickets (
+            ticket_id VARCHAR PRIMARY KEY,
+            created_at TIMESTAMP NOT NULL,
+            channel VARCHAR NOT NULL,
+            request_type VARCHAR NOT NULL,
+            category VARCHAR,
+            priority VARCHAR,
+            customer_level VARCHAR,
+            agent VARCHAR,
+            team VARCHAR,
+            first_response_at TIMESTAMP,
+            resolved_at TIMESTAMP,
+            closed_at TIMESTAMP,
+            status VARCHAR,
+            reopen_count INTEGER,
+            contacts INTEGER,
+            escalated BOOLEAN,
+            customer_id VARCHAR,
+            customer_name VARCHAR,
+            customer_phone VARCHAR,
+            product VARCHAR,
+            updated_at TIMESTAMP,
+            import_id INTEGER
+        );
+        CREATE TABLE surveys (
+            survey_id VARCHAR PRIMARY KEY,
+            sent_at TIMESTAMP NOT NULL,
+            ticket_id VARCHAR,
+            customer_id VARCHAR,
+            survey_channel VARCHAR,
+            responded_at TIMESTAMP,
+            score TINYINT,
+            dont_know BOOLEAN NOT NULL DEFAULT false,
+            nps TINYINT,
+            comment VARCHAR,
+            import_id INTEGER
+        );
+        CREATE TABLE survey_dimension_scores (
+            survey_id VARCHAR NOT NULL,
+            dimension VARCHAR NOT NULL,
+            score TINYINT NOT NULL,
+            PRIMARY KEY (survey_id, dimension)
+        );
+        CREATE TABLE qa_inspections (
+            inspection_id VARCHAR PRIMARY KEY,
+            agent VARCHAR NOT NULL,
+            inspected_at TIMESTAMP NOT NULL,
+            ticket_id VARCHAR,
+            inspector VARCHAR,
+            qa_score DOUBLE,
+            import_id INTEGER
+        );
+        CREATE TABLE qa_violations (
+            inspection_id VARCHAR NOT NULL,
+            item INTEGER NOT NULL,
+            category VARCHAR NOT NULL,
+            severity VARCHAR NOT NULL,
+            PRIMARY KEY (inspection_id, item)
+        );
+        CREATE SEQUENCE import_id_seq START 1;
+        CREATE TABLE import_log (
+            import_id INTEGER PRIMARY KEY DEFAULT nextval('import_id_seq'),
+            kind VARCHAR NOT NULL,
+            source VARCHAR NOT NULL,
+            file_name VARCHAR,
+            content_hash VARCHAR,
+            rows_read BIGINT NOT NULL DEFAULT 0,
+            rows_inserted BIGINT NOT NULL DEFAULT 0,
+            rows_updated BIGINT NOT NULL DEFAULT 0,
+            rows_rejected BIGINT NOT NULL DEFAULT 0,
+            started_at TIMESTAMP NOT NULL,
+            finished_at TIMESTAMP
+        );
+        CREATE TABLE settings (key VARCHAR PRIMARY KEY, value JSON NOT NULL);
+        """,
+    ),
+)
+SCHEMA_VERSION: Final[int] = MIGRATIONS[-1][0]
+DATA_TABLES: Final[tuple[str, ...]] = (
+    "tickets",
+    "surveys",
+    "survey_dimension_scores",
+    "qa_inspections",
+    "qa_violations",
+)
+
+
+class StoreError(RuntimeError):
+    """A store problem a user can act on (missing file, newer schema, lock held too long)."""
+
+
+def default_path() -> Path:
+    """`SERVICELENS_STORE` when set, else data/servicelens.duckdb under the working folder."""
+    env = os.environ.get("SERVICELENS_STORE")
+    return Path(env) if env else DEFAULT_PATH
+
+
+def _is_lock_error(error: duckdb.Error) -> bool:
+    text = str(error).lower()
+    return "lock" in text or "conflicting" in text or "different configuration" in text
+
+
+class Store:
+    """One DuckDB file; a short-lived connection per unit of work."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path is not None else default_path()
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def version_token(self) -> tuple[float, int, float, int]:
+        """Changes whenever the file is written; a cheap cache key for query results."""
+        stats = []
+        for p in (self.path, self.path.with_name(self.path.name + ".wal")):
+            try:
+                st = p.stat()
+                stats.extend([st.st_mtime, st.st_size])
+            except FileNotFoundError:
+                stats.extend([0.0, 0])
+        return (float(stats[0]), int(stats[1]), float(stats[2]), int(stats[3]))
+
+    def _connect(
+        self, read_only: bool, on_wait: Callable[[str], None] | None
+    ) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + LOCK_WAIT_S
+        told = False
+        while True:
+            try:
+                return duckdb.connect(str(self.path), read_only=read_only)
+            except (duckdb.IOException, duckdb.ConnectionException) as error:
+                if not _is_lock_error(error) or time.monotonic() > deadline:
+                    if _is_lock_error(error):
+                        raise StoreError(
+                            f"the store {self.path} stayed locked by another writer for "
+                            f"{LOCK_WAIT_S:.0f} s"
+                        ) from error
+                    raise
+                if on_wait is not None and not told:
+                    on_wait(f"the store {self.path} is being written by another process; waiting")
+                    told = True
+                time.sleep(0.2)
+
+    def ensure(self, on_wait: Callable[[str], None] | None = None) -> None:
+        """Create the store if missing and bring its schema to this release's version."""
+        if self.exists() and self.schema_version(on_wait) == SCHEMA_VERSION:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = self._connect(read_only=False, on_wait=on_wait)
+        try:
+            migrate(con)
+        finally:
+            con.close()
+
+    def schema_version(self, on_wait: Callable[[str], None] | None = None) -> int:
+        con = self._connect(read_only=True, on_wait=on_wait)
+        try:
+            return current_version(con)
+        finally:
+            con.close()
+
+    @contextmanager
+    def reader(
+        self, on_wait: Callable[[str], None] | None = None
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection for one unit of work."""
+        if not self.exists():
+            raise StoreError(
+                f"no store at {self.path}: run `servicelens demo` or import an extract first"
+            )
+        con = self._connect(read_only=True, on_wait=on_wait)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def writer(
+        self, on_wait: Callable[[str], None] | None = None
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection on a migrated store; the caller owns transactions."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = self._connect(read_only=False, on_wait=on_wait)
+        try:
+            migrate(con)
+            yield con
+        finally:
+            con.close()
+
+    def settings(self) -> Settings:
+        """The site's settings; the defaults for anything never saved."""
+        if not self.exists():
+            return Settings()
+        with self.reader() as con:
+            rows = con.execute("SELECT key, value FROM settings").fetchall()
+        return Settings.model_validate({key: json.loads(value) for key, value in rows})
+
+    def save_settings(self, settings: Settings) -> None:
+        data = settings.model_dump()
+        with self.writer() as con:
+            con.execute("BEGIN TRANSACTION")
+            for key, value in data.items():
+                con.execute(
+                    "INSERT OR REPLACE INTO settings VALUES ($key, $value)",
+                    {"key": key, "value": json.dumps(value, ensure_ascii=False)},
+                )
+            con.execute("COMMIT")
+
+    def latest_dates(self) -> dict[str, date | None]:
+        """The latest record date per kind: the store's freshness."""
+        if not self.exists():
+            return {"tickets": None, "surveys": None, "qa": None}
+        with self.reader() as con:
+            row = con.execute(
+                "SELECT (SELECT max(created_at) FROM tickets)::DATE,"
+                " (SELECT max(sent_at) FROM surveys)::DATE,"
+                " (SELECT max(inspected_at) FROM qa_inspections)::DATE"
+            ).fetchone()
+        assert row is not None
+        return {"tickets": row[0], "surveys": row[1], "qa": row[2]}
+
+    def is_demo(self) -> bool:
+        """True when the data came from `servicelens demo` and nothing real was imported."""
+        if not self.exists():
+            return False
+        with self.reader() as con:
+            row = con.execute(
+                "SELECT count(*) FILTER (WHERE source = 'demo'),"
+                " count(*) FILTER (WHERE source <> 'demo') FROM import_log"
+            ).fetchone()
+        assert row is not None
+        return bool(row[0]) and not row[1]
+
+    def ticket_count(self) -> int:
+        if not self.exists():
+            return 0
+        with self.reader() as con:
+            row = con.execute("SELECT count(*) FROM tickets").fetchone()
+        return int(row[0]) if row else 0
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return 0
+    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply every migration newer than the store's version, each in its own transaction."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMP)"
+    )
+    version = current_version(con)
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"the store has schema version {version}, newer than this release "
+            f"({SCHEMA_VERSION}): upgrade ServiceLens"
+        )
+    for number, why, ddl in MIGRATIONS:
+        if number <= version:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        con.execute(ddl)
+        con.execute(
+            "INSERT INTO schema_migrations VALUES ($v, $why, current_localtimestamp())",
+            {"v": number, "why": why},
+        )
+        con.execute("COMMIT")
+    return SCHEMA_VERSION

@@ -1,0 +1,71 @@
+"""总览 Overview: headline KPIs against target and the previous period, trends, complaints."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from metrics import charts, queries
+from metrics.i18n import t
+from ui import data, frame, widgets
+
+ctx = frame.current()
+lang = ctx.lang
+st.title(t("overview", lang))
+
+if ctx.filters is None:
+    st.info(t("no_store", lang), icon=":material/database:")
+    st.stop()
+
+filters = ctx.filters
+auto = queries.auto_grain(filters)
+grains = ["day", "week", "month"]
+if st.session_state.get("grain") not in grains:
+    st.session_state["grain"] = frame.page_default("grain", auto)
+    if st.session_state["grain"] not in grains:
+        st.session_state["grain"] = auto
+prev = filters.previous()
+st.caption(
+    f"{filters.date_from} – {filters.date_to} · {t('compared_with', lang)} "
+    f"{prev.date_from} – {prev.date_to}"
+)
+
+if ctx.first and prev.date_from < ctx.first:
+    st.caption(f":material/info: {t('partial_previous', lang, first=ctx.first)}")
+
+as_of = queries.site_now(ctx.settings).replace(second=0)
+with st.spinner("…"):
+    view = data.overview(str(ctx.store.path), ctx.token, filters, st.session_state["grain"],
+                         ctx.settings, as_of)
+
+if view.empty:
+    st.info(t("empty_selection", lang, first=ctx.first, last=ctx.latest),
+            icon=":material/filter_alt_off:")
+    st.stop()
+
+st.subheader(t("headline", lang))
+for start in range(0, len(view.cards), 4):
+    for column, card in zip(st.columns(4), view.cards[start:start + 4], strict=False):
+        with column:
+            widgets.kpi_card(card, lang)
+
+head, control = st.columns([3, 1], vertical_alignment="bottom")
+head.subheader(t("trends", lang))
+control.segmented_control(
+    t("grain", lang), options=grains, key="grain", required=True,
+    format_func=lambda g: t(f"grain_{g}", lang), label_visibility="collapsed",
+)
+left, middle, right = st.columns(3)
+with left:
+    widgets.chart(charts.volume_trend(view.trend, lang, view.grain), key="trend_tickets")
+with middle:
+    widgets.chart(charts.rate_trend(view.trend, "csat", ctx.settings.target("csat"), lang,
+                                    view.grain), key="trend_csat")
+with right:
+    widgets.chart(charts.duration_trend(view.trend, "resolution_median_s", lang, view.grain),
+                  key="trend_resolution")
+
+st.subheader(t("complaints_at_a_glance", lang))
+if view.categories.is_empty():
+    st.info(t("no_complaints", lang), icon=":material/sentiment_satisfied:")
+else:
+    widgets.chart(charts.category_bars(view.categories, lang), key="complaint_categories")

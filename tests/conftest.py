@@ -1,0 +1,74 @@
+"""Shared fixtures: a hand-made store whose KPIs are computed on paper (see test_metrics.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from metrics import demo
+from metrics.store import Store
+
+# Period 2026-03-01..07. Times are site wall-clock. Expected values are derived in
+# tests/unit/test_metrics.py next to each assertion.
+FIXTURE_SQL = """
+INSERT INTO tickets (ticket_id, created_at, channel, request_type, category, agent, team,
+    first_response_at, resolved_at, closed_at, status, reopen_count, contacts, customer_id,
+    customer_name, customer_phone) VALUES
+('T1', '2026-03-01 09:00:00', 'phone', 'inquiry', NULL, 'A', 'X',
+    '2026-03-01 09:00:10', '2026-03-01 09:10:00', NULL, 'resolved', 0, 1, 'C1', '张三', '13812345678'),
+('T2', '2026-03-02 10:00:00', 'phone', 'complaint', 'product_quality', 'A', 'X',
+    '2026-03-02 10:00:30', '2026-03-02 12:00:00', NULL, 'resolved', 0, 2, 'C2', '李四', '13900001111'),
+('T3', '2026-03-03 11:00:00', 'chat', 'complaint', 'service_attitude', 'B', 'Y',
+    '2026-03-03 11:01:00', NULL, '2026-03-04 12:00:00', 'closed', 1, NULL, 'C3', NULL, NULL),
+('T4', '2026-03-04 12:00:00', 'email', 'repair', NULL, 'B', 'Y',
+    '2026-03-04 13:00:00', NULL, NULL, 'pending', NULL, NULL, 'C1', NULL, NULL),
+('T5', '2026-03-05 08:00:00', 'chat', 'complaint', 'delivery', 'A', 'X',
+    NULL, NULL, NULL, 'open', 0, 1, 'C4', NULL, NULL),
+('T6', '2026-02-28 23:59:59', 'phone', 'inquiry', NULL, 'A', 'X',
+    '2026-03-01 00:00:05', '2026-03-01 00:05:00', NULL, 'resolved', 0, 1, 'C6', NULL, NULL),
+('T7', '2026-03-07 23:59:59', 'social', 'suggestion', NULL, 'C', 'Y',
+    '2026-03-08 01:59:59', '2026-03-09 23:59:59', NULL, 'resolved', 2, 1, 'C5', NULL, NULL);
+
+INSERT INTO surveys (survey_id, sent_at, ticket_id, customer_id, responded_at, score,
+    dont_know, nps, comment) VALUES
+('S1', '2026-03-01 12:00:00', 'T1', NULL, '2026-03-01 13:00:00', 5, false, NULL, NULL),
+('S2', '2026-03-02 12:00:00', 'T2', NULL, '2026-03-02 13:00:00', 2, false, 3, '太慢了'),
+('S3', '2026-03-03 12:00:00', 'T3', NULL, '2026-03-03 13:00:00', NULL, true, NULL, NULL),
+('S4', '2026-03-04 12:00:00', 'T4', NULL, NULL, NULL, false, NULL, NULL),
+('S5', '2026-03-05 12:00:00', NULL, 'C9', '2026-03-05 13:00:00', 4, false, 10, NULL),
+('S6', '2026-03-06 12:00:00', 'T7', NULL, NULL, NULL, false, 9, '很好'),
+('S7', '2026-02-27 12:00:00', 'T1', NULL, '2026-02-27 13:00:00', 1, false, 0, NULL);
+
+INSERT INTO qa_inspections (inspection_id, agent, inspected_at, ticket_id, inspector,
+    qa_score) VALUES
+('Q1', 'A', '2026-03-02 15:00:00', 'T2', 'QA1', 80),
+('Q2', 'B', '2026-03-03 15:00:00', 'T3', 'QA1', 95),
+('Q3', 'A', '2026-03-20 15:00:00', NULL, 'QA2', 50);
+
+INSERT INTO qa_violations VALUES
+('Q1', 1, 'language', 'severe'),
+('Q1', 2, 'attitude', 'minor'),
+('Q3', 1, 'misleading', 'severe');
+"""
+
+
+@pytest.fixture()
+def tiny_store(tmp_path: Path) -> Store:
+    """The hand-made store: 7 tickets, 7 surveys, 3 inspections."""
+    store = Store(tmp_path / "tiny.duckdb")
+    with store.writer() as con:
+        con.execute(FIXTURE_SQL)
+    return store
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """A small deterministic demo store ending 2026-11-23."""
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    store = Store(path)
+    store.ensure()
+    frames = demo.generate(6000, seed=11, end=date(2026, 11, 23))
+    demo.write(store, frames, "demo: test")
+    return store

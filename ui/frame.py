@@ -1,0 +1,223 @@
+"""The frame every page shares: language, sidebar filters mirrored in the URL, freshness."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Final
+
+import streamlit as st
+
+from metrics.filters import Filters, default_period
+from metrics.i18n import LANGS, t
+from metrics.schema import label
+from metrics.settings import Settings
+from metrics.store import Store, default_path
+from ui import data
+
+# filter key in session state and URL -> (vocabulary for its words, i18n label key)
+LIST_FILTERS: Final[dict[str, tuple[str | None, str]]] = {
+    "channel": ("channel", "channels"),
+    "team": (None, "teams"),
+    "agent": (None, "agents"),
+    "type": ("request_type", "request_types"),
+    "category": ("category", "categories"),
+}
+DIMENSION_OF: Final[dict[str, str]] = {
+    "channel": "channel", "team": "team", "agent": "agent", "type": "request_type",
+    "category": "category",
+}
+PAGE_KEYS: Final[tuple[str, ...]] = ("grain",)  # page widgets whose value joins the URL
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a page needs from the frame."""
+
+    store: Store
+    token: tuple[float, int, float, int]
+    lang: str
+    settings: Settings
+    filters: Filters | None  # None while the store holds no tickets
+    first: date | None
+    latest: date | None
+    demo: bool
+
+
+def lang() -> str:
+    value = st.session_state.get("lang", "zh")
+    return value if value in LANGS else "zh"
+
+
+def current() -> Context:
+    """The context app.py built for this run."""
+    ctx = st.session_state.get("_ctx")
+    if not isinstance(ctx, Context):
+        raise RuntimeError("pages run inside app.py's st.navigation")
+    return ctx
+
+
+def _load_query_params(options: dict[str, list[str]], first: date, latest: date) -> None:
+    """On a session's first run, take the view from the URL, ignoring values that don't fit."""
+    if st.session_state.get("_qp_loaded"):
+        return
+    st.session_state["_qp_loaded"] = True
+    qp = st.query_params
+    if qp.get("lang") in LANGS:
+        st.session_state["lang"] = qp.get("lang")
+    start, end = _parse_date(qp.get("from")), _parse_date(qp.get("to"))
+    if start and end and start <= end:
+        st.session_state["period"] = (_clamp(start, first, latest), _clamp(end, first, latest))
+    for key in LIST_FILTERS:
+        wanted = [v for v in qp.get_all(key) if v in options.get(key, [])]
+        if wanted:
+            st.session_state[key] = wanted
+    for key in PAGE_KEYS:
+        if qp.get(key):
+            st.session_state[f"_qp_{key}"] = qp.get(key)
+
+
+def _parse_date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _clamp(day: date, first: date, latest: date) -> date:
+    return min(max(day, first), latest)
+
+
+def _write_query_params(filters: Filters | None) -> None:
+    """Mirror the view into the URL so that a copied link reproduces it."""
+    params: dict[str, str | list[str]] = {"lang": lang()}
+    if filters is not None:
+        params["from"] = filters.date_from.isoformat()
+        params["to"] = filters.date_to.isoformat()
+    for key in LIST_FILTERS:
+        values = st.session_state.get(key) or []
+        if values:
+            params[key] = list(values)
+    for key in PAGE_KEYS:
+        value = st.session_state.get(key)
+        if value:
+            params[key] = str(value)
+    if dict(st.query_params.to_dict()) != params or any(
+        st.query_params.get_all(k) != (v if isinstance(v, list) else [v])
+        for k, v in params.items()
+    ):
+        st.query_params.from_dict(params)
+
+
+def page_default(key: str, fallback: str) -> str:
+    """A page widget's initial value: from the URL on first load, else the fallback."""
+    return str(st.session_state.pop(f"_qp_{key}", fallback))
+
+
+def _reset() -> None:
+    for key in (*LIST_FILTERS, "period"):
+        st.session_state.pop(key, None)
+
+
+def build() -> Context:
+    """Draw the sidebar (language, filters, freshness) and return the page context."""
+    store = data.open_store(str(default_path()))
+    token = store.version_token()
+    path = str(store.path)
+    info = data.freshness(path, token) if store.exists() else {
+        "latest": {}, "first": None, "demo": False}
+    latest_dates: dict[str, date | None] = info["latest"]  # type: ignore[assignment]
+    latest = latest_dates.get("tickets")
+    first: date | None = info["first"]  # type: ignore[assignment]
+    options = data.dimensions(path, token) if latest else {}
+    teams_of = data.agent_teams(path, token) if latest else {}
+    options = {key: options.get(DIMENSION_OF[key], []) for key in LIST_FILTERS}
+    if latest and first:
+        _load_query_params(options, first, latest)
+
+    sb = st.sidebar
+    sb.markdown(f"### :material/support_agent: {t('app_title', 'zh')} · ServiceLens")
+    if st.session_state.get("lang") not in LANGS:
+        st.session_state["lang"] = "zh"
+    sb.segmented_control(
+        t("language", lang()), options=list(LANGS), format_func=LANGS.__getitem__,
+        key="lang", required=True,
+    )
+    current_lang = lang()
+    filters: Filters | None = None
+    if latest and first:
+        filters = _filter_widgets(current_lang, options, teams_of, first, latest)
+    _freshness(current_lang, latest_dates)
+    ctx = Context(
+        store=store, token=token, lang=current_lang,
+        settings=data.settings(path, token) if store.exists() else Settings(),
+        filters=filters, first=first, latest=latest, demo=bool(info["demo"]),
+    )
+    st.session_state["_ctx"] = ctx
+    return ctx
+
+
+def _filter_widgets(
+    current_lang: str, options: dict[str, list[str]], teams_of: dict[str, str],
+    first: date, latest: date,
+) -> Filters:
+    sb = st.sidebar
+    sb.subheader(t("filters", current_lang))
+    if "period" not in st.session_state:
+        st.session_state["period"] = default_period(latest)
+    period = sb.date_input(
+        t("period", current_lang), key="period", min_value=first,
+        max_value=max(latest, date.today()), format="YYYY-MM-DD",
+    )
+    start, end = _period(period, latest)
+    selected_teams = st.session_state.get("team") or []
+    for key, (vocabulary, title) in LIST_FILTERS.items():
+        choices = options.get(key, [])
+        if key == "agent" and selected_teams:
+            choices = [a for a in choices if teams_of.get(a) in selected_teams]
+            if "agent" in st.session_state:
+                st.session_state["agent"] = [a for a in st.session_state["agent"] if a in choices]
+        sb.multiselect(
+            t(title, current_lang), options=choices, key=key,
+            placeholder=t("all", current_lang),
+            format_func=(lambda code, v=vocabulary: label(v, code, current_lang)) if vocabulary
+            else str,
+        )
+    sb.button(t("reset", current_lang), on_click=_reset, icon=":material/restart_alt:",
+              width="stretch")
+    return Filters(
+        date_from=start, date_to=end,
+        channels=tuple(st.session_state.get("channel") or ()),
+        teams=tuple(st.session_state.get("team") or ()),
+        agents=tuple(st.session_state.get("agent") or ()),
+        request_types=tuple(st.session_state.get("type") or ()),
+        categories=tuple(st.session_state.get("category") or ()),
+    )
+
+
+def _period(value: object, latest: date) -> tuple[date, date]:
+    """A finished range from the date widget; while only one end is picked, that one day."""
+    if isinstance(value, tuple | list) and len(value) == 2 and all(value):
+        start, end = value
+        return start, end
+    if isinstance(value, tuple | list) and len(value) == 1 and value[0]:
+        return value[0], value[0]
+    return latest - timedelta(days=29), latest
+
+
+def _freshness(current_lang: str, latest: dict[str, date | None]) -> None:
+    sb = st.sidebar
+    sb.divider()
+    parts = [
+        f"{t('kind_' + kind, current_lang)} {day.isoformat() if day else '—'}"
+        for kind, day in latest.items()
+    ]
+    if parts:
+        sb.caption(f"{t('freshness', current_lang)}：" + " · ".join(parts)
+                   if current_lang == "zh"
+                   else f"{t('freshness', current_lang)}: " + " · ".join(parts))
+
+
+def finish(ctx: Context) -> None:
+    """After the page ran: mirror the view into the URL."""
+    _write_query_params(ctx.filters)
