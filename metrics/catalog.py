@@ -89,7 +89,8 @@ METRICS: Final[tuple[Metric, ...]] = (
     Metric(
         id="response_within_standard_rate", name_zh="及时响应率",
         name_en="Responded within standard",
-        formula_zh="在渠道标准内首次响应的工单 / 工单；未响应且标准时长已过的计为未达标，未过的不计入",
+        formula_zh="在渠道标准内首次响应的工单 / 工单；"
+        "未响应且标准时长已过的计为未达标，未过的不计入",
         formula_en="tickets first answered within their channel's standard / tickets; an "
         "unanswered ticket is a miss once its standard has elapsed, left out before",
         source="tickets", kind="ratio", unit="fraction", higher_is_better=True,
@@ -247,7 +248,8 @@ METRICS: Final[tuple[Metric, ...]] = (
         "(ITSS: A×P1 + B×P2 + C×P3 …)",
         source="tickets", kind="weighted", unit="fraction", higher_is_better=True,
         note_zh="达成率即各指标本身的比率。默认：及时响应率 0.3、解决率 0.3、投诉按时办结率 0.2、"
-        "满意率 0.2（可在设置中修改）。某指标无数据时，按其余指标的权重重新归一；全部无数据则为空。",
+        "满意率 0.2（可在设置中修改）。"
+        "某指标无数据时，按其余指标的权重重新归一；全部无数据则为空。",
         note_en="An indicator's attainment is its own rate. Defaults: response within standard "
         "0.3, resolution rate 0.3, complaints closed within limit 0.2, CSAT 0.2 (a setting). An "
         "indicator with no data is left out and the other weights renormalised; null when none "

@@ -22,9 +22,10 @@ PRIMARY: Final[str] = PALETTE[0]
 TARGET_COLOR: Final[str] = "#dc2626"
 FONT: Final[str] = "Noto Sans CJK SC, Noto Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
 HEIGHT: Final[int] = 240
+ChartSpec = alt.Chart | alt.LayerChart | alt.FacetChart
 
 
-def _style(chart: alt.Chart | alt.LayerChart, title: str) -> alt.Chart | alt.LayerChart:
+def _style(chart: ChartSpec, title: str) -> ChartSpec:
     return (
         chart.properties(title=alt.TitleParams(title, anchor="start", fontSize=14), height=HEIGHT)
         .configure(font=FONT, background="white")
@@ -39,7 +40,7 @@ def _bucket_format(grain: str) -> str:
     return {"day": "%m-%d", "week": "%m-%d", "month": "%Y-%m"}.get(grain, "%Y-%m-%d")
 
 
-def volume_trend(df: pl.DataFrame, lang: str, grain: str) -> alt.Chart | alt.LayerChart:
+def volume_trend(df: pl.DataFrame, lang: str, grain: str) -> ChartSpec:
     """Tickets per bucket as bars."""
     metric = catalog.get("tickets")
     data = df.select("bucket", pl.col("tickets").alias("value")).with_columns(
@@ -59,7 +60,7 @@ def volume_trend(df: pl.DataFrame, lang: str, grain: str) -> alt.Chart | alt.Lay
 
 def rate_trend(
     df: pl.DataFrame, metric_id: str, target: float | None, lang: str, grain: str
-) -> alt.Chart | alt.LayerChart:
+) -> ChartSpec:
     """A rate per bucket as a line, with its target as a dashed rule."""
     metric = catalog.get(metric_id)
     data = df.select("bucket", pl.col(metric_id).alias("value")).with_columns(
@@ -90,7 +91,7 @@ def rate_trend(
 
 def duration_trend(
     df: pl.DataFrame, metric_id: str, lang: str, grain: str
-) -> alt.Chart | alt.LayerChart:
+) -> ChartSpec:
     """A duration per bucket as a line, in hours on the axis and as words in the tooltip."""
     metric = catalog.get(metric_id)
     data = df.select("bucket", (pl.col(metric_id) / 3600).alias("hours"),
@@ -110,7 +111,7 @@ def duration_trend(
     return _style(chart, metric.name(lang))
 
 
-def category_bars(df: pl.DataFrame, lang: str) -> alt.Chart | alt.LayerChart:
+def category_bars(df: pl.DataFrame, lang: str) -> ChartSpec:
     """Complaints per category, largest first, with each one's share."""
     total = float(df["complaints"].sum()) or 1.0
     data = (
@@ -130,7 +131,7 @@ def category_bars(df: pl.DataFrame, lang: str) -> alt.Chart | alt.LayerChart:
     order = data["name"].to_list()
     base = alt.Chart(data).encode(
         y=alt.Y("name:N", sort=order, title=None),
-        x=alt.X("complaints:Q", title=t("count", lang)),
+        x=alt.X("complaints:Q", title=t("count", lang), axis=alt.Axis(tickMinStep=1, format="d")),
         tooltip=[alt.Tooltip("name:N", title=t("category", lang)),
                  alt.Tooltip("shown:N", title=t("count", lang))],
     )

@@ -102,8 +102,12 @@ _STORE = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0.8, 1.4, 1.5, 1.1, 1.2, 1.5, 1.5, 1.3, 1.0
 HOURS: Final[tuple[tuple[float, ...], ...]] = (_OFFICE, _ALL_DAY, _ALL_DAY, _ALL_DAY, _STORE)
 WEEKDAY_WEIGHT: Final[tuple[float, ...]] = (1.08, 1.03, 1.0, 0.98, 0.95, 0.62, 0.52)
 
-SURNAMES: Final[str] = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN: Final[str] = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍鹏辉建红文斌宇浩凯健俊帆雪琳晨欣怡婷颖倩雅思佳梦晓宁波涛亮成龙飞鑫"
+SURNAMES: Final[str] = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN: Final[str] = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍鹏辉建红文斌宇浩凯健俊帆雪琳晨欣怡婷颖倩雅思佳梦晓宁波涛亮成龙飞鑫"
+)
 INSPECTORS: Final[tuple[str, ...]] = ("质检-孔蕾", "质检-方舟", "质检-白露", "质检-秦川")
 VIOLATION_CATEGORIES: Final[tuple[str, ...]] = (
     "attitude", "misleading", "irregular", "language", "privacy",
@@ -245,9 +249,8 @@ def generate(n_tickets: int, seed: int = 7, end: date | None = None,
     contacts = np.where(rng.random(n) < 0.03, -1, contacts)  # not recorded
     escalated = rng.random(n) < np.where(is_complaint, 0.16, 0.02)
 
-    status = np.where(
-        ~np.isnan(closed), 3, np.where(~np.isnan(resolved), 2, np.where(~np.isnan(first_response), 1, 0))
-    )
+    answered = np.where(~np.isnan(first_response), 1, 0)
+    status = np.where(~np.isnan(closed), 3, np.where(~np.isnan(resolved), 2, answered))
     n_customers = max(int(n * 0.55), 1)
     customer = rng.integers(0, n_customers, n)
     vip = rng.random(n_customers) < 0.1
@@ -372,8 +375,8 @@ def _surveys(rng: np.random.Generator, tickets: pl.DataFrame, created: np.ndarra
     dim_rows = []
     for d, dim in enumerate(DIMENSIONS):
         jitter = rng.integers(-1, 2, len(with_dims)) * (rng.random(len(with_dims)) < 0.35)
-        values = np.clip(score[with_dims] + jitter - (d == 1) * (rng.random(len(with_dims)) < 0.15),
-                         1, 5)
+        slower = (d == 1) * (rng.random(len(with_dims)) < 0.15)  # speed scores a bit lower
+        values = np.clip(score[with_dims] + jitter - slower, 1, 5)
         dim_rows.append(
             pl.DataFrame(
                 {
@@ -398,7 +401,9 @@ def _qa(rng: np.random.Generator, tickets: pl.DataFrame, created: np.ndarray,
     items = has_violation.astype(int) + (has_violation & (rng.random(k) < 0.18))
     severe_bias = viol_f > 5
     penalty = np.zeros(k)
-    rows: dict[str, list[object]] = {"inspection_id": [], "item": [], "category": [], "severity": []}
+    rows: dict[str, list[object]] = {
+        "inspection_id": [], "item": [], "category": [], "severity": []
+    }
     inspection_ids = [f"Q{i:07d}" for i in range(1, k + 1)]
     for j in np.flatnonzero(items):
         for item in range(1, int(items[j]) + 1):

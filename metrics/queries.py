@@ -109,7 +109,9 @@ def _finish(df: pl.DataFrame, metrics: list[Metric], settings: Settings) -> pl.D
 def _weighted(weights: dict[str, float]) -> pl.Expr:
     """Σ attainment × weight over indicators with data, weights renormalised over them."""
     num = pl.sum_horizontal([pl.col(k).fill_null(0.0) * w for k, w in weights.items()])
-    den = pl.sum_horizontal([pl.col(k).is_not_null().cast(pl.Float64) * w for k, w in weights.items()])
+    den = pl.sum_horizontal(
+        [pl.col(k).is_not_null().cast(pl.Float64) * w for k, w in weights.items()]
+    )
     return pl.when(den > 0).then(num / den).otherwise(None)
 
 
@@ -184,10 +186,7 @@ def series(
         store, filters, ids, group_by=["bucket"], grain=grain, settings=settings, as_of=as_of
     )
     spine = pl.DataFrame({"bucket": buckets(filters.date_from, filters.date_to, grain)})
-    if df.width:
-        df = spine.join(df, on="bucket", how="left")
-    else:
-        df = spine
+    df = spine.join(df, on="bucket", how="left") if df.width else spine
     counts = [m for m in ids if catalog.get(m).kind == "count" and m in df.columns]
     return df.with_columns([pl.col(m).fill_null(0.0) for m in counts])
 

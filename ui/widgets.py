@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import altair as alt
 import streamlit as st
 
 from metrics import formatting
+from metrics.charts import ChartSpec
 from metrics.i18n import t
 from metrics.overview import Card
 
@@ -57,6 +57,6 @@ def target_line(card: Card, lang: str) -> str:
     return " · ".join(parts)
 
 
-def chart(spec: alt.Chart | alt.LayerChart, key: str) -> None:
+def chart(spec: ChartSpec, key: str) -> None:
     """Render a chart built in metrics.charts exactly as it exports (no Streamlit theme)."""
     st.altair_chart(spec, theme=None, width="stretch", key=key)

@@ -1,0 +1,123 @@
+"""The `servicelens` command: JSON contract, help for every option, clear errors."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from metrics import catalog, queries
+from metrics.cli import build_parser, catalog_markdown, main
+from metrics.filters import Filters
+from metrics.store import Store
+from tests.unit.test_metrics import DOMAIN_IDS
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_kpis_json_has_exactly_the_domain_ids(tiny_store: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "kpis", "--store", str(tiny_store.path), "--from", "2026-03-01",
+                       "--to", "2026-03-07", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) == DOMAIN_IDS
+    assert data["tickets"] == 6
+    assert data["csat"] == pytest.approx(2 / 3)
+    assert data["resolution_median_s"] == pytest.approx(48600)
+
+
+def test_kpis_json_is_null_for_empty_denominators(tiny_store: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "kpis", "--store", str(tiny_store.path), "--from", "2030-01-01",
+                       "--to", "2030-01-31", "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert data["tickets"] == 0
+    assert data["csat"] is None and data["fcr_rate"] is None and data["nps"] is None
+
+
+def test_kpis_filters_match_the_query_layer(demo_store: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "kpis", "--store", str(demo_store.path), "--from", "2026-09-01",
+                       "--to", "2026-10-31", "--channel", "phone", "--channel", "chat",
+                       "--team", "热线一组", "--json")
+    assert code == 0
+    data = json.loads(out)
+    expected = queries.kpis(demo_store, Filters(date_from=date(2026, 9, 1),
+                                                date_to=date(2026, 10, 31),
+                                                channels=("phone", "chat"), teams=("热线一组",)))
+    for metric_id in ("tickets", "csat", "resolution_median_s", "complaint_rate"):
+        assert data[metric_id] == pytest.approx(expected[metric_id].value)
+    assert 0 < data["tickets"]
+
+
+def test_default_period_is_the_last_30_days_of_data(demo_store: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "kpis", "--store", str(demo_store.path), "--json")
+    explicit_code, explicit, _ = run(capsys, "kpis", "--store", str(demo_store.path),
+                                     "--from", "2026-10-25", "--to", "2026-11-23", "--json")
+    assert code == explicit_code == 0
+    assert json.loads(out)["tickets"] == json.loads(explicit)["tickets"]
+
+
+def test_every_command_and_option_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name, subparser in sub.choices.items():  # type: ignore[union-attr]
+        for action in subparser._actions:
+            assert action.help, f"{name} {action.option_strings} has no help"
+        with pytest.raises(SystemExit) as done:
+            main([name, "--help"])
+        assert done.value.code == 0
+        assert "usage: servicelens" in capsys.readouterr().out
+
+
+def test_missing_store_is_one_clear_line(tmp_path: object, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "kpis", "--store", "/nonexistent/x.duckdb", "--json")
+    assert code == 2
+    assert out == ""
+    assert "no store at /nonexistent/x.duckdb" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_reversed_period_is_refused(tiny_store: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "kpis", "--store", str(tiny_store.path), "--from", "2026-03-07",
+                       "--to", "2026-03-01", "--json")
+    assert code == 2
+    assert "starts" in err
+
+
+def test_bad_date_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["kpis", "--from", "2026-13-01"])
+    assert done.value.code == 2
+    assert "is not a date of the form YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_demo_refuses_to_replace_imported_data(tmp_path: object, tiny_store: Store,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    with tiny_store.writer() as con:
+        con.execute("INSERT INTO import_log (kind, source, file_name, started_at)"
+                    " VALUES ('tickets', 'file', 'real.csv', now())")
+    code, _, err = run(capsys, "demo", "--tickets", "100", "--store", str(tiny_store.path))
+    assert code == 2
+    assert "holds imported data" in err
+    assert tiny_store.ticket_count() == 7  # untouched
+
+
+def test_demo_if_missing_keeps_existing_store(tiny_store: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "demo", "--if-missing", "--tickets", "100", "--store",
+                       str(tiny_store.path))
+    assert code == 0
+    assert "nothing to do" in out
+    assert tiny_store.ticket_count() == 7
+
+
+def test_catalog_markdown_lists_every_public_metric() -> None:
+    text = catalog_markdown("en")
+    for metric_id in catalog.PUBLIC_IDS:
+        assert f"`{metric_id}`" in text
+    assert "≥ 95.0%" in text  # csat's default target
+    assert "满意率" in catalog_markdown("zh")

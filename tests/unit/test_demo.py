@@ -1,0 +1,95 @@
+"""The demo generator: deterministic, and shaped like a real service centre."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import polars as pl
+import pytest
+
+from metrics import demo, queries
+from metrics.filters import Filters
+from metrics.store import Store
+
+END = date(2026, 11, 23)
+
+
+@pytest.fixture(scope="module")
+def frames() -> demo.DemoFrames:
+    return demo.generate(40_000, seed=3, end=END)
+
+
+def test_same_seed_same_data(frames: demo.DemoFrames) -> None:
+    again = demo.generate(40_000, seed=3, end=END)
+    assert frames.tickets.equals(again.tickets)
+    assert frames.surveys.equals(again.surveys)
+    assert frames.inspections.equals(again.inspections)
+    other = demo.generate(40_000, seed=4, end=END)
+    assert not frames.tickets.equals(other.tickets)
+
+
+def test_about_13_months_up_to_the_end(frames: demo.DemoFrames) -> None:
+    first, last = frames.tickets["created_at"].min(), frames.tickets["created_at"].max()
+    assert isinstance(first, datetime) and isinstance(last, datetime)
+    assert 380 <= (last - first).days <= 396
+    assert last.date() == END
+    assert frames.tickets["ticket_id"].is_unique().all()
+
+
+def test_agents_teams_and_profiles(frames: demo.DemoFrames) -> None:
+    t = frames.tickets
+    assert t["agent"].n_unique() == 30
+    assert t["team"].n_unique() == 5
+    fast = t.filter(pl.col("agent") == "李明")
+    slow = t.filter(pl.col("agent") == "陈静")
+    frt = (pl.col("first_response_at") - pl.col("created_at")).dt.total_seconds()
+    assert fast.select(frt.median()).item() < slow.select(frt.median()).item()
+    assert fast["reopen_count"].mean() > slow["reopen_count"].mean()  # type: ignore[operator]
+    offender = frames.inspections.join(frames.violations, on="inspection_id")
+    by_agent = offender.group_by("agent").len().sort("len", descending=True)
+    assert by_agent["agent"][0] == "赵磊"
+
+
+def test_complaint_categories_have_a_pareto_shape(frames: demo.DemoFrames) -> None:
+    counts = (frames.tickets.filter(pl.col("request_type") == "complaint")
+              .group_by("category").len().sort("len", descending=True))
+    shares = (counts["len"] / counts["len"].sum()).to_list()
+    assert counts["category"][0] == "product_quality"
+    assert sum(shares[:3]) > 0.6  # a few categories carry most complaints
+
+
+def test_weekday_and_hour_seasonality(frames: demo.DemoFrames) -> None:
+    t = frames.tickets
+    by_day = t.group_by(pl.col("created_at").dt.weekday()).len().sort("created_at")
+    weekday = by_day.filter(pl.col("created_at") <= 5)["len"].mean()
+    weekend = by_day.filter(pl.col("created_at") >= 6)["len"].mean()
+    assert weekend < 0.75 * weekday  # type: ignore[operator]
+    phone_night = t.filter((pl.col("channel") == "phone") & (pl.col("created_at").dt.hour() < 6))
+    assert phone_night.height == 0
+
+
+def test_november_campaign(frames: demo.DemoFrames) -> None:
+    s = frames.surveys
+    campaign = s.filter(pl.col("ticket_id").is_null())
+    assert campaign.height > 0
+    assert set(campaign["sent_at"].dt.month().unique().to_list()) == {11}
+    assert set(campaign["survey_channel"].unique().to_list()) == {"phone_callback"}
+
+
+def test_backlog_and_survey_shape(tmp_path: object, frames: demo.DemoFrames) -> None:
+    store = Store(f"{tmp_path}/d.duckdb")
+    store.ensure()
+    demo.write(store, frames, "demo: test")
+    year = Filters(date_from=date(2025, 12, 1), date_to=date(2026, 10, 31))
+    v = queries.kpis(store, year, as_of=datetime(2026, 11, 23, 23, 59))
+    assert 0.28 <= (v["survey_response_rate"].value or 0) <= 0.42
+    assert 0.85 <= (v["csat"].value or 0) <= 0.95
+    assert (v["reopen_rate"].value or 0) > 0.03
+    assert store.is_demo()
+    recent = Filters(date_from=date(2026, 11, 20), date_to=END)
+    backlog = queries.kpis(store, recent, ["resolution_rate"],
+                           as_of=datetime(2026, 11, 23, 23, 59))
+    assert (backlog["resolution_rate"].value or 1) < 0.9  # recent tickets still open
+    with store.reader() as con:
+        dk = con.execute("SELECT count(*) FROM surveys WHERE dont_know").fetchone()
+    assert dk and dk[0] > 0

@@ -1,0 +1,96 @@
+"""The store: migrations, settings round trip, read-only readers, the layering rule."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from metrics import catalog
+from metrics.settings import Settings, validate_weights
+from metrics.store import SCHEMA_VERSION, Store, StoreError, migrate
+
+
+def test_new_store_reaches_the_current_schema(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.duckdb")
+    store.ensure()
+    assert store.schema_version() == SCHEMA_VERSION
+    store.ensure()  # idempotent
+    assert store.schema_version() == SCHEMA_VERSION
+
+
+def test_store_from_a_newer_release_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "future.duckdb"
+    con = duckdb.connect(str(path))
+    migrate(con)
+    con.execute("INSERT INTO schema_migrations VALUES ($v, 'future', now())",
+                {"v": SCHEMA_VERSION + 1})
+    con.close()
+    with pytest.raises(StoreError, match="newer than this release"):
+        with Store(path).writer():
+            pass
+
+
+def test_migrations_are_applied_in_order_and_recorded(tmp_path: Path) -> None:
+    con = duckdb.connect(str(tmp_path / "m.duckdb"))
+    migrate(con)
+    rows = con.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()
+    assert [r[0] for r in rows] == list(range(1, SCHEMA_VERSION + 1))
+    con.close()
+
+
+def test_settings_round_trip(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.duckdb")
+    store.ensure()
+    assert store.settings() == Settings()
+    changed = Settings(timezone="Asia/Hong_Kong", targets={"csat": 0.92},
+                       channel_standards_s={"phone": 30, "chat": 60, "email": 3600,
+                                            "social": 3600, "walk_in": 600})
+    store.save_settings(changed)
+    assert store.settings() == changed
+    assert store.settings().target("csat") == 0.92
+    assert store.settings().target("resolution_rate") == catalog.get("resolution_rate").target
+
+
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [
+        ({"csat": 0.5, "resolution_rate": 0.6}, "sum to 1"),
+        ({"csat": 1.2, "resolution_rate": -0.2}, "negative"),
+        ({"tickets": 1.0}, "not a rate"),
+        ({"nope": 1.0}, "unknown metric"),
+        ({}, "at least one"),
+    ],
+)
+def test_bad_weights_give_a_clear_error(weights: dict[str, float], message: str) -> None:
+    with pytest.raises((ValueError, KeyError), match=message):
+        validate_weights(weights)
+
+
+def test_reader_is_read_only(tiny_store: Store) -> None:
+    with tiny_store.reader() as con, pytest.raises(duckdb.Error):
+        con.execute("DELETE FROM tickets")
+    assert tiny_store.ticket_count() == 7
+
+
+def test_reader_on_missing_store_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="servicelens demo"):
+        with Store(tmp_path / "none.duckdb").reader():
+            pass
+
+
+def test_metrics_never_imports_streamlit() -> None:
+    """The domain stays importable without the UI (also an import-linter contract)."""
+    code = (
+        "import importlib, pkgutil, sys, metrics\n"
+        "for m in pkgutil.walk_packages(metrics.__path__, 'metrics.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "bad = sorted(n for n in sys.modules if n == 'streamlit' or n.startswith('streamlit.'))\n"
+        "print(bad[:3]); sys.exit(1 if bad else 0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).parents[2], check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
