@@ -6,7 +6,7 @@ PORT ?= 8501
 DEMO_TICKETS ?= 300000
 STORE ?= data/servicelens.duckdb
 
-.PHONY: run test install install-dev browser lint typecheck unit bench demo clean
+.PHONY: run test install install-dev browser lint typecheck unit bench demo docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,3 +59,6 @@ bench: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+docs: install
+	$(BIN)/servicelens catalog --format doc > docs/metrics.md

@@ -29,9 +29,8 @@ def test_store_from_a_newer_release_is_refused(tmp_path: Path) -> None:
     con.execute("INSERT INTO schema_migrations VALUES ($v, 'future', now())",
                 {"v": SCHEMA_VERSION + 1})
     con.close()
-    with pytest.raises(StoreError, match="newer than this release"):
-        with Store(path).writer():
-            pass
+    with pytest.raises(StoreError, match="newer than this release"), Store(path).writer():
+        pass
 
 
 def test_migrations_are_applied_in_order_and_recorded(tmp_path: Path) -> None:
@@ -77,9 +76,9 @@ def test_reader_is_read_only(tiny_store: Store) -> None:
 
 
 def test_reader_on_missing_store_says_what_to_do(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match="servicelens demo"):
-        with Store(tmp_path / "none.duckdb").reader():
-            pass
+    with pytest.raises(StoreError, match="servicelens demo"), \
+            Store(tmp_path / "none.duckdb").reader():
+        pass
 
 
 def test_metrics_never_imports_streamlit() -> None:
