@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import time
+import unicodedata
 from collections.abc import Sequence
 from datetime import date
 
@@ -143,6 +144,11 @@ def _json_value(metric_id: str, value: float | None) -> float | int | None:
     return int(value) if catalog.get(metric_id).unit == "count" else value
 
 
+def _width(text: str) -> int:
+    """Terminal columns: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def _cmd_kpis(args: argparse.Namespace) -> int:
     store = Store(args.store)
     if not store.exists():
@@ -157,7 +163,9 @@ def _cmd_kpis(args: argparse.Namespace) -> int:
     print(f"{filters.date_from} .. {filters.date_to}")
     for metric_id in catalog.PUBLIC_IDS:
         metric = catalog.get(metric_id)
-        print(f"{metric.name(lang):<36} {formatting.value(metric, values[metric_id].value, lang)}")
+        name = metric.name(lang)
+        shown = formatting.value(metric, values[metric_id].value, lang)
+        print(f"{name}{' ' * (36 - _width(name))} {shown}")
     return 0
 
 
