@@ -45,7 +45,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "target": ("目标", "Target"),
     "met": ("达标", "on target"),
-    "missed": ("未达标", "below target"),
+    "missed": ("未达标", "off target"),
     "no_target": ("无目标", "no target"),
     "channel_target": ("按渠道标准", "per channel standard"),
     "no_data": ("无数据", "no data"),
