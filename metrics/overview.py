@@ -57,8 +57,7 @@ def resolve_target(metric: Metric, filters: Filters, settings: Settings) -> floa
         if len(filters.channels) == 1:
             return settings.channel_standard(filters.channels[0])
         return None
-    checked = catalog.get(metric.target_metric) if metric.target_metric else metric
-    return settings.target(checked.id) if metric.target_metric else settings.target(metric.id)
+    return settings.target(metric.target_metric or metric.id)
 
 
 def card(

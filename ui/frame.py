@@ -102,10 +102,8 @@ def _write_query_params(filters: Filters | None) -> None:
         value = st.session_state.get(key)
         if value:
             params[key] = str(value)
-    if dict(st.query_params.to_dict()) != params or any(
-        st.query_params.get_all(k) != (v if isinstance(v, list) else [v])
-        for k, v in params.items()
-    ):
+    wanted = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
+    if {k: st.query_params.get_all(k) for k in st.query_params} != wanted:
         st.query_params.from_dict(params)
 
 
