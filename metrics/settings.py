@@ -7,7 +7,6 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from metrics import catalog
-from metrics.schema import CHANNELS
 
 DEFAULT_CHANNEL_STANDARDS_S: Final[dict[str, float]] = {
     "phone": 20.0,
@@ -79,5 +78,3 @@ def validate_weights(weights: dict[str, float]) -> dict[str, float]:
         raise ValueError(f"the weights must sum to 1, they sum to {total:g}")
     return weights
 
-
-KNOWN_CHANNELS: Final[tuple[str, ...]] = tuple(CHANNELS)
