@@ -451,6 +451,7 @@ def write(store: Store, frames: DemoFrames, label: str, force: bool = False) -> 
         con.execute("BEGIN TRANSACTION")
         for table in DATA_TABLES:
             con.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+        con.execute("DELETE FROM import_rejects")
         con.execute("DELETE FROM import_log")
         row = con.execute(
             "INSERT INTO import_log (kind, source, file_name, rows_read, rows_inserted,"

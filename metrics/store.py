@@ -13,11 +13,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Final
+from typing import Any, Final, TypeVar
 
 import duckdb
 
 from metrics.settings import Settings
+
+T = TypeVar("T")
 
 DEFAULT_PATH: Final[Path] = Path("data") / "servicelens.duckdb"
 LOCK_WAIT_S: Final[float] = 60.0
@@ -104,6 +106,25 @@ MIGRATIONS: Final[tuple[tuple[int, str, str], ...]] = (
         CREATE TABLE settings (key VARCHAR PRIMARY KEY, value JSON NOT NULL);
         """,
     ),
+    (
+        2,
+        "imports: unchanged and skipped counts, format, encoding, mapping; quarantined rows",
+        """
+        ALTER TABLE import_log ADD COLUMN rows_unchanged BIGINT DEFAULT 0;
+        ALTER TABLE import_log ADD COLUMN rows_skipped BIGINT DEFAULT 0;
+        ALTER TABLE import_log ADD COLUMN file_format VARCHAR;
+        ALTER TABLE import_log ADD COLUMN encoding VARCHAR;
+        ALTER TABLE import_log ADD COLUMN mapping JSON;
+        CREATE TABLE import_rejects (
+            import_id INTEGER NOT NULL,
+            row_number BIGINT NOT NULL,
+            field VARCHAR,
+            value VARCHAR,
+            reason VARCHAR NOT NULL,
+            record JSON
+        );
+        """,
+    ),
 )
 SCHEMA_VERSION: Final[int] = MIGRATIONS[-1][0]
 DATA_TABLES: Final[tuple[str, ...]] = (
@@ -153,11 +174,15 @@ class Store:
     def _connect(
         self, read_only: bool, on_wait: Callable[[str], None] | None
     ) -> duckdb.DuckDBPyConnection:
+        return self._retry(lambda: duckdb.connect(str(self.path), read_only=read_only), on_wait)
+
+    def _retry(self, open_it: Callable[[], T], on_wait: Callable[[str], None] | None) -> T:
+        """open_it(), retried while another process holds the file's lock (up to LOCK_WAIT_S)."""
         deadline = time.monotonic() + LOCK_WAIT_S
         told = False
         while True:
             try:
-                return duckdb.connect(str(self.path), read_only=read_only)
+                return open_it()
             except (duckdb.IOException, duckdb.ConnectionException) as error:
                 if not _is_lock_error(error) or time.monotonic() > deadline:
                     if _is_lock_error(error):
@@ -217,6 +242,22 @@ class Store:
         finally:
             con.close()
 
+    @contextmanager
+    def attached(
+        self, con: duckdb.DuckDBPyConnection, alias: str,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> Iterator[None]:
+        """Attach the store to another connection (for a merge), waiting out other writers."""
+        if not alias.isidentifier():
+            raise ValueError(f"not an alias: {alias!r}")
+        self.ensure(on_wait)
+        self._retry(lambda: con.execute(f"ATTACH $path AS {alias}", {"path": str(self.path)}),
+                    on_wait)
+        try:
+            yield
+        finally:
+            con.execute(f"DETACH {alias}")
+
     def settings(self) -> Settings:
         """The site's settings; the defaults for anything never saved."""
         if not self.exists():
@@ -267,6 +308,14 @@ class Store:
         with self.reader() as con:
             row = con.execute("SELECT count(*) FROM tickets").fetchone()
         return int(row[0]) if row else 0
+
+
+def fetch_one(
+    con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object] | None = None
+) -> tuple[Any, ...] | None:
+    """The first row of a query, with the result consumed so the connection can go on."""
+    rows = con.execute(sql, params or {}).fetchall()
+    return rows[0] if rows else None
 
 
 def current_version(con: duckdb.DuckDBPyConnection) -> int:

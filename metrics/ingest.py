@@ -1,0 +1,616 @@
+"""Import an extract: read, map, check every row against the row models, write by id.
+
+Reading and checking run in a private in-memory DuckDB, so the store is locked only while
+the accepted rows are merged, in one transaction with the import's log entry and rejects.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Final
+
+import duckdb
+import polars as pl
+
+from metrics import readers
+from metrics.exports import csv_bytes
+from metrics.mapping import (
+    DATETIME_FORMATS,
+    DATETIME_TZ_FORMATS,
+    EMPTY_WORDS,
+    FALSE_WORDS,
+    TRUE_WORDS,
+    Mapping,
+    Resolution,
+    guess_kind,
+    resolve,
+    vocabulary,
+)
+from metrics.readers import Progress, ReadError, Source
+from metrics.rows import KINDS, FieldRule, Kind
+from metrics.store import DATA_TABLES, Store, fetch_one
+
+VALUE_SHOWN: Final[int] = 200  # characters of a rejected value kept in the quarantine
+
+REASONS: Final[dict[str, tuple[str, str]]] = {
+    "missing": ("必填，但为空", "required, but empty"),
+    "time": (
+        "无法识别的时间（如 2026-01-05 14:30）；可在映射文件 [options] 中设置 datetime_format",
+        "not a date-time we recognise (e.g. 2026-01-05 14:30); set datetime_format under "
+        "[options] in a mapping",
+    ),
+    "int": ("不是整数", "not a whole number"),
+    "float": ("不是数字", "not a number"),
+    "bool": ("不是 是/否", "not yes / no (是 / 否)"),
+    "score": ("不是 1-5 分或满意度用语", "not a score 1-5 or a satisfaction word"),
+    "vocab": ("未知取值；可用取值：{codes}，或在映射文件 [values.{vocab}] 中对应",
+              "unknown value; known values: {codes}; or map it under [values.{vocab}]"),
+    "violations": ("应为“类别:严重程度”，多项以 ; 分隔，且类别与程度均为已知取值",
+                   "expected `category:severity` items separated by `;`, with known words"),
+    "range": ("超出范围 {ge} 至 {le}", "outside {ge} to {le}"),
+    "too_long": ("超过 {n} 个字符", "longer than {n} characters"),
+    "before": ("早于 {other}", "earlier than {other}"),
+    "duplicate": ("与第 {row} 行 {key} 相同，已保留该行（更新时间更晚或位置更后）",
+                  "same {key} as row {row}, which was kept (later updated_at, else later row)"),
+}
+
+
+class ImportFailed(ValueError):
+    """Nothing could be imported from a file; the message is one line naming the problem."""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What one import did; read = inserted + updated + unchanged + skipped + rejected."""
+
+    import_id: int
+    file_name: str
+    kind: str
+    file_format: str
+    encoding: str | None
+    rows_read: int
+    inserted: int
+    updated: int
+    unchanged: int
+    skipped: int  # older than the stored row (its updated_at is later)
+    rejected: int
+    duplicates: int  # of the rejected: ids repeated in the file
+    demo_removed: bool
+    previous_import: int | None  # an earlier import of the same content
+    seconds: float
+
+
+@dataclass
+class Plan:
+    """A file read into `raw`, with its kind and where each column comes from."""
+
+    source: Source
+    kind: str
+    resolution: Resolution
+    mapping: Mapping = field(default_factory=Mapping)
+
+
+def reason(which: str, lang: str, **args: object) -> str:
+    zh, en = REASONS[which]
+    return (zh if lang == "zh" else en).format(**args)
+
+
+def _spill_connection() -> duckdb.DuckDBPyConnection:
+    spill = Path(tempfile.gettempdir()) / "servicelens-spill"
+    return duckdb.connect(":memory:", config={"temp_directory": str(spill)})
+
+
+class _Compiler:
+    """Turns a kind's field rules into one SELECT that types every cell and lists its faults."""
+
+    def __init__(self, plan: Plan, site_tz: str, lang: str) -> None:
+        self.plan = plan
+        self.kind: Kind = KINDS[plan.kind]
+        self.site_tz = site_tz
+        self.lang = lang
+        self.params: dict[str, object] = {
+            "empty_words": list(EMPTY_WORDS), "true_words": list(TRUE_WORDS),
+            "false_words": list(FALSE_WORDS), "site_tz": site_tz,
+            "file_tz": plan.mapping.options.timezone or site_tz,
+        }
+        custom = plan.mapping.options.datetime_format
+        naive, aware = list(DATETIME_FORMATS), list(DATETIME_TZ_FORMATS)
+        if custom:
+            (aware if "%z" in custom else naive).insert(0, custom)
+        self.params.update(fmt_naive=naive, fmt_aware=aware)
+
+    def param(self, name: str, value: object) -> str:
+        self.params[name] = value
+        return f"${name}"
+
+    def text(self, name: str) -> str:
+        """The cleaned text of a canonical column: trimmed, empty words as NULL."""
+        index = self.plan.resolution.source(name)
+        if index is None:
+            default = self.plan.resolution.defaults.get(name)
+            return self.param(f"d_{name}", default) if default is not None else "NULL::VARCHAR"
+        return self.clean(f"c{index}")
+
+    @staticmethod
+    def clean(col: str) -> str:
+        # A leading ' before = + - @ is Excel's text marker (and what our rejects CSV adds).
+        return (
+            f"CASE WHEN trim({col}) = '' OR list_contains($empty_words, lower(trim({col})))"
+            f" THEN NULL WHEN regexp_matches(trim({col}), '^''[=+@-]')"
+            f" THEN substr(trim({col}), 2) ELSE trim({col}) END"
+        )
+
+    def time(self, t: str) -> str:
+        naive = f"try_strptime({t}, $fmt_naive)"
+        if self.params["file_tz"] != self.site_tz:
+            naive = f"timezone($site_tz, timezone($file_tz, {naive}))"
+        aware = f"timezone($site_tz, try_strptime(regexp_replace({t}, '[zZ]$', '+00:00'), $fmt_aware))"
+        return f"coalesce({naive}, {aware})"
+
+    def vocab(self, rule: FieldRule, t: str) -> str:
+        assert rule.vocab is not None
+        words, codes = vocabulary(rule.vocab, self.plan.mapping)
+        w = self.param(f"vw_{rule.name}", words)
+        c = self.param(f"vc_{rule.name}", codes)
+        found = f"{c}[list_position({w}, lower({t}))]"
+        return f"coalesce({found}, {t})" if rule.open_vocab else found
+
+    def score(self, t: str, name: str) -> str:
+        """The code of a satisfaction answer: '1'..'5' or 'dont_know'."""
+        words, codes = vocabulary("score", self.plan.mapping)
+        w, c = self.param(f"sw_{name}", words), self.param(f"sc_{name}", codes)
+        number = f"TRY_CAST({t} AS DOUBLE)"
+        return (f"coalesce({c}[list_position({w}, lower({t}))], CASE WHEN {number} = "
+                f"round({number}) THEN CAST(CAST({number} AS BIGINT) AS VARCHAR) END)")
+
+    def violations(self, t: str) -> str:
+        cw, cc = vocabulary("violation_category", self.plan.mapping)
+        sw, sc = vocabulary("severity", self.plan.mapping)
+        p = {k: self.param(f"v_{k}", v) for k, v in (("cw", cw), ("cc", cc), ("sw", sw), ("sc", sc))}
+        item = "regexp_replace(x, '：', ':')"
+        return (
+            f"list_transform(list_filter(regexp_split_to_array({t}, '[;；]'), lambda x: trim(x) <> ''),"
+            f" lambda x: {{'category': {p['cc']}[list_position({p['cw']}, lower(trim(split_part({item}, ':', 1))))],"
+            f" 'severity': {p['sc']}[list_position({p['sw']}, lower(trim(split_part({item}, ':', 2))))],"
+            f" 'parts': len(string_split({item}, ':'))}})"
+        )
+
+    def parse(self, rule: FieldRule, t: str) -> str:
+        if rule.vocab:
+            return self.vocab(rule, t)
+        number = f"TRY_CAST({t} AS DOUBLE)"
+        if rule.type == "time":
+            return self.time(t)
+        if rule.type == "int":
+            return f"CASE WHEN {number} = round({number}) THEN CAST({number} AS BIGINT) END"
+        if rule.type == "float":
+            return f"TRY_CAST(regexp_replace({t}, '\\s*分$', '') AS DOUBLE)"
+        if rule.type == "bool":
+            return (f"CASE WHEN list_contains($true_words, lower({t})) THEN true"
+                    f" WHEN list_contains($false_words, lower({t})) THEN false END")
+        if rule.type == "score":
+            return self.score(t, rule.name)
+        if rule.type == "violations":
+            return self.violations(t)
+        return t
+
+    def fault(self, rule: FieldRule, t: str, v: str, typed: dict[str, str],
+              name: str | None = None) -> str:
+        """A CASE giving the first fault of a field as {field, value, reason}, else NULL."""
+        name = name or rule.name
+        arms: list[tuple[str, str]] = []
+        if rule.required:
+            arms.append((f"{t} IS NULL", reason("missing", self.lang)))
+        if rule.type == "violations":
+            bad = (f"list_bool_or(list_transform({v}, lambda x: x.category IS NULL"
+                   " OR x.severity IS NULL OR x.parts <> 2))")
+            arms.append((f"{t} IS NOT NULL AND coalesce({bad}, false)",
+                         reason("violations", self.lang)))
+        elif rule.vocab and not rule.open_vocab:
+            codes = ", ".join(_vocab_words(rule.vocab, self.lang))
+            arms.append((f"{t} IS NOT NULL AND {v} IS NULL",
+                         reason("vocab", self.lang, codes=codes, vocab=rule.vocab)))
+        elif rule.type in ("time", "int", "float", "bool", "score"):
+            arms.append((f"{t} IS NOT NULL AND {v} IS NULL", reason(rule.type, self.lang)))
+        if rule.max_length is not None:
+            arms.append((f"length({t}) > {int(rule.max_length)}",
+                         reason("too_long", self.lang, n=f"{rule.max_length:,}")))
+        if rule.ge is not None and rule.le is not None:
+            value = f"TRY_CAST({v} AS DOUBLE)"
+            arms.append((f"{value} < {float(rule.ge)} OR {value} > {float(rule.le)}",
+                         reason("range", self.lang, ge=_num(rule.ge), le=_num(rule.le))))
+        if rule.not_before:
+            arms.append((f"{v} < {typed[rule.not_before]}",
+                         reason("before", self.lang, other=rule.not_before)))
+        whens = " ".join(
+            f"WHEN {cond} THEN {{'field': {self.param(f'f_{name}', name)}, 'value': left({t}, "
+            f"{VALUE_SHOWN}), 'reason': {self.param(f'r_{name}_{i}', text)}}}"
+            for i, (cond, text) in enumerate(arms)
+        )
+        return f"CASE {whens} END" if arms else "NULL"
+
+    def select(self) -> str:
+        """SELECT __row, typed canonical columns, errors FROM raw."""
+        rules = [r for r in self.kind.rules() if r.name != "dont_know" and r.type != "dimensions"]
+        texts = {r.name: self.text(r.name) for r in rules}
+        for column, _target, _base in self.kind.standins:
+            texts[column] = self.text(column)
+        cleaned = ", ".join(f"{t} AS t_{name}" for name, t in texts.items())
+        parsed = {r.name: self.parse(r, f"t_{r.name}") for r in rules}
+        for column, target, base in self.kind.standins:
+            minutes = f"TRY_CAST(t_{column} AS DOUBLE)"
+            parsed[target] = (f"coalesce({parsed[target]}, {parsed[base]} + to_microseconds("
+                              f"CAST(round({minutes} * 60000000) AS BIGINT)))")
+        typed_cols = ", ".join(f"{expr} AS v_{name}" for name, expr in parsed.items())
+        dims = self.plan.resolution.dimensions
+        dim_texts = ", ".join(f"{self.clean(f'c{i}')} AS t_dim{k}"
+                              for k, i in enumerate(dims.values()))
+        score_rule = next((r for r in rules if r.type == "score"), None)
+        dim_typed = ", ".join(
+            f"{self.score(f't_dim{k}', f'dim{k}')} AS v_dim{k}" for k in range(len(dims))
+        )
+        typed_refs = {name: f"v_{name}" for name in parsed}
+        faults = [self.fault(r, f"t_{r.name}", f"v_{r.name}", typed_refs) for r in rules]
+        for column, _t, _b in self.kind.standins:
+            faults.append(
+                f"CASE WHEN t_{column} IS NOT NULL AND TRY_CAST(t_{column} AS DOUBLE) IS NULL "
+                f"THEN {{'field': {self.param(f'f_{column}', column)}, 'value': "
+                f"left(t_{column}, {VALUE_SHOWN}), 'reason': "
+                f"{self.param(f'r_{column}', reason('float', self.lang))}}} END"
+            )
+        outputs = [f"v_{r.name} AS {r.name}" for r in rules if r.type not in ("score",)]
+        if score_rule is not None:
+            assert score_rule is not None
+            dim_rule = FieldRule("score", "score", False, ge=score_rule.ge, le=score_rule.le)
+            for k, dim in enumerate(dims):
+                faults.append(self.fault(dim_rule, f"t_dim{k}", f"v_dim{k}", typed_refs,
+                                         name=f"score_{dim}"))
+            outputs += [
+                "TRY_CAST(v_score AS TINYINT) AS score",
+                "coalesce(v_score = 'dont_know', false) AS dont_know",
+            ]
+            pairs = ", ".join(
+                f"{{'dimension': {self.param(f'dn{k}', dim)}, 'score': TRY_CAST(v_dim{k} AS TINYINT)}}"
+                for k, dim in enumerate(dims)
+            )
+            outputs.append(f"list_filter([{pairs}], lambda x: x.score IS NOT NULL) AS dims"
+                           if dims else "[]::STRUCT(dimension VARCHAR, score TINYINT)[] AS dims")
+        inner = ", ".join(x for x in (cleaned, dim_texts) if x)
+        typed = ", ".join(x for x in (typed_cols, dim_typed) if x)
+        return (
+            f"SELECT __row, {', '.join(outputs)}, list_filter([{', '.join(faults)}],"
+            f" lambda x: x IS NOT NULL) AS errors FROM (SELECT *, {typed} FROM"
+            f" (SELECT __row, {inner} FROM raw))"
+        )
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def _vocab_words(vocab: str, lang: str) -> list[str]:
+    from metrics.schema import VOCABULARIES
+
+    return [f"{code} ({zh})" if lang == "zh" else code
+            for code, (zh, _en) in VOCABULARIES[vocab].items()]
+
+
+def plan(con: duckdb.DuckDBPyConnection, path: Path, *, kind: str | None = None,
+         mapping: Mapping | None = None, name: str | None = None, encoding: str | None = None,
+         sheet: str | None = None, limit: int | None = None,
+         progress: Progress = readers._quiet) -> Plan:
+    """Read a file into `raw` and work out its kind and columns; ImportFailed if unusable."""
+    mapping = mapping or Mapping()
+    try:
+        src = readers.load(con, path, name=name, encoding=encoding, sheet=sheet, limit=limit,
+                           progress=progress)
+    except ReadError as error:
+        raise ImportFailed(str(error)) from error
+    kind = kind or mapping.kind or guess_kind(src.headers, mapping)
+    if kind is None:
+        raise ImportFailed(
+            f"{src.name}: cannot tell whether this is tickets, surveys or QA; headers found: "
+            + ", ".join(src.headers[:30])
+        )
+    if kind not in KINDS:
+        raise ImportFailed(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+    return Plan(src, kind, resolve(src.headers, kind, mapping), mapping)
+
+
+def check(con: duckdb.DuckDBPyConnection, plan: Plan, site_tz: str, lang: str = "en") -> None:
+    """Fill `staged` from `raw`: typed canonical columns and each row's list of faults."""
+    if plan.resolution.missing:
+        missing = ", ".join(plan.resolution.missing)
+        raise ImportFailed(
+            f"{plan.source.name}: required column{'s' if len(plan.resolution.missing) > 1 else ''} "
+            f"{missing} not found for {plan.kind}; "
+            f"headers found: {', '.join(plan.source.headers[:40])}"
+        )
+    compiler = _Compiler(plan, site_tz, lang)
+    sql = compiler.select()
+    used = set(re.findall(r"\$(\w+)", sql))  # DuckDB refuses parameters the text doesn't use
+    params = {k: v for k, v in compiler.params.items() if k in used}
+    try:
+        fetch_one(con, f"CREATE OR REPLACE TABLE staged AS {sql}", params)
+    except duckdb.InvalidInputException as error:  # e.g. an unknown time zone in a mapping
+        raise ImportFailed(f"{plan.source.name}: {error}") from error
+
+
+def preview(con: duckdb.DuckDBPyConnection, plan: Plan, site_tz: str, lang: str,
+            rows: int = 20) -> pl.DataFrame:
+    """The first rows as they would be stored, with each row's problems (for the Data page)."""
+    check(con, plan, site_tz, lang)
+    frame = con.sql(
+        "SELECT __row AS row, * EXCLUDE (__row, errors), array_to_string(list_transform("
+        "errors, lambda e: e.field || ': ' || e.reason), '; ') AS problems FROM staged"
+        " ORDER BY __row LIMIT $n", params={"n": rows},
+    ).pl()
+    return frame
+
+
+def _parent_columns(kind: Kind) -> list[str]:
+    skip = {"dimensions", "violations"}
+    return [r.name for r in kind.rules() if r.type not in skip and r.name not in ("dimensions",)]
+
+
+def _merge(con: duckdb.DuckDBPyConnection, plan: Plan, started: datetime,
+           lang: str) -> tuple[int, dict[str, int], bool]:
+    """Write `staged` into the attached store `s`; returns (import id, counts, demo removed)."""
+    kind = KINDS[plan.kind]
+    key = kind.key
+    cols = _parent_columns(kind)
+    order = "updated_at DESC NULLS LAST, __row DESC" if "updated_at" in cols else "__row DESC"
+    con.execute(
+        "CREATE OR REPLACE TABLE ranked AS SELECT *, row_number() OVER w AS rn,"
+        f" first_value(__row) OVER w AS kept_row FROM staged WHERE len(errors) = 0"
+        f" WINDOW w AS (PARTITION BY {key} ORDER BY {order})"  # noqa: S608 - our column names
+    )
+    child = {"surveys": ("survey_dimension_scores", "dims"),
+             "qa": ("qa_violations", "violations")}.get(plan.kind)
+    same_children = "true"
+    child_join = ""
+    if plan.kind == "surveys":
+        child_join = (" LEFT JOIN (SELECT survey_id, list({'dimension': dimension, 'score': score}"
+                      " ORDER BY dimension) AS old FROM s.survey_dimension_scores GROUP BY ALL)"
+                      " c USING (survey_id)")
+        same_children = "coalesce(c.old, []) = list_sort(k.dims)"
+    elif plan.kind == "qa":
+        child_join = (" LEFT JOIN (SELECT inspection_id, list({'category': category, 'severity':"
+                      " severity} ORDER BY item) AS old FROM s.qa_violations GROUP BY ALL) c"
+                      " USING (inspection_id)")
+        same_children = ("coalesce(c.old, []) = list_transform(k.violations, lambda x: "
+                         "{'category': x.category, 'severity': x.severity})")
+    stale = ("k.updated_at IS NOT NULL AND e.updated_at IS NOT NULL AND k.updated_at < "
+             "e.updated_at" if "updated_at" in cols else "false")
+    row_k = ", ".join(f"k.{c}" for c in cols)
+    row_e = ", ".join(f"e.{c}" for c in cols)
+    con.execute(
+        f"CREATE OR REPLACE TABLE classified AS SELECT k.*, CASE WHEN e.{key} IS NULL THEN 'new'"
+        f" WHEN {stale} THEN 'stale' WHEN ROW({row_k}) IS NOT DISTINCT FROM ROW({row_e})"
+        f" AND {same_children} THEN 'same' ELSE 'changed' END AS action"
+        f" FROM ranked k LEFT JOIN s.{kind.table} e ON e.{key} = k.{key}{child_join}"
+        " WHERE k.rn = 1"  # noqa: S608 - our table and column names
+    )
+    counts = dict(con.execute(
+        "SELECT action, count(*) FROM classified GROUP BY action").fetchall())
+    dups = fetch_one(con, "SELECT count(*) FROM ranked WHERE rn > 1")
+    bad = fetch_one(con, "SELECT count(*) FROM staged WHERE len(errors) > 0")
+    src = plan.source
+    result = {
+        "read": src.rows + len(src.bad_rows),
+        "inserted": int(counts.get("new", 0)), "updated": int(counts.get("changed", 0)),
+        "unchanged": int(counts.get("same", 0)), "skipped": int(counts.get("stale", 0)),
+        "duplicates": int(dups[0]) if dups else 0,
+    }
+    result["rejected"] = (int(bad[0]) if bad else 0) + result["duplicates"] + len(src.bad_rows)
+    demo = fetch_one(
+        con,
+        "SELECT count(*) FILTER (WHERE source = 'demo') > 0 AND count(*) FILTER"
+        " (WHERE source <> 'demo') = 0 FROM s.import_log"
+    )
+    demo_removed = bool(demo and demo[0])
+    n_cols = len(src.headers)
+    record = f"to_json([{', '.join(f'r.c{i}' for i in range(n_cols))}])"
+    dup_reason = reason("duplicate", lang, key=key, row="{row}")
+    bad_rows = pl.DataFrame(
+        {"row": [b.row for b in src.bad_rows], "reason": [b.reason for b in src.bad_rows],
+         "text": [b.text for b in src.bad_rows]},
+        schema={"row": pl.Int64, "reason": pl.String, "text": pl.String},
+    )
+    con.register("bad_rows", bad_rows.to_arrow())
+    mapping_json = json.dumps(
+        {"headers": src.headers, "columns": {c: src.headers[i] for c, i in
+                                             plan.resolution.columns.items()},
+         "dimensions": {d: src.headers[i] for d, i in plan.resolution.dimensions.items()},
+         "mapping": plan.mapping.name},
+        ensure_ascii=False,
+    )
+    fetch_one(con, "BEGIN TRANSACTION")
+    try:
+        if demo_removed:
+            for table in DATA_TABLES:
+                con.execute(f"DELETE FROM s.{table}")  # noqa: S608 - fixed table names
+            con.execute("DELETE FROM s.import_rejects")
+            con.execute("DELETE FROM s.import_log")
+        row = fetch_one(
+        con,
+            "INSERT INTO s.import_log (kind, source, file_name, content_hash, rows_read,"
+            " rows_inserted, rows_updated, rows_unchanged, rows_skipped, rows_rejected,"
+            " started_at, file_format, encoding, mapping) VALUES ($kind, 'file', $file, $hash,"
+            " $read, $inserted, $updated, $unchanged, $skipped, $rejected, $started, $format,"
+            " $encoding, $mapping) RETURNING import_id",
+            {"kind": plan.kind, "file": src.name, "hash": src.content_hash,
+             "read": result["read"], "inserted": result["inserted"],
+             "updated": result["updated"], "unchanged": result["unchanged"],
+             "skipped": result["skipped"], "rejected": result["rejected"],
+             "started": started, "format": src.format, "encoding": src.encoding,
+             "mapping": mapping_json},
+        )
+        assert row is not None
+        import_id = int(row[0])
+        names = ", ".join(cols)
+        fetch_one(
+        con,
+            f"INSERT OR REPLACE INTO s.{kind.table} ({names}, import_id) SELECT {names}, $id"
+            " FROM classified WHERE action IN ('new', 'changed')",  # noqa: S608 - our names
+            {"id": import_id},
+        )
+        if child is not None:
+            table, column = child
+            con.execute(
+                f"DELETE FROM s.{table} WHERE {key} IN (SELECT {key} FROM classified"
+                " WHERE action = 'changed')"  # noqa: S608 - our names
+            )
+            if plan.kind == "surveys":
+                con.execute(
+                    "INSERT INTO s.survey_dimension_scores SELECT survey_id, d.dimension, d.score"
+                    " FROM (SELECT survey_id, unnest(dims) AS d FROM classified"
+                    " WHERE action IN ('new', 'changed'))"
+                )
+            else:
+                con.execute(
+                    "INSERT INTO s.qa_violations SELECT inspection_id, i, v[i].category,"
+                    " v[i].severity FROM (SELECT inspection_id, violations AS v,"
+                    " generate_subscripts(violations, 1) AS i FROM classified"
+                    " WHERE action IN ('new', 'changed'))"
+                )
+            del column
+        con.execute(
+            "INSERT INTO s.import_rejects SELECT $id, s.__row, e.field, e.value, e.reason,"
+            f" {record} FROM (SELECT __row, unnest(errors) AS e FROM staged"
+            " WHERE len(errors) > 0) s JOIN raw r USING (__row)",  # noqa: S608 - our names
+            {"id": import_id},
+        )
+        con.execute(
+            f"INSERT INTO s.import_rejects SELECT $id, k.__row, '{key}', k.{key},"
+            f" replace($dup, '{{row}}', CAST(k.kept_row AS VARCHAR)), {record}"
+            " FROM ranked k JOIN raw r USING (__row) WHERE k.rn > 1",  # noqa: S608 - our names
+            {"id": import_id, "dup": dup_reason},
+        )
+        con.execute(
+            "INSERT INTO s.import_rejects SELECT $id, row, NULL, NULL, reason, to_json([text])"
+            " FROM bad_rows",
+            {"id": import_id},
+        )
+        con.execute(
+            "UPDATE s.import_log SET finished_at = current_localtimestamp()"
+            " WHERE import_id = $id", {"id": import_id},
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("bad_rows")
+    return import_id, result, demo_removed
+
+
+def import_file(
+    store: Store, kind: str | None, path: Path, *, mapping: Mapping | None = None,
+    name: str | None = None, encoding: str | None = None, sheet: str | None = None,
+    lang: str = "en", progress: Progress = readers._quiet,
+    on_wait: Callable[[str], None] | None = None,
+) -> ImportResult:
+    """Import one file into the store; ImportFailed (nothing written) when it cannot be."""
+    began = time.perf_counter()
+    started = datetime.now().replace(microsecond=0)
+    store.ensure(on_wait)
+    site_tz = store.settings().timezone
+    con = _spill_connection()
+    try:
+        the_plan = plan(con, path, kind=kind, mapping=mapping, name=name, encoding=encoding,
+                        sheet=sheet, progress=progress)
+        progress(0.45, "check")
+        check(con, the_plan, site_tz, lang)
+        progress(0.6, "write")
+        with store.attached(con, "s", on_wait):
+            previous = fetch_one(
+        con,
+                "SELECT max(import_id) FROM s.import_log WHERE content_hash = $h AND kind = $k",
+                {"h": the_plan.source.content_hash, "k": the_plan.kind},
+            )
+            import_id, counts, demo_removed = _merge(con, the_plan, started, lang)
+            fetch_one(con, "CHECKPOINT s")
+    finally:
+        con.close()
+    progress(1.0, "done")
+    src = the_plan.source
+    return ImportResult(
+        import_id=import_id, file_name=src.name, kind=the_plan.kind, file_format=src.format,
+        encoding=src.encoding, rows_read=counts["read"], inserted=counts["inserted"],
+        updated=counts["updated"], unchanged=counts["unchanged"], skipped=counts["skipped"],
+        rejected=counts["rejected"], duplicates=counts["duplicates"],
+        demo_removed=demo_removed,
+        previous_import=int(previous[0]) if previous and previous[0] is not None else None,
+        seconds=time.perf_counter() - began,
+    )
+
+
+def rejects(store: Store, import_id: int) -> pl.DataFrame:
+    """An import's rejected rows as the file had them, plus _file, _row, _field, _value, _reason."""
+    with store.reader() as con:
+        meta = fetch_one(
+        con,
+            "SELECT file_name, mapping FROM import_log WHERE import_id = $id", {"id": import_id}
+        )
+        frame = con.sql(
+            "SELECT row_number AS _row, string_agg(coalesce(field, ''), '; ' ORDER BY field)"
+            " AS _field, string_agg(coalesce(value, ''), '; ' ORDER BY field) AS _value,"
+            " string_agg(reason, '; ' ORDER BY field) AS _reason, any_value(record) AS record"
+            " FROM import_rejects WHERE import_id = $id GROUP BY row_number ORDER BY row_number",
+            params={"id": import_id},
+        ).pl()
+    if meta is None:
+        return pl.DataFrame()
+    headers: list[str] = (json.loads(meta[1]) or {}).get("headers", []) if meta[1] else []
+    records = [json.loads(r) if r else [] for r in frame["record"].to_list()]
+    width = max([len(headers), *(len(r) for r in records)]) if records else len(headers)
+    names = _unique([*headers, *[f"column{i + 1}" for i in range(len(headers), width)]])
+    original = pl.DataFrame(
+        [pl.Series(n, [r[i] if i < len(r) else None for r in records], pl.String)
+         for i, n in enumerate(names)]
+    ) if records else pl.DataFrame(schema={n: pl.String for n in names})
+    info = frame.drop("record").with_columns(pl.lit(meta[0]).alias("_file"))
+    return pl.concat([original, info.select("_file", "_row", "_field", "_value", "_reason")],
+                     how="horizontal")
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else f"{n}_{seen[n]}")
+    return out
+
+
+def write_rejects(store: Store, import_id: int, folder: Path) -> Path | None:
+    """The rejects as a CSV Excel opens (UTF-8 BOM, formulas neutralised); None if none."""
+    frame = rejects(store, import_id)
+    if frame.is_empty():
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    with store.reader() as con:
+        row = fetch_one(con, "SELECT file_name FROM import_log WHERE import_id = $id",
+                          {"id": import_id})
+    stem = Path(str(row[0]) if row else "import").stem
+    path = folder / f"{stem}.import-{import_id}.rejects.csv"
+    path.write_bytes(csv_bytes(frame))
+    return path
+
+
+def log(store: Store) -> pl.DataFrame:
+    """Every import, newest first."""
+    with store.reader() as con:
+        return con.sql(
+            "SELECT import_id, kind, source, file_name, file_format, encoding, rows_read,"
+            " rows_inserted, rows_updated, rows_unchanged, rows_skipped, rows_rejected,"
+            " started_at, finished_at, content_hash FROM import_log ORDER BY import_id DESC"
+        ).pl()

@@ -1,0 +1,285 @@
+"""From an extract's headers and words to the canonical columns and codes.
+
+DOMAIN.md's headers and vocabulary words are recognised without any mapping; a mapping
+(a TOML file, or a preset in data/mappings/) overrides or extends them.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from metrics.rows import KINDS
+from metrics.schema import DIMENSIONS, VOCABULARIES
+
+PRESETS_DIR: Final[Path] = Path(__file__).resolve().parent.parent / "data" / "mappings"
+
+# canonical column -> headers exports commonly use (the canonical name itself always works)
+HEADERS: Final[dict[str, tuple[str, ...]]] = {
+    "ticket_id": ("工单号", "工单编号", "工单ID", "Ticket ID", "Ticket No", "Ticket number"),
+    "created_at": ("创建时间", "受理时间", "Created", "Created at", "Created time"),
+    "channel": ("渠道", "受理渠道", "来源渠道", "Channel"),
+    "request_type": ("类型", "工单类型", "Request type", "Ticket type", "Type"),
+    "category": ("投诉类别", "问题分类", "投诉分类", "Category", "Complaint category"),
+    "priority": ("优先级", "紧急程度", "Priority"),
+    "customer_level": ("客户等级", "Customer level", "Customer tier"),
+    "agent": ("坐席", "处理人", "客服", "坐席姓名", "Agent", "Assignee"),
+    "team": ("组", "班组", "所属班组", "Team", "Group"),
+    "first_response_at": ("首次响应时间", "First response at", "First responded at"),
+    "resolved_at": ("解决时间", "Resolved at", "Resolved time", "Solved at"),
+    "closed_at": ("关闭时间", "Closed at", "Closed time"),
+    "status": ("状态", "工单状态", "Status"),
+    "reopen_count": ("重开次数", "Reopens", "Reopen count"),
+    "contacts": ("联系次数", "Contacts", "Contacts until solved"),
+    "escalated": ("是否升级", "升级", "Escalated"),
+    "customer_id": ("客户编号", "客户ID", "Customer ID"),
+    "customer_name": ("客户姓名", "客户名称", "Customer name"),
+    "customer_phone": ("联系电话", "手机号", "客户电话", "Customer phone", "Phone"),
+    "product": ("产品线", "产品", "Product", "Product line"),
+    "updated_at": ("更新时间", "最后更新时间", "Updated at", "Last updated"),
+    "first_response_minutes": ("首次响应时长(分钟)", "First response minutes"),
+    "resolution_minutes": ("解决时长(分钟)", "Resolution minutes"),
+    "survey_id": ("问卷编号", "调查编号", "Survey ID"),
+    "sent_at": ("发送时间", "Sent at"),
+    "survey_channel": ("调查渠道", "回访渠道", "Survey channel"),
+    "responded_at": ("回复时间", "答复时间", "Responded at"),
+    "score": ("满意度", "总体满意度", "满意度评分", "Score", "Overall score", "CSAT"),
+    "nps": ("推荐意愿", "NPS", "Likelihood to recommend"),
+    "comment": ("意见建议", "评价内容", "Comment", "Comments"),
+    "inspection_id": ("质检编号", "Inspection ID"),
+    "inspected_at": ("质检时间", "质检日期", "Inspected at", "Inspection date"),
+    "inspector": ("质检员", "Inspector"),
+    "qa_score": ("质检得分", "质检分数", "QA score"),
+    "violations": ("违规项", "Violations"),
+}
+
+# vocabulary -> code -> words seen in exports beyond schema's zh / en words
+EXTRA_WORDS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
+    "channel": {
+        "phone": ("热线", "电话客服", "call", "voice", "hotline"),
+        "chat": ("在线客服", "网页在线", "live chat", "web chat", "online"),
+        "email": ("电子邮件", "e-mail", "mail"),
+        "social": ("微博", "微信", "wechat", "weibo"),
+        "walk_in": ("柜台", "门店", "walk in", "walkin", "counter"),
+    },
+    "status": {
+        "open": ("新建", "new"),
+        "pending": ("挂起", "on hold", "hold", "in progress"),
+        "resolved": ("solved",),
+        "closed": ("已完成", "completed", "done"),
+    },
+    "priority": {"medium": ("normal", "一般")},
+    "request_type": {"inquiry": ("question",), "repair": ("service request", "报障")},
+    "score": {"1": ("非常不满意",), "dont_know": ("不清楚", "don't know", "dont know", "n/a")},
+    "customer_level": {"regular": ("normal", "standard")},
+    "survey_channel": {"phone_callback": ("电话", "phone", "call-back", "callback")},
+}
+
+TRUE_WORDS: Final[tuple[str, ...]] = ("是", "已升级", "y", "yes", "true", "1", "t")
+FALSE_WORDS: Final[tuple[str, ...]] = ("否", "未升级", "n", "no", "false", "0", "f")
+# Cells that mean "no value" in exports.
+EMPTY_WORDS: Final[tuple[str, ...]] = ("-", "—", "null", "none", "n/a", "#n/a", "nan")
+
+DATETIME_FORMATS: Final[tuple[str, ...]] = (
+    "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M", "%Y-%m-%d",
+    "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M",
+    "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d",
+    "%Y.%m.%d %H:%M:%S", "%Y.%m.%d %H:%M", "%Y.%m.%d",
+    "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日", "%Y年%m月%d日%H:%M",
+)
+DATETIME_TZ_FORMATS: Final[tuple[str, ...]] = (
+    "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%d %H:%M:%S%z",
+    "%Y-%m-%d %H:%M:%S.%f%z", "%Y-%m-%dT%H:%M%z",
+)
+
+
+class MappingError(ValueError):
+    """A mapping file that cannot be used, with what is wrong in it."""
+
+
+class Options(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    datetime_format: str | None = None
+    timezone: str | None = None  # the zone of the file's times without offset; default: site's
+
+
+class Mapping(BaseModel):
+    """A mapping file: canonical column = header, code = words, options, fixed values."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    kind: str | None = None
+    columns: dict[str, str] = Field(default_factory=dict)
+    values: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    defaults: dict[str, str] = Field(default_factory=dict)  # canonical column = value if empty
+    options: Options = Field(default_factory=Options)
+
+    @model_validator(mode="after")
+    def _known(self) -> Mapping:
+        known = {c for k in KINDS.values() for c in k.columns()}
+        for name in [*self.columns, *self.defaults]:
+            if name not in known and not name.startswith("score_"):
+                raise ValueError(f"unknown canonical column {name!r}")
+        for vocab, codes in self.values.items():
+            if vocab not in VOCABULARIES:
+                raise ValueError(f"[values.{vocab}]: no such vocabulary")
+            closed = vocab not in ("category", "customer_level", "survey_channel")
+            for code in codes:
+                if closed and code not in VOCABULARIES[vocab]:
+                    raise ValueError(
+                        f"[values.{vocab}]: unknown code {code!r}; codes are "
+                        + ", ".join(VOCABULARIES[vocab])
+                    )
+        if self.kind is not None and self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+        return self
+
+
+def load_mapping(path: Path) -> Mapping:
+    """Read a mapping TOML file; MappingError names the file and the problem."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return Mapping.model_validate(data)
+    except FileNotFoundError as error:
+        raise MappingError(f"{path}: no such mapping file") from error
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise MappingError(f"{path}: not a valid TOML file ({error})") from error
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise MappingError(f"{path}: {where}: {first['msg']}") from error
+
+
+def presets(folder: Path = PRESETS_DIR) -> dict[str, Path]:
+    """Preset name (file stem) -> mapping file shipped or saved in data/mappings/."""
+    return {p.stem: p for p in sorted(folder.glob("*.toml"))}
+
+
+def save_preset(mapping: Mapping, name: str, folder: Path = PRESETS_DIR) -> Path:
+    """Write a mapping as data/mappings/<name>.toml; the name is reduced to a safe file stem."""
+    stem = re.sub(r"[^\w\-]+", "_", name.strip(), flags=re.UNICODE).strip("_")
+    if not stem:
+        raise MappingError("give the preset a name")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{stem}.toml"
+    data = mapping.model_copy(update={"name": name}).model_dump(exclude_none=True)
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    return path
+
+
+def normalise(header: str) -> str:
+    """Case, width, spacing and punctuation ignored: 'Ticket ID' ~ 'ticket_id' ~ 'ＴＩＣＫＥＴ id'."""
+    text = unicodedata.normalize("NFKC", header).lower()
+    return re.sub(r"[\s_\-./:()（）\[\]【】]+", "", text)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Where each canonical column of a kind comes from in a file."""
+
+    kind: str
+    columns: dict[str, int]  # canonical -> index of the header in the file
+    dimensions: dict[str, int] = field(default_factory=dict)  # dimension -> header index
+    defaults: dict[str, str] = field(default_factory=dict)
+    missing: tuple[str, ...] = ()  # required columns found nowhere
+    ignored: tuple[str, ...] = ()  # headers no column took
+
+    def source(self, name: str) -> int | None:
+        return self.columns.get(name)
+
+
+def _dimension(key: str) -> str | None:
+    for code, (zh, en) in DIMENSIONS.items():
+        if key in (normalise(f"score_{code}"), normalise(zh), normalise(f"{zh}满意度"),
+                   normalise(en), normalise(f"{en} score")):
+            return code
+    if key.startswith("score") and len(key) > len("score"):
+        return key[len("score"):]
+    return None
+
+
+def resolve(headers: list[str], kind: str, mapping: Mapping | None = None) -> Resolution:
+    """Match headers to a kind's canonical columns: the mapping first, then known headers."""
+    mapping = mapping or Mapping()
+    spec = KINDS[kind]
+    keys = [normalise(h) for h in headers]
+    taken: dict[str, int] = {}
+    for name, header in mapping.columns.items():
+        if name in spec.columns() and normalise(header) in keys:
+            taken[name] = keys.index(normalise(header))
+    used = set(taken.values())
+    for name in spec.columns():
+        if name in taken:
+            continue
+        for candidate in (name, *HEADERS.get(name, ())):
+            key = normalise(candidate)
+            if key in keys and keys.index(key) not in used:
+                taken[name] = keys.index(key)
+                used.add(taken[name])
+                break
+    dimensions: dict[str, int] = {}
+    if kind == "surveys":
+        for index, key in enumerate(keys):
+            dim = _dimension(key)
+            if index not in used and dim:
+                dimensions[dim] = index
+                used.add(index)
+    defaults = {k: v for k, v in mapping.defaults.items() if k in spec.columns()}
+    standing_in = {target for column, target, _ in spec.standins if column in taken}
+    missing = tuple(
+        name for name in spec.required()
+        if name not in taken and name not in defaults and name not in standing_in
+    )
+    ignored = tuple(h for i, h in enumerate(headers) if i not in used)
+    return Resolution(kind, taken, dimensions, defaults, missing, ignored)
+
+
+def guess_kind(headers: list[str], mapping: Mapping | None = None) -> str | None:
+    """The kind whose required columns the headers all give, the best-matched one first."""
+    if mapping is not None and mapping.kind:
+        return mapping.kind
+    best: tuple[int, str] | None = None
+    for kind in KINDS:
+        found = resolve(headers, kind, mapping)
+        if found.missing:
+            continue
+        score = len(found.columns) + len(found.dimensions)
+        if best is None or score > best[0]:
+            best = (score, kind)
+    return best[1] if best else None
+
+
+def vocabulary(vocab: str, mapping: Mapping | None = None) -> tuple[list[str], list[str]]:
+    """(words, codes) in matching order, words lower-cased: the mapping's words first."""
+    words: list[str] = []
+    codes: list[str] = []
+
+    def add(word: str, code: str) -> None:
+        key = unicodedata.normalize("NFKC", word).strip().lower()
+        if key and key not in words:
+            words.append(key)
+            codes.append(code)
+
+    for code, listed in (mapping.values.get(vocab, {}) if mapping else {}).items():
+        for word in listed:
+            add(word, code)
+    for code, (zh, en) in VOCABULARIES[vocab].items():
+        for word in (code, zh, en, code.replace("_", " "), code.replace("_", "-")):
+            add(word, code)
+    for code, extra in EXTRA_WORDS.get(vocab, {}).items():
+        for word in extra:
+            add(word, code)
+    return words, codes
+
+
+def to_toml(mapping: Mapping) -> str:
+    return tomli_w.dumps(mapping.model_dump(exclude_none=True))

@@ -1,0 +1,459 @@
+"""Extract files into a staging table of text cells: CSV/TSV, XLSX, Parquet, JSON lines.
+
+Every reader fills `raw(__row BIGINT, c0 VARCHAR, c1 VARCHAR, ...)` in a DuckDB connection:
+`__row` is the row a user sees in a spreadsheet (the header is row 1), `cN` the N-th header.
+Files are streamed, so memory stays near the size of the table DuckDB builds.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import json
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Final
+
+import duckdb
+import pyarrow as pa
+
+from metrics.store import fetch_one
+
+CHUNK: Final[int] = 4 << 20
+BATCH_ROWS: Final[int] = 50_000
+MAX_LINE_BYTES: Final[int] = 4 << 20  # DuckDB's fast path; longer lines take the exact path
+FORMATS: Final[dict[str, str]] = {
+    ".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
+    ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
+}
+ENCODINGS: Final[dict[str, str]] = {
+    "utf8": "utf-8", "utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "utf8-sig": "utf-8-sig",
+    "gbk": "gbk", "gb2312": "gbk", "gb18030": "gb18030", "utf-16": "utf-16", "utf16": "utf-16",
+}
+
+Progress = Callable[[float, str], None]
+
+
+class ReadError(ValueError):
+    """A file nothing can be imported from; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class BadRow:
+    """A row the reader could not split into the header's columns."""
+
+    row: int
+    reason: str
+    text: str
+
+
+@dataclass
+class Source:
+    """What a reader learnt about a file, next to the `raw` table it filled."""
+
+    path: Path
+    name: str
+    format: str
+    headers: list[str]
+    rows: int = 0
+    encoding: str | None = None
+    content_hash: str = ""
+    bad_rows: list[BadRow] = field(default_factory=list)
+
+
+def _quiet(fraction: float, message: str) -> None:
+    """The default progress callback: report nothing."""
+
+
+def sniff_format(path: Path) -> str:
+    """csv | xlsx | parquet | jsonl, from the first bytes, else from the file's suffix."""
+    with path.open("rb") as f:
+        head = f.read(8192)
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    fmt = FORMATS.get(path.suffix.lower(), "csv")
+    if fmt == "jsonl" or head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"{"):
+        return "jsonl"
+    return fmt
+
+
+def _line_of(path: Path, offset: int) -> int:
+    line = 1
+    with path.open("rb") as f:
+        remaining = offset
+        while remaining > 0:
+            chunk = f.read(min(CHUNK, remaining))
+            if not chunk:
+                break
+            line += chunk.count(b"\n")
+            remaining -= len(chunk)
+    return line
+
+
+def _decodes(path: Path, encoding: str) -> int | None:
+    """None when the whole file decodes, else the byte offset of the first bad byte."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    offset = 0
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as error:
+                return offset + error.start
+            offset += len(chunk)
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return offset
+    return None
+
+
+def detect_encoding(path: Path, forced: str | None = None) -> str:
+    """The text encoding: a BOM, else UTF-8 if the whole file is, else GB18030 if it is.
+
+    `forced` (e.g. from --encoding) is checked rather than trusted: ReadError names the line
+    where it fails.
+    """
+    with path.open("rb") as f:
+        head = f.read(8192)
+    if forced is not None:
+        encoding = ENCODINGS.get(forced.lower().replace("_", "-"))
+        if encoding is None:
+            try:
+                encoding = codecs.lookup(forced).name
+            except LookupError as error:
+                raise ReadError(f"{path.name}: unknown encoding {forced!r}") from error
+        candidates = [encoding]
+    elif head.startswith(codecs.BOM_UTF8):
+        candidates = ["utf-8-sig"]
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = ["utf-16"]
+    else:
+        if b"\x00" in head:
+            raise ReadError(
+                f"{path.name}: binary data, not a CSV, XLSX, Parquet or JSON-lines file"
+            )
+        candidates = ["utf-8", "gb18030"]
+    failures = []
+    for encoding in candidates:
+        bad = _decodes(path, encoding)
+        if bad is None:
+            return encoding
+        failures.append(f"{encoding} fails at line {_line_of(path, bad)}")
+    hint = "" if forced else "; save it as UTF-8 or name its encoding with --encoding"
+    raise ReadError(f"{path.name}: cannot decode the text ({', '.join(failures)}){hint}")
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _transcode(path: Path, encoding: str, folder: Path) -> Path:
+    """A UTF-8 copy of a file in another encoding, written chunk by chunk."""
+    target = folder / "utf8.csv"
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    with path.open("rb") as src, target.open("w", encoding="utf-8", newline="") as dst:
+        while chunk := src.read(CHUNK):
+            dst.write(decoder.decode(chunk))
+        dst.write(decoder.decode(b"", final=True))
+    return target
+
+
+def _names(n: int) -> list[str]:
+    return [f"c{i}" for i in range(n)]
+
+
+def _create_raw(con: duckdb.DuckDBPyConnection, n: int) -> None:
+    cols = ", ".join(f"{c} VARCHAR" for c in _names(n))
+    fetch_one(con, f"CREATE OR REPLACE TABLE raw (__row BIGINT, {cols})")
+
+
+def _append(con: duckdb.DuckDBPyConnection, rows: list[int], cells: list[list[str | None]],
+            n: int) -> None:
+    if not rows:
+        return
+    arrays = {"__row": pa.array(rows, pa.int64())}
+    for i, name in enumerate(_names(n)):
+        arrays[name] = pa.array([r[i] for r in cells], pa.string())
+    batch = pa.table(arrays)
+    con.register("raw_batch", batch)
+    con.execute("INSERT INTO raw SELECT * FROM raw_batch")
+    con.unregister("raw_batch")
+
+
+def _headers(values: Iterable[object]) -> list[str]:
+    headers = ["" if v is None else str(v).strip() for v in values]
+    while headers and not headers[-1]:
+        headers.pop()
+    return [h or f"column{i + 1}" for i, h in enumerate(headers)]
+
+
+def _read_csv(con: duckdb.DuckDBPyConnection, src: Source, text_path: Path,
+              limit: int | None, progress: Progress) -> None:
+    sniffed = fetch_one(
+        con,
+        "SELECT Columns, Delimiter FROM sniff_csv($p, header = true, all_varchar = true,"
+        " sample_size = 20480)",
+        {"p": str(text_path)},
+    )
+    if sniffed is None or not sniffed[0]:
+        raise ReadError(f"{src.name}: no header row")
+    with text_path.open(encoding="utf-8-sig", newline="") as f:
+        first = f.readline(MAX_LINE_BYTES)
+    header_cells = next(csv.reader([first], delimiter=sniffed[1])) if first.strip() else []
+    src.headers = _headers(header_cells) or _headers(c["name"] for c in sniffed[0])
+    n = len(sniffed[0])
+    if len(src.headers) != n:
+        n = len(src.headers)
+    progress(0.1, "read")
+    params: dict[str, object] = {
+        "p": str(text_path), "names": _names(n), "delim": sniffed[1],
+        "max_line": MAX_LINE_BYTES,
+    }
+    tail = " LIMIT $limit" if limit is not None else ""
+    if limit is not None:
+        params["limit"] = limit
+    try:
+        fetch_one(
+        con,
+            "CREATE OR REPLACE TABLE raw AS SELECT row_number() OVER () + 1 AS __row, *"
+            " FROM read_csv($p, header = true, all_varchar = true, names = $names,"
+            " delim = $delim, max_line_size = $max_line, ignore_errors = true,"
+            " store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_scans',"
+            f" null_padding = false, parallel = true){tail}",  # noqa: S608 - no values in text
+            params,
+        )
+        rejects = fetch_one(con, "SELECT count(*) FROM csv_rejects")
+        clean = rejects is not None and rejects[0] == 0
+    except duckdb.Error:
+        clean = False
+    if not clean:
+        # The exact path: Python's csv module numbers every row, reports each bad one.
+        _read_csv_exact(con, src, text_path, sniffed[1], n, limit, progress)
+
+
+def _read_csv_exact(con: duckdb.DuckDBPyConnection, src: Source, text_path: Path, delim: str,
+                    n: int, limit: int | None, progress: Progress) -> None:
+    csv.field_size_limit(1 << 30)
+    _create_raw(con, n)
+    total = max(text_path.stat().st_size, 1)
+    rows: list[int] = []
+    cells: list[list[str | None]] = []
+    with text_path.open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f, delimiter=delim)
+        next(reader, None)
+        done = 0
+        for number, record in enumerate(reader, start=2):
+            if limit is not None and done >= limit:
+                break
+            if len(record) > n and not any(v.strip() for v in record[n:]):
+                record = record[:n]
+            if len(record) != n:
+                if not any(v.strip() for v in record):
+                    continue
+                text = delim.join(record)
+                src.bad_rows.append(BadRow(number, f"{len(record)} fields, header has {n}",
+                                           text[:200]))
+                continue
+            rows.append(number)
+            cells.append(list(record))
+            done += 1
+            if len(rows) >= BATCH_ROWS:
+                _append(con, rows, cells, n)
+                rows, cells = [], []
+                progress(min(0.9, 0.1 + 0.8 * f.tell() / total), "read")
+        _append(con, rows, cells, n)
+
+
+def _cell(value: object) -> str | None:
+    """An XLSX / JSON cell as the text a CSV export would hold."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def sheet_names(path: Path) -> list[str]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return list(book.sheetnames)
+    finally:
+        book.close()
+
+
+def _read_xlsx(con: duckdb.DuckDBPyConnection, src: Source, sheet: str | None,
+               limit: int | None, progress: Progress) -> None:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(src.path, read_only=True, data_only=True)
+    except Exception as error:  # zip / XML errors of a damaged workbook
+        raise ReadError(f"{src.name}: not a readable XLSX workbook ({error})") from error
+    try:
+        names = list(book.sheetnames)
+        if sheet is None:
+            ws = book[names[0]]
+        elif sheet in names:
+            ws = book[sheet]
+        elif sheet.isdigit() and 1 <= int(sheet) <= len(names):
+            ws = book[names[int(sheet) - 1]]
+        else:
+            raise ReadError(f"{src.name}: no sheet {sheet!r}; sheets: {', '.join(names)}")
+        rows_iter: Iterator[tuple[object, ...]] = ws.iter_rows(values_only=True)
+        header_row = 0
+        for header_row, values in enumerate(rows_iter, start=1):
+            if any(v is not None and str(v).strip() for v in values):
+                src.headers = _headers(values)
+                break
+        if not src.headers:
+            raise ReadError(f"{src.name}: the sheet is empty")
+        n = len(src.headers)
+        _create_raw(con, n)
+        total = max(ws.max_row or 1, 1)
+        rows: list[int] = []
+        cells: list[list[str | None]] = []
+        for number, values in enumerate(rows_iter, start=header_row + 1):
+            if limit is not None and len(rows) >= limit:
+                break
+            row = [_cell(v) for v in values[:n]]
+            if not any(c is not None and c.strip() for c in row):
+                continue
+            extra = [v for v in values[n:] if v is not None and str(v).strip()]
+            if extra:
+                src.bad_rows.append(BadRow(number, f"values beyond the {n} headed columns",
+                                           "\t".join(c or "" for c in row)[:200]))
+                continue
+            rows.append(number)
+            cells.append(row + [None] * (n - len(row)))
+            if len(rows) >= BATCH_ROWS:
+                _append(con, rows, cells, n)
+                rows, cells = [], []
+                progress(min(0.9, 0.1 + 0.8 * number / total), "read")
+        _append(con, rows, cells, n)
+    finally:
+        book.close()
+
+
+def _read_parquet(con: duckdb.DuckDBPyConnection, src: Source, limit: int | None) -> None:
+    try:
+        rel = con.read_parquet(str(src.path))
+    except duckdb.Error as error:
+        raise ReadError(f"{src.name}: not a readable Parquet file ({error})") from error
+    src.headers = list(rel.columns)
+    varchar = duckdb.sqltype("VARCHAR")
+    exprs = [duckdb.ColumnExpression(h).cast(varchar).alias(c)
+             for h, c in zip(src.headers, _names(len(src.headers)), strict=True)]
+    rel = rel.select(*exprs)
+    if limit is not None:
+        rel = rel.limit(limit)
+    fetch_one(con, "DROP TABLE IF EXISTS raw")
+    rel.create("raw_cells")
+    con.execute(
+        "CREATE TABLE raw AS SELECT row_number() OVER () + 1 AS __row, * FROM raw_cells"
+    )
+    con.execute("DROP TABLE raw_cells")
+
+
+def _read_jsonl(con: duckdb.DuckDBPyConnection, src: Source, text_path: Path,
+                limit: int | None, progress: Progress) -> None:
+    keys: list[str] = []
+    records: list[tuple[int, dict[str, object]]] = []
+
+    def flush() -> None:
+        n = len(keys)
+        existing = fetch_one(
+        con,
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'raw'"
+        )
+        have = (existing[0] - 1) if existing and existing[0] else -1
+        if have < 0:
+            _create_raw(con, n)
+        for i in range(max(have, 0), n):
+            fetch_one(con, f"ALTER TABLE raw ADD COLUMN c{i} VARCHAR")
+        _append(con, [r for r, _ in records],
+                [[_cell(obj.get(k)) for k in keys] for _, obj in records], n)
+        records.clear()
+
+    con.execute("DROP TABLE IF EXISTS raw")
+    total = max(text_path.stat().st_size, 1)
+    with text_path.open(encoding="utf-8-sig") as f:
+        for number, line in enumerate(f, start=1):
+            if limit is not None and number > limit:
+                break
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as error:
+                src.bad_rows.append(BadRow(number, f"not valid JSON ({error.msg})", line[:200]))
+                continue
+            if not isinstance(obj, dict):
+                src.bad_rows.append(BadRow(number, "not a JSON object", line[:200]))
+                continue
+            keys.extend(k for k in obj if k not in keys)
+            records.append((number, obj))
+            if len(records) >= BATCH_ROWS:
+                flush()
+                progress(min(0.9, 0.1 + 0.8 * f.tell() / total), "read")
+    if records or not keys:
+        if not keys and not src.bad_rows:
+            raise ReadError(f"{src.name}: no JSON records")
+        flush()
+    src.headers = list(keys)
+
+
+def load(con: duckdb.DuckDBPyConnection, path: Path, *, name: str | None = None,
+         encoding: str | None = None, sheet: str | None = None, limit: int | None = None,
+         progress: Progress = _quiet) -> Source:
+    """Fill `raw` in `con` from a file; ReadError when nothing can be read from it."""
+    src = Source(path=path, name=name or path.name, format="csv", headers=[])
+    if not path.exists():
+        raise ReadError(f"{src.name}: no such file")
+    if path.is_dir():
+        raise ReadError(f"{src.name}: is a folder, not a file")
+    if path.stat().st_size == 0:
+        raise ReadError(f"{src.name}: the file is empty")
+    src.format = sniff_format(path)
+    src.content_hash = file_hash(path) if limit is None else ""
+    progress(0.02, "read")
+    if src.format == "xlsx":
+        _read_xlsx(con, src, sheet, limit, progress)
+    elif src.format == "parquet":
+        _read_parquet(con, src, limit)
+    else:
+        src.encoding = detect_encoding(path, encoding)
+        with tempfile.TemporaryDirectory(prefix="servicelens-") as tmp:
+            text_path = path
+            if src.encoding not in ("utf-8", "utf-8-sig"):
+                text_path = _transcode(path, src.encoding, Path(tmp))
+            if src.format == "jsonl":
+                _read_jsonl(con, src, text_path, limit, progress)
+            else:
+                _read_csv(con, src, text_path, limit, progress)
+    if not src.headers:
+        raise ReadError(f"{src.name}: no header row")
+    row = fetch_one(con, "SELECT count(*) FROM raw")
+    src.rows = int(row[0]) if row else 0
+    progress(0.4, "read")
+    return src

@@ -1,0 +1,225 @@
+"""The rules an imported row must meet: one pydantic model per kind, the single source.
+
+`ingest` compiles these declarations into vectorised DuckDB checks; the models also validate
+one row at a time (tests hold the two to the same verdicts). Values reach a model already
+mapped: vocabulary words turned into codes, times parsed into the site's wall clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Final, Literal, get_args, get_origin
+
+import annotated_types
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic.fields import FieldInfo
+
+from metrics.schema import VOCABULARIES
+
+
+@dataclass(frozen=True)
+class Vocab:
+    """The value is a code of `schema.VOCABULARIES[name]`; `open` vocabularies accept new codes."""
+
+    name: str
+    open: bool = False
+
+
+@dataclass(frozen=True)
+class NotBefore:
+    """The time may not be earlier than another time field of the same row."""
+
+    other: str
+
+
+@dataclass(frozen=True)
+class ScoreWords:
+    """A satisfaction score: 1-5 or its words; "don't know" sets `dont_know` instead."""
+
+
+Id = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Text = Annotated[str, StringConstraints(max_length=500)]
+LongText = Annotated[str, StringConstraints(max_length=10_000)]
+Score = Annotated[int, Field(ge=1, le=5)]
+
+
+class RowModel(BaseModel):
+    """Checks every Vocab and NotBefore marker of the subclass's fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @model_validator(mode="after")
+    def _markers(self) -> RowModel:
+        for rule in field_rules(type(self)):
+            value = getattr(self, rule.name)
+            if value is None:
+                continue
+            if rule.vocab and not rule.open_vocab and value not in VOCABULARIES[rule.vocab]:
+                raise ValueError(f"{rule.name}: unknown code {value!r}")
+            other = getattr(self, rule.not_before) if rule.not_before else None
+            if other is not None and value < other:
+                raise ValueError(f"{rule.name} is before {rule.not_before}")
+        return self
+
+
+class TicketRow(RowModel):
+    ticket_id: Id
+    created_at: datetime
+    channel: Annotated[str, Vocab("channel")]
+    request_type: Annotated[str, Vocab("request_type")]
+    category: Annotated[Text | None, Vocab("category", open=True)] = None
+    priority: Annotated[str | None, Vocab("priority")] = None
+    customer_level: Annotated[Text | None, Vocab("customer_level", open=True)] = None
+    agent: Text | None = None
+    team: Text | None = None
+    first_response_at: Annotated[datetime | None, NotBefore("created_at")] = None
+    resolved_at: Annotated[datetime | None, NotBefore("created_at")] = None
+    closed_at: Annotated[datetime | None, NotBefore("created_at")] = None
+    status: Annotated[str | None, Vocab("status")] = None
+    reopen_count: Annotated[int | None, Field(ge=0, le=1000)] = None
+    contacts: Annotated[int | None, Field(ge=1, le=1000)] = None
+    escalated: bool | None = None
+    customer_id: Text | None = None
+    customer_name: Text | None = None
+    customer_phone: Text | None = None
+    product: Text | None = None
+    updated_at: datetime | None = None
+
+
+class SurveyRow(RowModel):
+    survey_id: Id
+    sent_at: datetime
+    ticket_id: Text | None = None
+    customer_id: Text | None = None
+    survey_channel: Annotated[Text | None, Vocab("survey_channel", open=True)] = None
+    responded_at: Annotated[datetime | None, NotBefore("sent_at")] = None
+    score: Annotated[Score | None, ScoreWords()] = None
+    dont_know: bool = False
+    nps: Annotated[int | None, Field(ge=0, le=10)] = None
+    comment: LongText | None = None
+    dimensions: dict[str, Score] = Field(default_factory=dict)
+
+
+class Violation(RowModel):
+    category: Annotated[str, Vocab("violation_category")]
+    severity: Annotated[str, Vocab("severity")]
+
+
+class QaRow(RowModel):
+    inspection_id: Id
+    agent: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    inspected_at: datetime
+    ticket_id: Text | None = None
+    inspector: Text | None = None
+    qa_score: Annotated[float | None, Field(ge=0, le=100)] = None
+    violations: list[Violation] = Field(default_factory=list)
+
+
+FieldType = Literal["text", "time", "int", "float", "bool", "score", "dimensions", "violations"]
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """One field's rule, read off the model for the vectorised checker."""
+
+    name: str
+    type: FieldType
+    required: bool
+    vocab: str | None = None
+    open_vocab: bool = False
+    ge: float | None = None
+    le: float | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    not_before: str | None = None
+
+
+def _flatten(annotation: Any) -> tuple[Any, list[Any]]:
+    """(base type without None, metadata) of an Annotated / Optional annotation."""
+    metadata: list[Any] = []
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation, *extra = get_args(annotation)
+            for item in extra:  # a Field(...) inside Annotated carries its own constraints
+                metadata.extend(item.metadata if isinstance(item, FieldInfo) else [item])
+        elif origin is not None and type(None) in get_args(annotation):
+            annotation = next(a for a in get_args(annotation) if a is not type(None))
+        else:
+            return annotation, metadata
+
+
+_TYPES: Final[dict[Any, FieldType]] = {
+    str: "text", datetime: "time", int: "int", float: "float", bool: "bool",
+}
+
+
+def field_rules(model: type[BaseModel]) -> list[FieldRule]:
+    """Every field of a row model as a FieldRule, in declaration order."""
+    rules = []
+    for name, info in model.model_fields.items():
+        base, metadata = _flatten(info.annotation)
+        metadata = [*metadata, *info.metadata]
+        kind: FieldType
+        if any(isinstance(m, ScoreWords) for m in metadata):
+            kind = "score"
+        elif get_origin(base) is dict:
+            kind = "dimensions"
+        elif get_origin(base) is list:
+            kind = "violations"
+        else:
+            kind = _TYPES[base]
+        values: dict[str, Any] = {}
+        for m in metadata:
+            if isinstance(m, Vocab):
+                values.update(vocab=m.name, open_vocab=m.open)
+            elif isinstance(m, NotBefore):
+                values["not_before"] = m.other
+            elif isinstance(m, annotated_types.Ge):
+                values["ge"] = m.ge
+            elif isinstance(m, annotated_types.Le):
+                values["le"] = m.le
+            elif isinstance(m, StringConstraints | annotated_types.MaxLen | annotated_types.MinLen):
+                for attr in ("min_length", "max_length"):
+                    if getattr(m, attr, None) is not None:
+                        values[attr] = getattr(m, attr)
+        rules.append(FieldRule(name=name, type=kind, required=info.is_required(), **values))
+    return rules
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of extract: its row model, its table and key, and the time that dates a row."""
+
+    name: str
+    model: type[RowModel]
+    table: str
+    key: str
+    dated_by: str
+    # Source columns that stand in for a field: (column, field it yields, minutes after)
+    standins: tuple[tuple[str, str, str], ...] = ()
+
+    def rules(self) -> list[FieldRule]:
+        return field_rules(self.model)
+
+    def required(self) -> list[str]:
+        return [r.name for r in self.rules() if r.required]
+
+    def columns(self) -> list[str]:
+        """Canonical source columns: the fields (but not derived ones) and stand-ins."""
+        names = [r.name for r in self.rules() if r.type != "dimensions" and r.name != "dont_know"]
+        return names + [s[0] for s in self.standins]
+
+
+KINDS: Final[dict[str, Kind]] = {
+    "tickets": Kind(
+        "tickets", TicketRow, "tickets", "ticket_id", "created_at",
+        standins=(
+            ("first_response_minutes", "first_response_at", "created_at"),
+            ("resolution_minutes", "resolved_at", "created_at"),
+        ),
+    ),
+    "surveys": Kind("surveys", SurveyRow, "surveys", "survey_id", "sent_at"),
+    "qa": Kind("qa", QaRow, "qa_inspections", "inspection_id", "inspected_at"),
+}
