@@ -18,6 +18,8 @@ lang = ctx.lang
 pages = [
     st.Page("pages/overview.py", title=t("overview", lang), icon=":material/dashboard:",
             url_path="overview", default=True),
+    st.Page("pages/data.py", title=t("data_page", lang), icon=":material/upload_file:",
+            url_path="data"),
 ]
 page = st.navigation(pages)
 if ctx.demo:

@@ -12,8 +12,8 @@ from datetime import date
 from pathlib import Path
 
 from metrics import catalog, demo, formatting, ingest, queries
-from metrics.mapping import MappingError, load_mapping
 from metrics.filters import Filters, default_period
+from metrics.mapping import MappingError, load_mapping
 from metrics.schema import CHANNELS, REQUEST_TYPES
 from metrics.store import Store, StoreError
 

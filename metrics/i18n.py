@@ -66,6 +66,63 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "headline": ("核心指标", "Headline KPIs"),
     "category": ("类别", "Category"),
     "unclassified": ("未分类", "Unclassified"),
+    "data_page": ("数据导入", "Data import"),
+    "data_intro": (
+        "上传工单、满意度调查或质检导出文件（CSV/TSV、XLSX、Parquet、JSON Lines；UTF-8、GBK/GB18030 "
+        "均可）。系统按表头识别类型与列，逐行校验；有问题的行单独列出，可下载修正后重新导入。"
+        "按编号更新，重复导入同一文件不会产生重复数据。",
+        "Upload ticket, survey or QA extracts (CSV/TSV, XLSX, Parquet, JSON lines; UTF-8 or "
+        "GBK/GB18030). The kind and columns are recognised from the headers and every row is "
+        "checked; rows with problems are listed to download, fix and import again. Rows are "
+        "updated by id, so importing a file twice adds nothing.",
+    ),
+    "upload": ("选择文件", "Choose files"),
+    "upload_help": ("可一次选择多个文件", "You can choose several files at once"),
+    "no_uploads": (
+        "还没有选择文件。可先用 `data/samples/` 中的示例文件试一试。",
+        "No files chosen yet. Try the sample files in `data/samples/`.",
+    ),
+    "mapping_preset": ("列映射预设", "Column mapping preset"),
+    "auto_detect": ("自动识别", "Recognise automatically"),
+    "encoding": ("文件编码", "Encoding"),
+    "kind": ("数据类型", "Kind of data"),
+    "kind_guess_failed": (
+        "无法从表头判断数据类型，请在上方选择。",
+        "The headers don't tell the kind of data; choose it above.",
+    ),
+    "sheet": ("工作表", "Sheet"),
+    "columns_found": ("已识别的列", "Columns recognised"),
+    "columns_ignored": ("未使用的列", "Columns not used"),
+    "pick_column": ("必填列“{column}”未找到，请选择文件中对应的列", "Required column “{column}” was not found: pick the file's column for it"),
+    "choose": ("请选择…", "Choose…"),
+    "preview": ("预览（前 {n} 行，按导入后的样子）", "Preview (first {n} rows, as they will be stored)"),
+    "preview_problems": ("预览中有 {n} 行存在问题，导入时这些行会被单独列出。", "{n} previewed rows have problems; importing lists them as rejects."),
+    "save_preset": ("保存为映射预设", "Save as a mapping preset"),
+    "preset_name": ("预设名称", "Preset name"),
+    "preset_saved": ("已保存预设：{path}", "Preset saved: {path}"),
+    "import_button": ("导入 {n} 个文件", "Import {n} files"),
+    "importing": ("正在导入 {name}…", "Importing {name}…"),
+    "stage_read": ("读取", "reading"),
+    "stage_check": ("校验", "checking"),
+    "stage_write": ("写入", "writing"),
+    "stage_done": ("完成", "done"),
+    "store_busy": (
+        "数据库正在被另一个导入写入，稍候自动继续…",
+        "The store is being written by another import; waiting for it to finish…",
+    ),
+    "import_done": (
+        "{name}：读取 {read} 行 · 新增 {inserted} · 更新 {updated} · 未变 {unchanged} · "
+        "因较旧跳过 {skipped} · 拒收 {rejected}",
+        "{name}: read {read} · inserted {inserted} · updated {updated} · unchanged "
+        "{unchanged} · skipped as older {skipped} · rejected {rejected}",
+    ),
+    "import_failed": ("{error}", "{error}"),
+    "demo_removed": ("演示数据已清除，现在只保留导入的数据。", "The demo data was removed: the store now holds imported data only."),
+    "imported_before": ("相同内容此前已导入过（第 {n} 次导入），本次未产生变化的行计为“未变”。", "The same content was imported before (import #{n}); rows that did not change count as unchanged."),
+    "rejects_title": ("拒收的行（{n}）", "Rejected rows ({n})"),
+    "download_rejects": ("下载拒收行 CSV（修正后可重新导入）", "Download the rejects as CSV (fix and import again)"),
+    "import_log": ("导入记录", "Import log"),
+    "no_imports": ("还没有导入记录。", "Nothing imported yet."),
 }
 
 

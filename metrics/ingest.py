@@ -7,6 +7,7 @@ the accepted rows are merged, in one transaction with the import's log entry and
 from __future__ import annotations
 
 import json
+import os
 import re
 import tempfile
 import time
@@ -38,6 +39,10 @@ from metrics.rows import KINDS, FieldRule, Kind
 from metrics.store import DATA_TABLES, Store, fetch_one
 
 VALUE_SHOWN: Final[int] = 200  # characters of a rejected value kept in the quarantine
+RECORD_CHARS: Final[int] = 100_000  # of each cell in a rejected row's record: bounds memory
+# DuckDB's memory for one import (SERVICELENS_IMPORT_MEMORY overrides); beyond it, it spills.
+# 512 MB keeps a 1M-row, 215 MB extract at about 3x its size in RAM, at no cost in time.
+IMPORT_MEMORY: Final[str] = "512MB"
 
 REASONS: Final[dict[str, tuple[str, str]]] = {
     "missing": ("必填，但为空", "required, but empty"),
@@ -64,6 +69,14 @@ REASONS: Final[dict[str, tuple[str, str]]] = {
 
 class ImportFailed(ValueError):
     """Nothing could be imported from a file; the message is one line naming the problem."""
+
+
+class KindUnknown(ImportFailed):
+    """The headers don't tell tickets, surveys or QA apart; the caller must say which."""
+
+    def __init__(self, message: str, headers: list[str]) -> None:
+        super().__init__(message)
+        self.headers = headers
 
 
 @dataclass(frozen=True)
@@ -103,8 +116,14 @@ def reason(which: str, lang: str, **args: object) -> str:
 
 
 def _spill_connection() -> duckdb.DuckDBPyConnection:
+    """A private DuckDB for staging: memory capped, the rest spills to a temporary folder."""
     spill = Path(tempfile.gettempdir()) / "servicelens-spill"
-    return duckdb.connect(":memory:", config={"temp_directory": str(spill)})
+    con = duckdb.connect(":memory:", config={
+        "temp_directory": str(spill),
+        "memory_limit": os.environ.get("SERVICELENS_IMPORT_MEMORY", IMPORT_MEMORY),
+    })
+    con.execute("SET enable_progress_bar = false")  # ours is the progress callback
+    return con
 
 
 class _Compiler:
@@ -133,25 +152,30 @@ class _Compiler:
     def text(self, name: str) -> str:
         """The cleaned text of a canonical column: trimmed, empty words as NULL."""
         index = self.plan.resolution.source(name)
+        default = self.plan.resolution.defaults.get(name)
+        fixed = self.param(f"d_{name}", default) if default is not None else None
         if index is None:
-            default = self.plan.resolution.defaults.get(name)
-            return self.param(f"d_{name}", default) if default is not None else "NULL::VARCHAR"
-        return self.clean(f"c{index}")
+            return fixed or "NULL::VARCHAR"
+        cleaned = self.clean(f"c{index}")
+        return f"coalesce({cleaned}, {fixed})" if fixed else cleaned
 
     @staticmethod
     def clean(col: str) -> str:
         # A leading ' before = + - @ is Excel's text marker (and what our rejects CSV adds).
+        # The cheap tests come first: most cells are neither short nor start with '.
+        s = f"trim({col})"
         return (
-            f"CASE WHEN trim({col}) = '' OR list_contains($empty_words, lower(trim({col})))"
-            f" THEN NULL WHEN regexp_matches(trim({col}), '^''[=+@-]')"
-            f" THEN substr(trim({col}), 2) ELSE trim({col}) END"
+            f"CASE WHEN {s} = '' OR (length({s}) <= 4 AND list_contains($empty_words,"
+            f" lower({s}))) THEN NULL WHEN starts_with({s}, '''') AND regexp_matches({s},"
+            f" '^''[=+@-]') THEN substr({s}, 2) ELSE {s} END"
         )
 
     def time(self, t: str) -> str:
         naive = f"try_strptime({t}, $fmt_naive)"
         if self.params["file_tz"] != self.site_tz:
             naive = f"timezone($site_tz, timezone($file_tz, {naive}))"
-        aware = f"timezone($site_tz, try_strptime(regexp_replace({t}, '[zZ]$', '+00:00'), $fmt_aware))"
+        utc = f"regexp_replace({t}, '[zZ]$', '+00:00')"
+        aware = f"timezone($site_tz, try_strptime({utc}, $fmt_aware))"
         return f"coalesce({naive}, {aware})"
 
     def vocab(self, rule: FieldRule, t: str) -> str:
@@ -173,12 +197,15 @@ class _Compiler:
     def violations(self, t: str) -> str:
         cw, cc = vocabulary("violation_category", self.plan.mapping)
         sw, sc = vocabulary("severity", self.plan.mapping)
-        p = {k: self.param(f"v_{k}", v) for k, v in (("cw", cw), ("cc", cc), ("sw", sw), ("sc", sc))}
+        p = {k: self.param(f"v_{k}", v)
+             for k, v in (("cw", cw), ("cc", cc), ("sw", sw), ("sc", sc))}
         item = "regexp_replace(x, '：', ':')"
+        part = {n: f"lower(trim(split_part({item}, ':', {n})))" for n in (1, 2)}
+        items = f"list_filter(regexp_split_to_array({t}, '[;；]'), lambda x: trim(x) <> '')"
         return (
-            f"list_transform(list_filter(regexp_split_to_array({t}, '[;；]'), lambda x: trim(x) <> ''),"
-            f" lambda x: {{'category': {p['cc']}[list_position({p['cw']}, lower(trim(split_part({item}, ':', 1))))],"
-            f" 'severity': {p['sc']}[list_position({p['sw']}, lower(trim(split_part({item}, ':', 2))))],"
+            f"list_transform({items}, lambda x: {{"
+            f"'category': {p['cc']}[list_position({p['cw']}, {part[1]})],"
+            f" 'severity': {p['sc']}[list_position({p['sw']}, {part[2]})],"
             f" 'parts': len(string_split({item}, ':'))}})"
         )
 
@@ -277,17 +304,19 @@ class _Compiler:
                 "coalesce(v_score = 'dont_know', false) AS dont_know",
             ]
             pairs = ", ".join(
-                f"{{'dimension': {self.param(f'dn{k}', dim)}, 'score': TRY_CAST(v_dim{k} AS TINYINT)}}"
+                f"{{'dimension': {self.param(f'dn{k}', dim)},"
+                f" 'score': TRY_CAST(v_dim{k} AS TINYINT)}}"
                 for k, dim in enumerate(dims)
             )
             outputs.append(f"list_filter([{pairs}], lambda x: x.score IS NOT NULL) AS dims"
                            if dims else "[]::STRUCT(dimension VARCHAR, score TINYINT)[] AS dims")
         inner = ", ".join(x for x in (cleaned, dim_texts) if x)
         typed = ", ".join(x for x in (typed_cols, dim_typed) if x)
+        cells = ", ".join(f"c{i}" for i in range(len(self.plan.source.headers)))
         return (
             f"SELECT __row, {', '.join(outputs)}, list_filter([{', '.join(faults)}],"
-            f" lambda x: x IS NOT NULL) AS errors FROM (SELECT *, {typed} FROM"
-            f" (SELECT __row, {inner} FROM raw))"
+            f" lambda x: x IS NOT NULL) AS errors, {cells} FROM (SELECT *, {typed} FROM"
+            f" (SELECT __row, {cells}, {inner} FROM {self.plan.source.relation}))"
         )
 
 
@@ -302,22 +331,23 @@ def _vocab_words(vocab: str, lang: str) -> list[str]:
             for code, (zh, _en) in VOCABULARIES[vocab].items()]
 
 
-def plan(con: duckdb.DuckDBPyConnection, path: Path, *, kind: str | None = None,
+def plan(con: duckdb.DuckDBPyConnection, path: Path, *, workdir: Path, kind: str | None = None,
          mapping: Mapping | None = None, name: str | None = None, encoding: str | None = None,
          sheet: str | None = None, limit: int | None = None,
          progress: Progress = readers._quiet) -> Plan:
     """Read a file into `raw` and work out its kind and columns; ImportFailed if unusable."""
     mapping = mapping or Mapping()
     try:
-        src = readers.load(con, path, name=name, encoding=encoding, sheet=sheet, limit=limit,
+        src = readers.load(con, path, workdir=workdir, name=name, encoding=encoding, sheet=sheet,
+                           limit=limit,
                            progress=progress)
     except ReadError as error:
         raise ImportFailed(str(error)) from error
     kind = kind or mapping.kind or guess_kind(src.headers, mapping)
     if kind is None:
-        raise ImportFailed(
+        raise KindUnknown(
             f"{src.name}: cannot tell whether this is tickets, surveys or QA; headers found: "
-            + ", ".join(src.headers[:30])
+            + ", ".join(src.headers[:30]), src.headers,
         )
     if kind not in KINDS:
         raise ImportFailed(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
@@ -333,14 +363,34 @@ def check(con: duckdb.DuckDBPyConnection, plan: Plan, site_tz: str, lang: str = 
             f"{missing} not found for {plan.kind}; "
             f"headers found: {', '.join(plan.source.headers[:40])}"
         )
+    _stage(con, plan, site_tz, lang)
+    if plan.source.lazy:
+        if readers.bad_lines(con):  # lines DuckDB could not split: number them exactly
+            readers.read_exact(con, plan.source)
+            _stage(con, plan, site_tz, lang)
+        else:
+            row = fetch_one(con, "SELECT count(*) FROM staged")
+            plan.source.rows = int(row[0]) if row else 0
+
+
+def _stage(con: duckdb.DuckDBPyConnection, plan: Plan, site_tz: str, lang: str) -> None:
     compiler = _Compiler(plan, site_tz, lang)
-    sql = compiler.select()
+    cells = ", ".join(f"c{i}" for i in range(len(plan.source.headers)))
+    kept = ", ".join(f"left(c{i}, {RECORD_CHARS})" for i in range(len(plan.source.headers)))
+    sql = (
+        f"SELECT * EXCLUDE ({cells}), CASE WHEN len(errors) > 0 THEN to_json([{kept}]) END"
+        f" AS record FROM ({compiler.select()})"
+    )
+    params = {**compiler.params, **plan.source.params}
     used = set(re.findall(r"\$(\w+)", sql))  # DuckDB refuses parameters the text doesn't use
-    params = {k: v for k, v in compiler.params.items() if k in used}
     try:
-        fetch_one(con, f"CREATE OR REPLACE TABLE staged AS {sql}", params)
+        fetch_one(con, f"CREATE OR REPLACE TABLE staged_rows AS {sql}",
+                  {k: v for k, v in params.items() if k in used})
     except duckdb.InvalidInputException as error:  # e.g. an unknown time zone in a mapping
         raise ImportFailed(f"{plan.source.name}: {error}") from error
+    # A lazy scan numbers rows here: insertion order is the file's (the header is row 1).
+    row = "rowid + 2 AS __row, * EXCLUDE (__row)" if plan.source.lazy else "*"
+    con.execute(f"CREATE OR REPLACE VIEW staged AS SELECT {row} FROM staged_rows")
 
 
 def preview(con: duckdb.DuckDBPyConnection, plan: Plan, site_tz: str, lang: str,
@@ -348,7 +398,7 @@ def preview(con: duckdb.DuckDBPyConnection, plan: Plan, site_tz: str, lang: str,
     """The first rows as they would be stored, with each row's problems (for the Data page)."""
     check(con, plan, site_tz, lang)
     frame = con.sql(
-        "SELECT __row AS row, * EXCLUDE (__row, errors), array_to_string(list_transform("
+        "SELECT __row AS row, * EXCLUDE (__row, errors, record), array_to_string(list_transform("
         "errors, lambda e: e.field || ': ' || e.reason), '; ') AS problems FROM staged"
         " ORDER BY __row LIMIT $n", params={"n": rows},
     ).pl()
@@ -367,11 +417,21 @@ def _merge(con: duckdb.DuckDBPyConnection, plan: Plan, started: datetime,
     key = kind.key
     cols = _parent_columns(kind)
     order = "updated_at DESC NULLS LAST, __row DESC" if "updated_at" in cols else "__row DESC"
-    con.execute(
-        "CREATE OR REPLACE TABLE ranked AS SELECT *, row_number() OVER w AS rn,"
-        f" first_value(__row) OVER w AS kept_row FROM staged WHERE len(errors) = 0"
-        f" WINDOW w AS (PARTITION BY {key} ORDER BY {order})"  # noqa: S608 - our column names
+    repeated = fetch_one(
+        con, f"SELECT count(*) FROM (SELECT {key} FROM staged WHERE len(errors) = 0"
+        f" GROUP BY {key} HAVING count(*) > 1)",
     )
+    if repeated and repeated[0]:  # rank repeated ids: the later updated_at, else row, is kept
+        con.execute(
+            "CREATE OR REPLACE TABLE ranked AS SELECT *, row_number() OVER w AS rn,"
+            f" first_value(__row) OVER w AS kept_row FROM staged WHERE len(errors) = 0"
+            f" WINDOW w AS (PARTITION BY {key} ORDER BY {order})"
+        )
+    else:
+        con.execute(
+            "CREATE OR REPLACE VIEW ranked AS SELECT *, 1 AS rn, __row AS kept_row FROM staged"
+            " WHERE len(errors) = 0"
+        )
     child = {"surveys": ("survey_dimension_scores", "dims"),
              "qa": ("qa_violations", "violations")}.get(plan.kind)
     same_children = "true"
@@ -379,14 +439,14 @@ def _merge(con: duckdb.DuckDBPyConnection, plan: Plan, started: datetime,
     if plan.kind == "surveys":
         child_join = (" LEFT JOIN (SELECT survey_id, list({'dimension': dimension, 'score': score}"
                       " ORDER BY dimension) AS old FROM s.survey_dimension_scores GROUP BY ALL)"
-                      " c USING (survey_id)")
+                      " c ON c.survey_id = k.survey_id")
         same_children = "coalesce(c.old, []) = list_sort(k.dims)"
     elif plan.kind == "qa":
         child_join = (" LEFT JOIN (SELECT inspection_id, list({'category': category, 'severity':"
                       " severity} ORDER BY item) AS old FROM s.qa_violations GROUP BY ALL) c"
-                      " USING (inspection_id)")
-        same_children = ("coalesce(c.old, []) = list_transform(k.violations, lambda x: "
-                         "{'category': x.category, 'severity': x.severity})")
+                      " ON c.inspection_id = k.inspection_id")
+        same_children = ("coalesce(c.old, []) = coalesce(list_transform(k.violations, lambda x: "
+                         "{'category': x.category, 'severity': x.severity}), [])")
     stale = ("k.updated_at IS NOT NULL AND e.updated_at IS NOT NULL AND k.updated_at < "
              "e.updated_at" if "updated_at" in cols else "false")
     row_k = ", ".join(f"k.{c}" for c in cols)
@@ -396,7 +456,7 @@ def _merge(con: duckdb.DuckDBPyConnection, plan: Plan, started: datetime,
         f" WHEN {stale} THEN 'stale' WHEN ROW({row_k}) IS NOT DISTINCT FROM ROW({row_e})"
         f" AND {same_children} THEN 'same' ELSE 'changed' END AS action"
         f" FROM ranked k LEFT JOIN s.{kind.table} e ON e.{key} = k.{key}{child_join}"
-        " WHERE k.rn = 1"  # noqa: S608 - our table and column names
+        " WHERE k.rn = 1"
     )
     counts = dict(con.execute(
         "SELECT action, count(*) FROM classified GROUP BY action").fetchall())
@@ -417,12 +477,21 @@ def _merge(con: duckdb.DuckDBPyConnection, plan: Plan, started: datetime,
     )
     demo_removed = bool(demo and demo[0])
     n_cols = len(src.headers)
-    record = f"to_json([{', '.join(f'r.c{i}' for i in range(n_cols))}])"
+    record = f"to_json([{', '.join(f'left(r.c{i}, {RECORD_CHARS})' for i in range(n_cols))}])"
+    if result["duplicates"]:  # their cells, for the rejects (the only rows staged lacks)
+        numbered = (f"(SELECT row_number() OVER () + 1 AS __row, * EXCLUDE (__row)"
+                    f" FROM {src.relation})" if src.lazy else src.relation)
+        con.execute(
+            "CREATE OR REPLACE TABLE dup_cells AS SELECT r.__row, " + record + " AS record"
+            f" FROM {numbered} r WHERE r.__row IN (SELECT __row FROM ranked WHERE rn > 1)",
+            {k: v for k, v in src.params.items()},
+        )
     dup_reason = reason("duplicate", lang, key=key, row="{row}")
     bad_rows = pl.DataFrame(
         {"row": [b.row for b in src.bad_rows], "reason": [b.reason for b in src.bad_rows],
-         "text": [b.text for b in src.bad_rows]},
-        schema={"row": pl.Int64, "reason": pl.String, "text": pl.String},
+         "record": [json.dumps([c[:RECORD_CHARS] for c in b.cells] if b.cells else [b.text],
+                               ensure_ascii=False) for b in src.bad_rows]},
+        schema={"row": pl.Int64, "reason": pl.String, "record": pl.String},
     )
     con.register("bad_rows", bad_rows.to_arrow())
     mapping_json = json.dumps(
@@ -436,7 +505,7 @@ def _merge(con: duckdb.DuckDBPyConnection, plan: Plan, started: datetime,
     try:
         if demo_removed:
             for table in DATA_TABLES:
-                con.execute(f"DELETE FROM s.{table}")  # noqa: S608 - fixed table names
+                con.execute(f"DELETE FROM s.{table}")
             con.execute("DELETE FROM s.import_rejects")
             con.execute("DELETE FROM s.import_log")
         row = fetch_one(
@@ -459,14 +528,14 @@ def _merge(con: duckdb.DuckDBPyConnection, plan: Plan, started: datetime,
         fetch_one(
         con,
             f"INSERT OR REPLACE INTO s.{kind.table} ({names}, import_id) SELECT {names}, $id"
-            " FROM classified WHERE action IN ('new', 'changed')",  # noqa: S608 - our names
+            " FROM classified WHERE action IN ('new', 'changed')",
             {"id": import_id},
         )
         if child is not None:
             table, column = child
             con.execute(
                 f"DELETE FROM s.{table} WHERE {key} IN (SELECT {key} FROM classified"
-                " WHERE action = 'changed')"  # noqa: S608 - our names
+                " WHERE action = 'changed')"
             )
             if plan.kind == "surveys":
                 con.execute(
@@ -483,19 +552,20 @@ def _merge(con: duckdb.DuckDBPyConnection, plan: Plan, started: datetime,
                 )
             del column
         con.execute(
-            "INSERT INTO s.import_rejects SELECT $id, s.__row, e.field, e.value, e.reason,"
-            f" {record} FROM (SELECT __row, unnest(errors) AS e FROM staged"
-            " WHERE len(errors) > 0) s JOIN raw r USING (__row)",  # noqa: S608 - our names
+            "INSERT INTO s.import_rejects SELECT $id, __row, e.field, e.value, e.reason, record"
+            " FROM (SELECT __row, record, unnest(errors) AS e FROM staged"
+            " WHERE len(errors) > 0)",
             {"id": import_id},
         )
+        if result["duplicates"]:
+            con.execute(
+                f"INSERT INTO s.import_rejects SELECT $id, k.__row, '{key}', k.{key},"
+                f" replace($dup, '{{row}}', CAST(k.kept_row AS VARCHAR)), d.record"
+                " FROM ranked k JOIN dup_cells d USING (__row) WHERE k.rn > 1",
+                {"id": import_id, "dup": dup_reason},
+            )
         con.execute(
-            f"INSERT INTO s.import_rejects SELECT $id, k.__row, '{key}', k.{key},"
-            f" replace($dup, '{{row}}', CAST(k.kept_row AS VARCHAR)), {record}"
-            " FROM ranked k JOIN raw r USING (__row) WHERE k.rn > 1",  # noqa: S608 - our names
-            {"id": import_id, "dup": dup_reason},
-        )
-        con.execute(
-            "INSERT INTO s.import_rejects SELECT $id, row, NULL, NULL, reason, to_json([text])"
+            "INSERT INTO s.import_rejects SELECT $id, row, NULL, NULL, reason, record::JSON"
             " FROM bad_rows",
             {"id": import_id},
         )
@@ -525,19 +595,21 @@ def import_file(
     site_tz = store.settings().timezone
     con = _spill_connection()
     try:
-        the_plan = plan(con, path, kind=kind, mapping=mapping, name=name, encoding=encoding,
-                        sheet=sheet, progress=progress)
-        progress(0.45, "check")
-        check(con, the_plan, site_tz, lang)
-        progress(0.6, "write")
-        with store.attached(con, "s", on_wait):
-            previous = fetch_one(
-        con,
-                "SELECT max(import_id) FROM s.import_log WHERE content_hash = $h AND kind = $k",
-                {"h": the_plan.source.content_hash, "k": the_plan.kind},
-            )
-            import_id, counts, demo_removed = _merge(con, the_plan, started, lang)
-            fetch_one(con, "CHECKPOINT s")
+        with tempfile.TemporaryDirectory(prefix="servicelens-") as workdir:
+            the_plan = plan(con, path, workdir=Path(workdir), kind=kind, mapping=mapping,
+                            name=name, encoding=encoding, sheet=sheet, progress=progress)
+            progress(0.45, "check")
+            check(con, the_plan, site_tz, lang)
+            progress(0.6, "write")
+            with store.attached(con, "s", on_wait):
+                previous = fetch_one(
+                    con,
+                    "SELECT max(import_id) FROM s.import_log WHERE content_hash = $h"
+                    " AND kind = $k",
+                    {"h": the_plan.source.content_hash, "k": the_plan.kind},
+                )
+                import_id, counts, demo_removed = _merge(con, the_plan, started, lang)
+                con.execute("CHECKPOINT s")
     finally:
         con.close()
     progress(1.0, "done")
@@ -614,3 +686,44 @@ def log(store: Store) -> pl.DataFrame:
             " rows_inserted, rows_updated, rows_unchanged, rows_skipped, rows_rejected,"
             " started_at, finished_at, content_hash FROM import_log ORDER BY import_id DESC"
         ).pl()
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A file's first rows as they would be stored, before importing it."""
+
+    name: str
+    headers: list[str]
+    kind: str | None
+    resolution: Resolution | None
+    rows: pl.DataFrame
+    error: str | None = None  # why nothing could be imported, if so
+
+
+def preview_file(path: Path, *, kind: str | None = None, mapping: Mapping | None = None,
+                 name: str | None = None, encoding: str | None = None,
+                 sheet: str | None = None, site_tz: str = "Asia/Shanghai", lang: str = "en",
+                 rows: int = 20) -> Preview:
+    """Read the head of a file, guess its kind, map and check it; never raises ImportFailed."""
+    con = _spill_connection()
+    headers: list[str] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="servicelens-") as workdir:
+            try:
+                the_plan = plan(con, path, workdir=Path(workdir), kind=kind, mapping=mapping,
+                                name=name, encoding=encoding, sheet=sheet, limit=rows)
+            except KindUnknown as error:
+                return Preview(name or path.name, error.headers, None, None, pl.DataFrame())
+            except ImportFailed as error:
+                return Preview(name or path.name, headers, kind, None, pl.DataFrame(), str(error))
+            headers = the_plan.source.headers
+            if the_plan.resolution.missing:
+                return Preview(the_plan.source.name, headers, the_plan.kind,
+                               the_plan.resolution, pl.DataFrame())
+            frame = preview(con, the_plan, site_tz, lang, rows)
+            return Preview(the_plan.source.name, headers, the_plan.kind, the_plan.resolution,
+                           frame)
+    except ImportFailed as error:
+        return Preview(name or path.name, headers, kind, None, pl.DataFrame(), str(error))
+    finally:
+        con.close()

@@ -177,7 +177,7 @@ def save_preset(mapping: Mapping, name: str, folder: Path = PRESETS_DIR) -> Path
 
 
 def normalise(header: str) -> str:
-    """Case, width, spacing and punctuation ignored: 'Ticket ID' ~ 'ticket_id' ~ 'ＴＩＣＫＥＴ id'."""
+    """Case, width, spacing, punctuation ignored: 'Ticket ID' ~ 'ticket_id' ~ 'ＴＩＣＫＥＴ id'."""
     text = unicodedata.normalize("NFKC", header).lower()
     return re.sub(r"[\s_\-./:()（）\[\]【】]+", "", text)
 

@@ -11,7 +11,6 @@ import codecs
 import csv
 import hashlib
 import json
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -26,6 +25,8 @@ from metrics.store import fetch_one
 CHUNK: Final[int] = 4 << 20
 BATCH_ROWS: Final[int] = 50_000
 MAX_LINE_BYTES: Final[int] = 4 << 20  # DuckDB's fast path; longer lines take the exact path
+SNIFF_ROWS: Final[int] = 20_480
+SNIFF_MAX_LINE: Final[int] = 2_000_000  # sniff_csv's default max_line_size
 FORMATS: Final[dict[str, str]] = {
     ".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
     ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
@@ -49,6 +50,7 @@ class BadRow:
     row: int
     reason: str
     text: str
+    cells: tuple[str, ...] = ()  # the row's cells where it could be split (for the rejects)
 
 
 @dataclass
@@ -63,6 +65,15 @@ class Source:
     encoding: str | None = None
     content_hash: str = ""
     bad_rows: list[BadRow] = field(default_factory=list)
+    # Where the cells are: the table `raw`, or (CSV fast path) a read_csv scan with params.
+    relation: str = "raw"
+    params: dict[str, object] = field(default_factory=dict)
+    text_path: Path | None = None
+    delimiter: str = ","
+
+    @property
+    def lazy(self) -> bool:
+        return self.relation != "raw"
 
 
 def _quiet(fraction: float, message: str) -> None:
@@ -198,48 +209,96 @@ def _headers(values: Iterable[object]) -> list[str]:
     return [h or f"column{i + 1}" for i, h in enumerate(headers)]
 
 
+def _long_line_sampled(path: Path) -> bool:
+    """Whether a line among those DuckDB's sniffer samples is longer than it takes.
+
+    The sniffer spends seconds per 10 MB failing on such a line; the exact path reads it.
+    """
+    run = lines = 0  # bytes since the last newline, lines seen
+    with path.open("rb") as f:
+        while lines < SNIFF_ROWS and (chunk := f.read(1 << 20)):
+            start = 0
+            while (end := chunk.find(b"\n", start)) >= 0:
+                if run + end - start > SNIFF_MAX_LINE:
+                    return True
+                run, start, lines = 0, end + 1, lines + 1
+            run += len(chunk) - start
+            if run > SNIFF_MAX_LINE:
+                return True
+    return False
+
+
+def _delimiter(header: str, sniffed: str | None) -> str:
+    """The sniffed delimiter, unless the header line lacks it and , tab ; or | splits it.
+
+    DuckDB's sniffer settles on another delimiter when a row has more fields than the header.
+    """
+    found = [d for d in (",", "\t", ";", "|") if d in header]
+    if sniffed and (sniffed in header or not found):
+        return sniffed
+    return max(found, key=header.count) if found else ","
+
+
 def _read_csv(con: duckdb.DuckDBPyConnection, src: Source, text_path: Path,
               limit: int | None, progress: Progress) -> None:
-    sniffed = fetch_one(
-        con,
-        "SELECT Columns, Delimiter FROM sniff_csv($p, header = true, all_varchar = true,"
-        " sample_size = 20480)",
-        {"p": str(text_path)},
-    )
-    if sniffed is None or not sniffed[0]:
+    try:
+        sniffed = None if _long_line_sampled(text_path) else fetch_one(
+            con,
+            "SELECT Columns, Delimiter FROM sniff_csv($p, header = true, all_varchar = true,"
+            f" sample_size = {SNIFF_ROWS})",
+            {"p": str(text_path)},
+        )
+    except duckdb.Error:  # e.g. a line longer than the sniffer reads: the exact path copes
+        sniffed = None
+    if sniffed is not None and not sniffed[0]:
         raise ReadError(f"{src.name}: no header row")
     with text_path.open(encoding="utf-8-sig", newline="") as f:
         first = f.readline(MAX_LINE_BYTES)
-    header_cells = next(csv.reader([first], delimiter=sniffed[1])) if first.strip() else []
-    src.headers = _headers(header_cells) or _headers(c["name"] for c in sniffed[0])
-    n = len(sniffed[0])
-    if len(src.headers) != n:
-        n = len(src.headers)
+    delim = _delimiter(first, sniffed[1] if sniffed else None)
+    header_cells = next(csv.reader([first], delimiter=delim)) if first.strip() else []
+    src.headers = _headers(header_cells) or _headers(c["name"] for c in (sniffed or [[]])[0])
+    n = len(src.headers)
     progress(0.1, "read")
-    params: dict[str, object] = {
-        "p": str(text_path), "names": _names(n), "delim": sniffed[1],
-        "max_line": MAX_LINE_BYTES,
+    src.text_path, src.delimiter = text_path, delim
+    if sniffed is None or delim != sniffed[1] or n != len(sniffed[0]):
+        # DuckDB's sniffer failed or split the header differently: trust only the exact path
+        read_exact(con, src, limit, progress)
+        return
+    src.params = {
+        "raw_path": str(text_path), "raw_names": _names(n), "raw_delim": sniffed[1],
+        "raw_max_line": MAX_LINE_BYTES,
     }
-    tail = " LIMIT $limit" if limit is not None else ""
+    tail = ""
     if limit is not None:
-        params["limit"] = limit
+        src.params["raw_limit"] = limit
+        tail = " LIMIT $raw_limit"
+    # Scanned by the check itself, not copied first; bad lines send us to the exact path.
+    # Rows are numbered from the staged table's rowid: DuckDB keeps the file's order.
+    src.relation = (
+        "(SELECT NULL::BIGINT AS __row, * FROM read_csv($raw_path, header = true,"
+        " all_varchar = true, names = $raw_names, delim = $raw_delim, max_line_size ="
+        " $raw_max_line, ignore_errors = true, store_rejects = true, rejects_table ="
+        f" 'csv_rejects', rejects_scan = 'csv_scans'){tail})"
+    )
+
+
+def bad_lines(con: duckdb.DuckDBPyConnection) -> bool:
+    """After a fast-path scan: did DuckDB skip lines it could not split?"""
     try:
-        fetch_one(
-        con,
-            "CREATE OR REPLACE TABLE raw AS SELECT row_number() OVER () + 1 AS __row, *"
-            " FROM read_csv($p, header = true, all_varchar = true, names = $names,"
-            " delim = $delim, max_line_size = $max_line, ignore_errors = true,"
-            " store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_scans',"
-            f" null_padding = false, parallel = true){tail}",  # noqa: S608 - no values in text
-            params,
-        )
-        rejects = fetch_one(con, "SELECT count(*) FROM csv_rejects")
-        clean = rejects is not None and rejects[0] == 0
-    except duckdb.Error:
-        clean = False
-    if not clean:
-        # The exact path: Python's csv module numbers every row, reports each bad one.
-        _read_csv_exact(con, src, text_path, sniffed[1], n, limit, progress)
+        row = fetch_one(con, "SELECT count(*) FROM csv_rejects")
+    except duckdb.CatalogException:
+        return False
+    return bool(row and row[0])
+
+
+def read_exact(con: duckdb.DuckDBPyConnection, src: Source, limit: int | None = None,
+               progress: Progress = _quiet) -> None:
+    """Re-read a fast-path CSV into `raw` with Python's csv module, numbering every row."""
+    assert src.text_path is not None
+    src.relation, src.params = "raw", {}
+    _read_csv_exact(con, src, src.text_path, src.delimiter, len(src.headers), limit, progress)
+    row = fetch_one(con, "SELECT count(*) FROM raw")
+    src.rows = int(row[0]) if row else 0
 
 
 def _read_csv_exact(con: duckdb.DuckDBPyConnection, src: Source, text_path: Path, delim: str,
@@ -263,7 +322,7 @@ def _read_csv_exact(con: duckdb.DuckDBPyConnection, src: Source, text_path: Path
                     continue
                 text = delim.join(record)
                 src.bad_rows.append(BadRow(number, f"{len(record)} fields, header has {n}",
-                                           text[:200]))
+                                           text[:200], tuple(record)))
                 continue
             rows.append(number)
             cells.append(list(record))
@@ -322,7 +381,7 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, src: Source, sheet: str | None,
             raise ReadError(f"{src.name}: no sheet {sheet!r}; sheets: {', '.join(names)}")
         rows_iter: Iterator[tuple[object, ...]] = ws.iter_rows(values_only=True)
         header_row = 0
-        for header_row, values in enumerate(rows_iter, start=1):
+        for header_row, values in enumerate(rows_iter, start=1):  # noqa: B007 - used below
             if any(v is not None and str(v).strip() for v in values):
                 src.headers = _headers(values)
                 break
@@ -341,8 +400,11 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, src: Source, sheet: str | None,
                 continue
             extra = [v for v in values[n:] if v is not None and str(v).strip()]
             if extra:
+                whole = [_cell(v) or "" for v in values]
+                while whole and not whole[-1].strip():
+                    whole.pop()
                 src.bad_rows.append(BadRow(number, f"values beyond the {n} headed columns",
-                                           "\t".join(c or "" for c in row)[:200]))
+                                           "\t".join(c or "" for c in row)[:200], tuple(whole)))
                 continue
             rows.append(number)
             cells.append(row + [None] * (n - len(row)))
@@ -389,7 +451,8 @@ def _read_jsonl(con: duckdb.DuckDBPyConnection, src: Source, text_path: Path,
         have = (existing[0] - 1) if existing and existing[0] else -1
         if have < 0:
             _create_raw(con, n)
-        for i in range(max(have, 0), n):
+            have = n
+        for i in range(have, n):
             fetch_one(con, f"ALTER TABLE raw ADD COLUMN c{i} VARCHAR")
         _append(con, [r for r, _ in records],
                 [[_cell(obj.get(k)) for k in keys] for _, obj in records], n)
@@ -423,10 +486,13 @@ def _read_jsonl(con: duckdb.DuckDBPyConnection, src: Source, text_path: Path,
     src.headers = list(keys)
 
 
-def load(con: duckdb.DuckDBPyConnection, path: Path, *, name: str | None = None,
+def load(con: duckdb.DuckDBPyConnection, path: Path, *, workdir: Path, name: str | None = None,
          encoding: str | None = None, sheet: str | None = None, limit: int | None = None,
          progress: Progress = _quiet) -> Source:
-    """Fill `raw` in `con` from a file; ReadError when nothing can be read from it."""
+    """Read a file's header and cells for `con` (see Source.relation); ReadError if unreadable.
+
+    `workdir` holds a UTF-8 copy of a file in another encoding while the import lasts.
+    """
     src = Source(path=path, name=name or path.name, format="csv", headers=[])
     if not path.exists():
         raise ReadError(f"{src.name}: no such file")
@@ -443,17 +509,17 @@ def load(con: duckdb.DuckDBPyConnection, path: Path, *, name: str | None = None,
         _read_parquet(con, src, limit)
     else:
         src.encoding = detect_encoding(path, encoding)
-        with tempfile.TemporaryDirectory(prefix="servicelens-") as tmp:
-            text_path = path
-            if src.encoding not in ("utf-8", "utf-8-sig"):
-                text_path = _transcode(path, src.encoding, Path(tmp))
-            if src.format == "jsonl":
-                _read_jsonl(con, src, text_path, limit, progress)
-            else:
-                _read_csv(con, src, text_path, limit, progress)
+        text_path = path
+        if src.encoding not in ("utf-8", "utf-8-sig"):
+            text_path = _transcode(path, src.encoding, workdir)
+        if src.format == "jsonl":
+            _read_jsonl(con, src, text_path, limit, progress)
+        else:
+            _read_csv(con, src, text_path, limit, progress)
     if not src.headers:
         raise ReadError(f"{src.name}: no header row")
-    row = fetch_one(con, "SELECT count(*) FROM raw")
-    src.rows = int(row[0]) if row else 0
+    if not src.lazy:
+        row = fetch_one(con, "SELECT count(*) FROM raw")
+        src.rows = int(row[0]) if row else 0
     progress(0.4, "read")
     return src

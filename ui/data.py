@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
+import polars as pl
 import streamlit as st
 
+from metrics import ingest, queries
 from metrics import overview as overview_mod
-from metrics import queries
 from metrics.filters import Filters
+from metrics.mapping import Mapping
 from metrics.settings import Settings
 from metrics.sql import Grain
 from metrics.store import Store
@@ -55,3 +58,16 @@ def overview(
     as_of: datetime,
 ) -> overview_mod.Overview:
     return overview_mod.overview(Store(path), filters, grain, settings=site, as_of=as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def import_log(path: str, token: tuple[float, int, float, int]) -> pl.DataFrame:
+    return ingest.log(Store(path))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def preview(path: Path, kind: str | None, mapping: Mapping, encoding: str | None, site_tz: str,
+            lang: str, rows: int) -> ingest.Preview:
+    """The head of an uploaded file as it would be stored (files are keyed by content)."""
+    return ingest.preview_file(path, kind=kind, mapping=mapping, encoding=encoding,
+                               site_tz=site_tz, lang=lang, rows=rows)

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Final
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from metrics.filters import Filters, default_period
 from metrics.i18n import LANGS, t
@@ -53,11 +54,16 @@ def current() -> Context:
     """The context app.py built for this run."""
     ctx = st.session_state.get("_ctx")
     if not isinstance(ctx, Context):
-        raise RuntimeError("pages run inside app.py's st.navigation")
+        # A fresh server whose first request is a page's URL (a bookmark of /data) runs that
+        # file alone, in Streamlit's older pages/ mode, until st.navigation has run once.
+        # Leave that mode as st.navigation would and rerun: app.py then runs this page.
+        PagesManager.uses_pages_directory = False
+        st.rerun()
     return ctx
 
 
-def _load_query_params(options: dict[str, list[str]], first: date, latest: date) -> None:
+def _load_query_params(options: dict[str, list[str]], first: date | None,
+                       latest: date | None) -> None:
     """On a session's first run, take the view from the URL, ignoring values that don't fit."""
     if st.session_state.get("_qp_loaded"):
         return
@@ -66,7 +72,7 @@ def _load_query_params(options: dict[str, list[str]], first: date, latest: date)
     if qp.get("lang") in LANGS:
         st.session_state["lang"] = qp.get("lang")
     start, end = _parse_date(qp.get("from")), _parse_date(qp.get("to"))
-    if start and end and start <= end:
+    if start and end and first and latest and start <= end:
         st.session_state["period"] = (_clamp(start, first, latest), _clamp(end, first, latest))
     for key in LIST_FILTERS:
         wanted = [v for v in qp.get_all(key) if v in options.get(key, [])]
@@ -121,6 +127,10 @@ def build() -> Context:
     """Draw the sidebar (language, filters, freshness) and return the page context."""
     store = data.open_store(str(default_path()))
     token = store.version_token()
+    if store.exists() and st.session_state.get("_seen_token") != token:
+        _wait_for_writers(store)  # new data is being written: wait for it, and say so
+        token = store.version_token()
+        st.session_state["_seen_token"] = token
     path = str(store.path)
     info = data.freshness(path, token) if store.exists() else {
         "latest": {}, "first": None, "demo": False}
@@ -130,8 +140,7 @@ def build() -> Context:
     options = data.dimensions(path, token) if latest else {}
     teams_of = data.agent_teams(path, token) if latest else {}
     options = {key: options.get(DIMENSION_OF[key], []) for key in LIST_FILTERS}
-    if latest and first:
-        _load_query_params(options, first, latest)
+    _load_query_params(options, first, latest)
 
     sb = st.sidebar
     sb.markdown(f"### :material/support_agent: {t('app_title', 'zh')} · ServiceLens")
@@ -155,6 +164,17 @@ def build() -> Context:
     return ctx
 
 
+def _wait_for_writers(store: Store) -> None:
+    box = st.empty()
+
+    def waiting(message: str) -> None:
+        box.info(t("store_busy", lang()), icon=":material/hourglass_top:")
+
+    with store.reader(on_wait=waiting):
+        pass
+    box.empty()
+
+
 def _filter_widgets(
     current_lang: str, options: dict[str, list[str]], teams_of: dict[str, str],
     first: date, latest: date,
@@ -163,6 +183,11 @@ def _filter_widgets(
     sb.subheader(t("filters", current_lang))
     if "period" not in st.session_state:
         st.session_state["period"] = default_period(latest)
+    # Keep the period inside the data: a small or new import may start later than it.
+    st.session_state["period"] = tuple(
+        _clamp(day, first, max(latest, date.today()))
+        for day in st.session_state["period"] if isinstance(day, date)
+    )
     period = sb.date_input(
         t("period", current_lang), key="period", min_value=first,
         max_value=max(latest, date.today()), format="YYYY-MM-DD",

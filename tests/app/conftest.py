@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 from typing import Any
+from unittest import mock
 
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 
 def frame_app(path: str, timeout: float = 90) -> AppTest:
-    """An AppTest whose every rerun goes through app.py's frame.
+    """An AppTest whose every run goes through app.py's frame and st.navigation.
 
-    Streamlit 1.67's AppTest reruns the page it finished on by that page's hash, and with a
-    `pages/` folder present it then runs the page file alone, skipping app.py (the sidebar
-    and its filters vanish on the second run; a served app is not affected). Requesting no
-    page makes each rerun start at app.py, as a browser rerun does.
+    Streamlit 1.67's AppTest resets `PagesManager.uses_pages_directory` before each run, and
+    with a `pages/` folder present it then runs the requested page file alone, the old
+    multipage way, skipping app.py (the sidebar and its filters vanish from the second run).
+    A served app calls st.navigation once, which turns that mode off for good; this does
+    the same at the start of every test run, so `switch_page` also works as in a browser.
     """
     at = AppTest.from_file(path, default_timeout=timeout)
     original = at._run  # both at.run() and a widget's .run() go through _run
+    init = PagesManager.__init__
+
+    def served_init(self: PagesManager, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
 
     def run(*args: Any, **kwargs: Any) -> AppTest:
-        at._finished_page_script_hash = ""
-        return original(*args, **kwargs)
+        with mock.patch.object(PagesManager, "__init__", served_init):
+            return original(*args, **kwargs)
 
     at._run = run  # type: ignore[method-assign]
     return at

@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,12 +27,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def served_app(demo_store: Store) -> Iterator[str]:
-    """`streamlit run app.py` on the demo store; yields its base URL."""
+@contextmanager
+def serve(store: Path, log_name: str) -> Iterator[str]:
+    """`streamlit run app.py` on a store; yields its base URL."""
     port = _free_port()
-    env = {**os.environ, "SERVICELENS_STORE": str(demo_store.path)}
-    log = (ARTIFACTS.parent / "streamlit.log")
+    env = {**os.environ, "SERVICELENS_STORE": str(store)}
+    log = ARTIFACTS.parent / log_name
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -56,6 +57,13 @@ def served_app(demo_store: Store) -> Iterator[str]:
         finally:
             proc.terminate()
             proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def served_app(demo_store: Store) -> Iterator[str]:
+    """The app on the session's demo store."""
+    with serve(demo_store.path, "streamlit.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,108 @@
+"""Importing a ticket CSV: `servicelens import` against DuckDB's own read_csv + INSERT OR REPLACE.
+
+Both load the same file into the same tickets table (primary key ticket_id), timed in the
+same run; medians of --repeat runs. "fresh" loads an empty store, "again" re-imports the
+same file into the filled store. Peak memory of an import is measured in a child process.
+
+Run: .venv/bin/python benchmarks/bench_import.py [--rows 1000000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from metrics import demo, ingest
+from metrics.store import Store
+
+BASELINE = (
+    "INSERT OR REPLACE INTO tickets BY NAME SELECT * FROM read_csv($p, header = true)"
+)
+
+
+def write_csv(rows: int, path: Path) -> None:
+    """Demo tickets as an export would hold them: canonical headers, codes, text times."""
+    tickets = demo.generate(rows, seed=5, end=date(2026, 11, 23)).tickets
+    tickets.with_columns(
+        pl.col(pl.Datetime).dt.strftime("%Y-%m-%d %H:%M:%S")
+    ).write_csv(path)
+
+
+def baseline(store: Store, path: Path) -> float:
+    with store.writer() as con:
+        t0 = time.perf_counter()
+        con.execute("BEGIN TRANSACTION")
+        con.execute(BASELINE, {"p": str(path)})
+        con.execute("COMMIT")
+        con.execute("CHECKPOINT")
+        return time.perf_counter() - t0
+
+
+def ours(store: Store, path: Path) -> float:
+    t0 = time.perf_counter()
+    ingest.import_file(store, "tickets", path)
+    return time.perf_counter() - t0
+
+
+def peak_rss_mb(code: str, path: Path, folder: Path) -> float:
+    """Peak resident memory (MB) of a child process running `code` on the file."""
+    store = folder / "rss.duckdb"
+    store.unlink(missing_ok=True)
+    report = "; import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    done = subprocess.run([sys.executable, "-c", code + report, str(path), str(store)],
+                          check=True, capture_output=True, text=True)
+    return int(done.stdout.split()[-1]) / 1024
+
+
+OURS_CHILD = (
+    "import sys; from pathlib import Path; from metrics import ingest; from metrics.store import"
+    " Store; ingest.import_file(Store(sys.argv[2]), 'tickets', Path(sys.argv[1]))"
+)
+BASE_CHILD = (
+    "import sys; from metrics.store import Store; s = Store(sys.argv[2]); s.ensure();"
+    " c = __import__('duckdb').connect(sys.argv[2]); c.execute(\"SET enable_progress_bar ="
+    " false\"); c.execute(" + repr(BASELINE) + ", {'p': sys.argv[1]})"
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        path = folder / "tickets.csv"
+        write_csv(args.rows, path)
+        size_mb = path.stat().st_size / 1e6
+        print(f"{args.rows:,} ticket rows, {size_mb:.0f} MB CSV")
+        times: dict[str, list[float]] = {k: [] for k in ("base fresh", "ours fresh",
+                                                        "base again", "ours again")}
+        for run in range(args.repeat):
+            for who, load in (("base", baseline), ("ours", ours)):
+                store = Store(folder / f"{who}-{run}.duckdb")
+                store.ensure()
+                times[f"{who} fresh"].append(load(store, path))
+                times[f"{who} again"].append(load(store, path))
+                store.path.unlink()
+        med = {k: statistics.median(v) for k, v in times.items()}
+        for case in ("fresh", "again"):
+            b, o = med[f"base {case}"], med[f"ours {case}"]
+            print(f"{case:>6}: read_csv + INSERT OR REPLACE {b:6.2f} s | servicelens import "
+                  f"{o:6.2f} s | ratio {o / b:4.2f}x | {args.rows / o:,.0f} rows/s")
+        for who, code in (("read_csv + INSERT OR REPLACE", BASE_CHILD),
+                          ("servicelens import", OURS_CHILD)):
+            rss = peak_rss_mb(code, path, folder)
+            print(f"peak memory, {who}: {rss:,.0f} MB ({rss / size_mb:.1f}x the file)")
+
+
+if __name__ == "__main__":
+    main()

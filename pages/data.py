@@ -1,0 +1,100 @@
+"""数据导入 Data import: upload extracts, check the mapping on a preview, import, see rejects."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from metrics.exports import csv_bytes
+from metrics.i18n import t
+from metrics.mapping import Mapping, MappingError, load_mapping, presets, save_preset
+from metrics.rows import KINDS
+from ui import data, frame, uploads
+
+ctx = frame.current()
+lang = ctx.lang
+st.title(t("data_page", lang))
+st.caption(t("data_intro", lang))
+
+files = st.file_uploader(
+    t("upload", lang), type=list(uploads.SUFFIXES), accept_multiple_files=True, key="uploads",
+    help=t("upload_help", lang),
+)
+staged = uploads.stage(files or [])
+
+left, right = st.columns(2)
+preset_names = list(presets())
+preset = left.selectbox(
+    t("mapping_preset", lang), [None, *preset_names], key="preset",
+    format_func=lambda p: t("auto_detect", lang) if p is None else p,
+)
+encoding = right.selectbox(
+    t("encoding", lang), [None, "utf-8", "gb18030", "gbk", "utf-16"], key="encoding",
+    format_func=lambda e: t("auto_detect", lang) if e is None else e,
+)
+try:
+    base = load_mapping(presets()[preset]) if preset else Mapping()
+except MappingError as error:
+    st.error(str(error), icon=":material/error:")
+    base = Mapping()
+
+ready: list[tuple[uploads.Staged, str, Mapping]] = []
+for item in staged:
+    with st.container(border=True):
+        st.markdown(f"**:material/description: {item.name}**")
+        guess = data.preview(item.path, None, base, encoding, ctx.settings.timezone, lang, 1)
+        if guess.error:
+            st.error(guess.error, icon=":material/error:")
+            continue
+        kind = st.segmented_control(
+            t("kind", lang), list(KINDS), key=f"kind_{item.key}", required=True,
+            default=guess.kind, format_func=lambda k: t(f"kind_{k}", lang),
+        )
+        if kind is None:
+            st.warning(t("kind_guess_failed", lang), icon=":material/help:")
+            continue
+        probe = data.preview(item.path, kind, base, encoding, ctx.settings.timezone, lang, 1)
+        for column in probe.resolution.missing if probe.resolution else ():
+            st.selectbox(  # drawn on every run, so that the pick is kept
+                t("pick_column", lang, column=column), [None, *probe.headers],
+                key=f"pick_{item.key}_{column}",
+                format_func=lambda h: t("choose", lang) if h is None else h,
+            )
+        mapping = uploads.picked_mapping(item, base)
+        view = data.preview(item.path, kind, mapping, encoding, ctx.settings.timezone, lang, 20)
+        if view.resolution is None:
+            st.error(view.error or "", icon=":material/error:")
+            continue
+        if view.resolution.missing:
+            continue
+        uploads.describe_columns(view, lang)
+        problems = view.rows.filter(view.rows["problems"] != "").height
+        st.caption(t("preview", lang, n=view.rows.height))
+        st.dataframe(view.rows, hide_index=True, height=260)
+        if problems:
+            st.warning(t("preview_problems", lang, n=problems), icon=":material/rule:")
+        if mapping.columns:
+            with st.popover(t("save_preset", lang), icon=":material/bookmark_add:"):
+                name = st.text_input(t("preset_name", lang), key=f"preset_name_{item.key}")
+                if st.button(t("save_preset", lang), key=f"save_{item.key}") and name:
+                    path = save_preset(mapping.model_copy(update={"kind": kind}), name)
+                    st.success(t("preset_saved", lang, path=path.name))
+        ready.append((item, kind, mapping))
+
+if not staged:
+    st.info(t("no_uploads", lang), icon=":material/upload_file:")
+elif ready and st.button(t("import_button", lang, n=len(ready)), type="primary",
+                         icon=":material/database_upload:"):
+    st.session_state["import_results"] = uploads.run_imports(ctx.store, ready, encoding, lang)
+    st.rerun()
+
+for result in st.session_state.get("import_results", []):
+    uploads.show_result(ctx.store, result, lang)
+
+st.subheader(t("import_log", lang))
+log = data.import_log(str(ctx.store.path), ctx.token) if ctx.store.exists() else None
+if log is None or log.is_empty():
+    st.caption(t("no_imports", lang))
+else:
+    st.dataframe(log, hide_index=True)
+    st.download_button(t("import_log", lang) + " CSV", csv_bytes(log),
+                       file_name="import-log.csv", mime="text/csv", icon=":material/download:")

@@ -1,0 +1,117 @@
+"""AppTest: the Data page uploads, previews, imports and shows rejects, in both languages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from metrics.store import Store
+from tests.app.conftest import frame_app
+
+ROOT = Path(__file__).parents[2]
+APP = str(ROOT / "app.py")
+SAMPLES = ROOT / "data" / "samples"
+
+
+@pytest.fixture()
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
+    path = tmp_path / "store.duckdb"
+    monkeypatch.setenv("SERVICELENS_STORE", str(path))
+    return Store(path)
+
+
+def data_page(lang: str = "zh") -> AppTest:
+    at = frame_app(APP)
+    at.query_params["lang"] = lang
+    at.run()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception
+    return at
+
+
+def kind_control(at: AppTest):  # type: ignore[no-untyped-def]
+    return next(s for s in at.segmented_control if str(s.key).startswith("kind_"))
+
+
+def import_button(at: AppTest):  # type: ignore[no-untyped-def]
+    return next(b for b in at.button if b.label.startswith(("导入", "Import")))
+
+
+@pytest.mark.parametrize(("lang", "title"), [("zh", "数据导入"), ("en", "Data import")])
+def test_empty_page_says_what_to_do(store: Store, lang: str, title: str) -> None:
+    at = data_page(lang)
+    assert at.title[0].value == title
+    assert "data/samples/" in at.info[0].value
+    assert any(c.value in ("还没有导入记录。", "Nothing imported yet.") for c in at.caption)
+
+
+def test_upload_preview_import_and_rejects(store: Store) -> None:
+    at = data_page("en")
+    sample = SAMPLES / "tickets-gbk.csv"
+    at.file_uploader[0].upload(sample.name, sample.read_bytes(), "text/csv").run()
+    assert not at.exception
+    assert kind_control(at).value == "tickets"  # guessed from the headers
+    assert any("`ticket_id` ← 工单号" in c.value for c in at.caption)
+    preview = at.dataframe[0].value
+    assert preview.shape[0] == 20 and "channel" in preview.columns
+    assert set(preview["channel"].dropna()) <= {"phone", "chat", "email", "social", "walk_in"}
+    import_button(at).click().run()
+    assert not at.exception
+    summary = at.warning[-1].value
+    assert "read 200" in summary and "inserted 198" in summary and "rejected 2" in summary
+    rejects = at.dataframe[-2].value  # then the import log
+    assert rejects["_row"].to_list() == [12, 22]
+    assert rejects["_field"].to_list() == ["channel", "created_at"]
+    assert any(b.label.startswith("Download the rejects") for b in at.get("download_button"))
+    log = at.dataframe[-1].value
+    assert log["rows_inserted"].to_list() == [198]
+    assert store.ticket_count() == 198
+    sidebar = " ".join(c.value for c in at.caption)
+    assert "Tickets 2026-11-" in sidebar  # the freshness of the new data
+
+
+def test_a_missing_required_column_gets_a_picker(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_text(
+        "单据号,创建时间,渠道,类型\nA1,2026-11-01 10:00,电话,咨询\nA2,2026-11-02 10:00,邮件,投诉\n",
+        encoding="utf-8",
+    )
+    at = data_page("en")
+    at.file_uploader[0].upload(path.name, path.read_bytes(), "text/csv").run()
+    assert not at.exception
+    # The kind cannot be guessed without ticket_id: choose it, then pick the column.
+    kind_control(at).set_value("tickets").run()
+    picker = next(s for s in at.selectbox if "ticket_id" in s.label)
+    picker.set_value("单据号").run()
+    assert not at.exception
+    assert at.dataframe[0].value["ticket_id"].to_list() == ["A1", "A2"]
+    import_button(at).click().run()
+    assert "inserted 2" in at.success[-1].value
+    assert store.ticket_count() == 2
+
+
+def test_an_unreadable_file_is_an_error_not_a_traceback(store: Store) -> None:
+    at = data_page("zh")
+    at.file_uploader[0].upload("garbage.csv", bytes(range(256)) * 40, "text/csv").run()
+    assert not at.exception
+    assert "garbage.csv" in at.error[0].value and "binary" in at.error[0].value
+
+
+def test_html_in_comments_is_shown_as_text(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "surveys.csv"
+    path.write_text(
+        "问卷编号,发送时间,回复时间,满意度,意见建议\n"
+        "S1,2026-11-01 10:00,2026-11-01 11:00,满意,<script>alert('x')</script><b>好</b>\n",
+        encoding="utf-8",
+    )
+    at = data_page("zh")
+    at.file_uploader[0].upload(path.name, path.read_bytes(), "text/csv").run()
+    assert at.dataframe[0].value["comment"].to_list() == ["<script>alert('x')</script><b>好</b>"]
+    assert not any("<script>" in m.value for m in at.markdown)
+    import_button(at).click().run()
+    assert not at.exception
+    with store.reader() as con:
+        assert con.execute("SELECT comment FROM surveys").fetchall() == [
+            ("<script>alert('x')</script><b>好</b>",)]

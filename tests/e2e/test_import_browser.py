@@ -1,0 +1,73 @@
+"""Browser: upload an extract on the Data page, import it, download its rejects; and a CLI
+import while the app serves shows up in the app."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from metrics.store import Store
+from tests.e2e.conftest import ARTIFACTS, ROOT, serve
+
+pytestmark = pytest.mark.e2e
+SAMPLES = ROOT / "data" / "samples"
+
+
+@pytest.fixture(scope="module")
+def empty_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Store]]:
+    store = Store(tmp_path_factory.mktemp("import-e2e") / "store.duckdb")
+    with serve(store.path, "streamlit-import.log") as url:
+        yield url, store
+
+
+def test_upload_import_and_download_rejects(browser: Any, empty_app: tuple[str, Store],
+                                            tmp_path: Path) -> None:
+    url, store = empty_app
+    page = browser.new_page(viewport={"width": 1500, "height": 2200}, accept_downloads=True)
+    page.goto(f"{url}/data?lang=en")
+    page.get_by_role("heading", name="Data import").wait_for(timeout=90_000)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        str(SAMPLES / "tickets-gbk.csv"))
+    page.get_by_text("Preview (first 20 rows").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Import 1 files").click()
+    page.get_by_text("inserted 198").wait_for(timeout=60_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "data_import_en.png"), full_page=True)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the rejects as CSV").click()
+    saved = tmp_path / "rejects.csv"
+    download.value.save_as(saved)
+    text = saved.read_bytes()
+    assert text.startswith(b"\xef\xbb\xbf")  # Excel opens it with Chinese intact
+    assert "传真" in text.decode("utf-8-sig") and "_reason" in text.decode("utf-8-sig")
+    assert store.ticket_count() == 198
+    page.close()
+
+
+def test_cli_import_while_serving_shows_in_the_app(browser: Any,
+                                                   empty_app: tuple[str, Store]) -> None:
+    url, store = empty_app
+    page = browser.new_page(viewport={"width": 1500, "height": 1600})
+    page.goto(f"{url}/?lang=en")
+    page.get_by_role("heading", name="Overview").wait_for(timeout=90_000)
+    done = subprocess.run(
+        [sys.executable, "-m", "metrics.cli", "import", "surveys", str(SAMPLES / "surveys.csv"),
+         "--store", str(store.path)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "inserted 60" in done.stdout
+    page.reload()
+    page.get_by_role("heading", name="Overview").wait_for(timeout=90_000)
+    page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
+    sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+    assert "Surveys 2026-11-" in sidebar  # the new kind's freshness
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(ARTIFACTS / "overview_after_cli_import.png"), full_page=True)
+    page.close()

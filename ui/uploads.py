@@ -1,0 +1,129 @@
+"""The Data page's moving parts: uploaded files on disk, picked columns, imports with progress."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import streamlit as st
+
+from metrics import ingest
+from metrics.exports import csv_bytes
+from metrics.i18n import t
+from metrics.mapping import Mapping
+from metrics.store import Store
+
+SUFFIXES: Final[tuple[str, ...]] = (
+    "csv", "tsv", "txt", "xlsx", "xlsm", "parquet", "jsonl", "ndjson", "json",
+)
+STAGES: Final[dict[str, str]] = {
+    "read": "stage_read", "check": "stage_check", "write": "stage_write", "done": "stage_done",
+}
+
+
+@dataclass(frozen=True)
+class Staged:
+    """An uploaded file saved to disk for the importer."""
+
+    name: str
+    path: Path
+    key: str  # stable widget-key suffix: the content hash
+
+
+def _folder() -> Path:
+    if "_upload_dir" not in st.session_state:
+        st.session_state["_upload_dir"] = tempfile.mkdtemp(prefix="servicelens-upload-")
+    return Path(st.session_state["_upload_dir"])
+
+
+def stage(files: list[Any]) -> list[Staged]:
+    """Uploaded files, each written once to this session's folder."""
+    staged = []
+    for upload in files:
+        content = upload.getvalue()
+        key = hashlib.sha256(content).hexdigest()[:16]
+        path = _folder() / key / Path(upload.name).name
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+        staged.append(Staged(upload.name, path, key))
+    return staged
+
+
+def picked_mapping(item: Staged, base: Mapping) -> Mapping:
+    """The preset's mapping plus the columns picked for this file's missing required ones."""
+    prefix = f"pick_{item.key}_"
+    picked = {
+        key[len(prefix):]: value for key, value in st.session_state.items()
+        if isinstance(key, str) and key.startswith(prefix) and value
+    }
+    if not picked:
+        return base
+    return base.model_copy(update={"columns": {**base.columns, **picked}})
+
+
+def describe_columns(view: ingest.Preview, lang: str) -> None:
+    assert view.resolution is not None
+    found = [f"`{name}` ← {view.headers[i]}" for name, i in view.resolution.columns.items()]
+    found += [f"`score_{d}` ← {view.headers[i]}" for d, i in view.resolution.dimensions.items()]
+    st.caption(f"{t('columns_found', lang)}: " + " · ".join(found))
+    if view.resolution.ignored:
+        st.caption(f"{t('columns_ignored', lang)}: " + ", ".join(view.resolution.ignored))
+
+
+def run_imports(store: Store, ready: list[tuple[Staged, str, Mapping]], encoding: str | None,
+                lang: str) -> list[dict[str, Any]]:
+    """Import each file with a progress bar; a result or an error per file, nothing raised."""
+    results: list[dict[str, Any]] = []
+    bar = st.progress(0.0)
+    note = st.empty()
+    for number, (item, kind, mapping) in enumerate(ready):
+        def progress(fraction: float, stage: str, number: int = number,
+                     name: str = item.name) -> None:
+            overall = (number + fraction) / len(ready)
+            bar.progress(min(overall, 1.0), text=f"{t('importing', lang, name=name)} "
+                         f"{t(STAGES.get(stage, 'stage_read'), lang)}")
+
+        def waiting(message: str) -> None:
+            note.info(t("store_busy", lang), icon=":material/hourglass_top:")
+
+        try:
+            result = ingest.import_file(store, kind, item.path, mapping=mapping, name=item.name,
+                                        encoding=encoding, lang=lang, progress=progress,
+                                        on_wait=waiting)
+            results.append({"result": result})
+        except ingest.ImportFailed as error:
+            results.append({"name": item.name, "error": str(error)})
+        note.empty()
+    bar.empty()
+    return results
+
+
+def show_result(store: Store, outcome: dict[str, Any], lang: str) -> None:
+    """One import's summary, notes and rejects with their download."""
+    if "error" in outcome:
+        st.error(t("import_failed", lang, error=outcome["error"]), icon=":material/error:")
+        return
+    result: ingest.ImportResult = outcome["result"]
+    counts = {k: f"{getattr(result, k):,}" for k in
+              ("inserted", "updated", "unchanged", "skipped", "rejected")}
+    text = t("import_done", lang, name=result.file_name, read=f"{result.rows_read:,}", **counts)
+    (st.warning if result.rejected else st.success)(text, icon=":material/task_alt:")
+    if result.demo_removed:
+        st.caption(t("demo_removed", lang))
+    if result.previous_import is not None:
+        st.caption(t("imported_before", lang, n=result.previous_import))
+    if not result.rejected:
+        return
+    rejects = ingest.rejects(store, result.import_id)
+    st.markdown(f"**{t('rejects_title', lang, n=f'{rejects.height:,}')}**")
+    shown = rejects.select("_row", "_field", "_value", "_reason", *rejects.columns[:-5])
+    st.dataframe(shown.head(1000), hide_index=True, height=240)
+    st.download_button(
+        t("download_rejects", lang), csv_bytes(rejects),
+        file_name=f"{Path(result.file_name).stem}.rejects.csv", mime="text/csv",
+        key=f"rejects_{result.import_id}", icon=":material/download:",
+    )
