@@ -53,12 +53,20 @@ def ours(store: Store, path: Path) -> float:
 
 
 def peak_rss_mb(code: str, path: Path, folder: Path) -> float:
-    """Peak resident memory (MB) of a child process running `code` on the file."""
+    """Peak resident memory (MB) of a child process running `code` on the file.
+
+    A small launcher starts it: a child forked from this big process would inherit its size.
+    """
     store = folder / "rss.duckdb"
     store.unlink(missing_ok=True)
-    report = "; import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
-    done = subprocess.run([sys.executable, "-c", code + report, str(path), str(store)],
-                          check=True, capture_output=True, text=True)
+    launcher = (
+        "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True);"
+        " print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", launcher, sys.executable, "-c", code, str(path), str(store)],
+        check=True, capture_output=True, text=True,
+    )
     return int(done.stdout.split()[-1]) / 1024
 
 

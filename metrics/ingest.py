@@ -451,13 +451,26 @@ def _merge(con: duckdb.DuckDBPyConnection, plan: Plan, started: datetime,
              "e.updated_at" if "updated_at" in cols else "false")
     row_k = ", ".join(f"k.{c}" for c in cols)
     row_e = ", ".join(f"e.{c}" for c in cols)
-    con.execute(
-        f"CREATE OR REPLACE TABLE classified AS SELECT k.*, CASE WHEN e.{key} IS NULL THEN 'new'"
-        f" WHEN {stale} THEN 'stale' WHEN ROW({row_k}) IS NOT DISTINCT FROM ROW({row_e})"
-        f" AND {same_children} THEN 'same' ELSE 'changed' END AS action"
-        f" FROM ranked k LEFT JOIN s.{kind.table} e ON e.{key} = k.{key}{child_join}"
-        " WHERE k.rn = 1"
+    demo = fetch_one(
+        con,
+        "SELECT count(*) FILTER (WHERE source = 'demo') > 0 AND count(*) FILTER"
+        " (WHERE source <> 'demo') = 0 FROM s.import_log"
     )
+    demo_removed = bool(demo and demo[0])
+    empty = fetch_one(con, f"SELECT count(*) = 0 FROM (SELECT 1 FROM s.{kind.table} LIMIT 1)")
+    # Nothing stored yet, or only demo rows that this import deletes: every row is new.
+    if demo_removed or (empty and empty[0]):
+        con.execute("CREATE OR REPLACE VIEW classified AS SELECT *, 'new' AS action FROM ranked"
+                    " WHERE rn = 1")
+    else:
+        con.execute(
+            "CREATE OR REPLACE TABLE classified AS SELECT k.*,"
+            f" CASE WHEN e.{key} IS NULL THEN 'new'"
+            f" WHEN {stale} THEN 'stale' WHEN ROW({row_k}) IS NOT DISTINCT FROM ROW({row_e})"
+            f" AND {same_children} THEN 'same' ELSE 'changed' END AS action"
+            f" FROM ranked k LEFT JOIN s.{kind.table} e ON e.{key} = k.{key}{child_join}"
+            " WHERE k.rn = 1"
+        )
     counts = dict(con.execute(
         "SELECT action, count(*) FROM classified GROUP BY action").fetchall())
     dups = fetch_one(con, "SELECT count(*) FROM ranked WHERE rn > 1")
@@ -470,12 +483,6 @@ def _merge(con: duckdb.DuckDBPyConnection, plan: Plan, started: datetime,
         "duplicates": int(dups[0]) if dups else 0,
     }
     result["rejected"] = (int(bad[0]) if bad else 0) + result["duplicates"] + len(src.bad_rows)
-    demo = fetch_one(
-        con,
-        "SELECT count(*) FILTER (WHERE source = 'demo') > 0 AND count(*) FILTER"
-        " (WHERE source <> 'demo') = 0 FROM s.import_log"
-    )
-    demo_removed = bool(demo and demo[0])
     n_cols = len(src.headers)
     record = f"to_json([{', '.join(f'left(r.c{i}, {RECORD_CHARS})' for i in range(n_cols))}])"
     if result["duplicates"]:  # their cells, for the rejects (the only rows staged lacks)
@@ -525,12 +532,14 @@ def _merge(con: duckdb.DuckDBPyConnection, plan: Plan, started: datetime,
         assert row is not None
         import_id = int(row[0])
         names = ", ".join(cols)
-        fetch_one(
-        con,
-            f"INSERT OR REPLACE INTO s.{kind.table} ({names}, import_id) SELECT {names}, $id"
-            " FROM classified WHERE action IN ('new', 'changed')",
-            {"id": import_id},
-        )
+        # New ids take a plain INSERT (no conflict check: nearly twice as fast on a million
+        # rows); changed ones replace the stored row.
+        for verb, action in (("INSERT", "new"), ("INSERT OR REPLACE", "changed")):
+            con.execute(
+                f"{verb} INTO s.{kind.table} ({names}, import_id) SELECT {names}, $id"
+                " FROM classified WHERE action = $action",
+                {"id": import_id, "action": action},
+            )
         if child is not None:
             table, column = child
             con.execute(

@@ -23,6 +23,7 @@ import pyarrow as pa
 from metrics.store import fetch_one
 
 CHUNK: Final[int] = 4 << 20
+SNIFF_BYTES: Final[int] = 4 << 20  # the head of a file that decides it is UTF-8
 BATCH_ROWS: Final[int] = 50_000
 MAX_LINE_BYTES: Final[int] = 4 << 20  # DuckDB's fast path; longer lines take the exact path
 SNIFF_ROWS: Final[int] = 20_480
@@ -107,17 +108,19 @@ def _line_of(path: Path, offset: int) -> int:
     return line
 
 
-def _decodes(path: Path, encoding: str) -> int | None:
-    """None when the whole file decodes, else the byte offset of the first bad byte."""
+def _decodes(path: Path, encoding: str, limit: int | None = None) -> int | None:
+    """None when the file (or its first `limit` bytes) decodes, else the first bad offset."""
     decoder = codecs.getincrementaldecoder(encoding)("strict")
     offset = 0
     with path.open("rb") as f:
-        while chunk := f.read(CHUNK):
+        while chunk := f.read(CHUNK if limit is None else min(CHUNK, limit - offset)):
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError as error:
                 return offset + error.start
             offset += len(chunk)
+            if limit is not None and offset >= limit:
+                return None  # a character cut at the limit is not an error
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
@@ -150,6 +153,10 @@ def detect_encoding(path: Path, forced: str | None = None) -> str:
             raise ReadError(
                 f"{path.name}: binary data, not a CSV, XLSX, Parquet or JSON-lines file"
             )
+        # UTF-8 is judged on the head of the file; DuckDB checks every byte as it reads, and
+        # a bad one later sends the file to the exact reader, which names its line.
+        if _decodes(path, "utf-8", limit=SNIFF_BYTES) is None:
+            return "utf-8"
         candidates = ["utf-8", "gb18030"]
     failures = []
     for encoding in candidates:
@@ -162,7 +169,8 @@ def detect_encoding(path: Path, forced: str | None = None) -> str:
 
 
 def file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
+    """The content's BLAKE2b digest: as good as SHA-256 here, and three times as fast."""
+    digest = hashlib.blake2b(digest_size=32)
     with path.open("rb") as f:
         while chunk := f.read(CHUNK):
             digest.update(chunk)
@@ -305,6 +313,17 @@ def _read_csv_exact(con: duckdb.DuckDBPyConnection, src: Source, text_path: Path
                     n: int, limit: int | None, progress: Progress) -> None:
     csv.field_size_limit(1 << 30)
     _create_raw(con, n)
+    try:
+        _exact_rows(con, src, text_path, delim, n, limit, progress)
+    except UnicodeDecodeError as error:  # the head was UTF-8, a later line is not
+        raise ReadError(
+            f"{src.name}: not UTF-8 text after the first {SNIFF_BYTES >> 20} MB ({error.reason});"
+            " name its encoding with --encoding, e.g. gb18030"
+        ) from error
+
+
+def _exact_rows(con: duckdb.DuckDBPyConnection, src: Source, text_path: Path, delim: str,
+                n: int, limit: int | None, progress: Progress) -> None:
     total = max(text_path.stat().st_size, 1)
     rows: list[int] = []
     cells: list[list[str | None]] = []
@@ -330,7 +349,7 @@ def _read_csv_exact(con: duckdb.DuckDBPyConnection, src: Source, text_path: Path
             if len(rows) >= BATCH_ROWS:
                 _append(con, rows, cells, n)
                 rows, cells = [], []
-                progress(min(0.9, 0.1 + 0.8 * f.tell() / total), "read")
+                progress(min(0.9, 0.1 + 0.8 * f.buffer.tell() / total), "read")
         _append(con, rows, cells, n)
 
 

@@ -149,3 +149,24 @@ def test_headers_and_cells_that_are_sql_are_only_data(tmp_path: Path) -> None:
         assert con.execute("SELECT ticket_id, agent FROM tickets").fetchall() == [
             ("T1", "'); DROP TABLE tickets; --")]
     assert ingest.rejects(store, result.import_id)["_field"].to_list() == ["channel"]
+
+
+def test_importing_into_a_demo_store_replaces_the_demo(tmp_path: Path) -> None:
+    from datetime import date
+
+    from metrics import demo
+
+    store = Store(tmp_path / "s.duckdb")
+    store.ensure()
+    # the demo numbers its tickets like the sample (T00002801...): the ids collide
+    demo.write(store, demo.generate(3000, seed=1, end=date(2026, 11, 1)), "demo")
+    assert store.is_demo()
+    sample = Path(__file__).parents[2] / "data" / "samples" / "tickets-gbk.csv"
+    result = ingest.import_file(store, None, sample)
+    assert result.demo_removed
+    assert not store.is_demo()
+    assert store.ticket_count() == result.inserted == 198
+    with store.reader() as con:
+        assert con.execute("SELECT count(*) FROM surveys").fetchall() == [(0,)]
+    with pytest.raises(ValueError, match="holds imported data"):
+        demo.write(store, demo.generate(100, seed=1, end=date(2026, 11, 1)), "demo")
