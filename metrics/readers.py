@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -327,7 +328,7 @@ def _exact_rows(con: duckdb.DuckDBPyConnection, src: Source, text_path: Path, de
     total = max(text_path.stat().st_size, 1)
     rows: list[int] = []
     cells: list[list[str | None]] = []
-    with text_path.open(encoding="utf-8-sig", newline="") as f:
+    with text_path.open("rb") as raw, io.TextIOWrapper(raw, "utf-8-sig", newline="") as f:
         reader = csv.reader(f, delimiter=delim)
         next(reader, None)
         done = 0
@@ -349,7 +350,7 @@ def _exact_rows(con: duckdb.DuckDBPyConnection, src: Source, text_path: Path, de
             if len(rows) >= BATCH_ROWS:
                 _append(con, rows, cells, n)
                 rows, cells = [], []
-                progress(min(0.9, 0.1 + 0.8 * f.buffer.tell() / total), "read")
+                progress(min(0.9, 0.1 + 0.8 * raw.tell() / total), "read")
         _append(con, rows, cells, n)
 
 
