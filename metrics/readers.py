@@ -13,10 +13,11 @@ import hashlib
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Final
+from typing import BinaryIO, Final
 
 import duckdb
 import pyarrow as pa
@@ -310,25 +311,30 @@ def read_exact(con: duckdb.DuckDBPyConnection, src: Source, limit: int | None = 
     src.rows = int(row[0]) if row else 0
 
 
+@contextmanager
+def _text(path: Path, name: str) -> Iterator[tuple[BinaryIO, io.TextIOWrapper]]:
+    """A UTF-8 file as text, with its binary handle for the read position (progress).
+
+    A bad byte past the head that chose UTF-8 becomes a ReadError naming the file.
+    """
+    with path.open("rb") as raw, io.TextIOWrapper(raw, "utf-8-sig", newline="") as text:
+        try:
+            yield raw, text
+        except UnicodeDecodeError as error:
+            raise ReadError(
+                f"{name}: not UTF-8 text after the first {SNIFF_BYTES >> 20} MB"
+                f" ({error.reason}); name its encoding with --encoding, e.g. gb18030"
+            ) from error
+
+
 def _read_csv_exact(con: duckdb.DuckDBPyConnection, src: Source, text_path: Path, delim: str,
                     n: int, limit: int | None, progress: Progress) -> None:
     csv.field_size_limit(1 << 30)
     _create_raw(con, n)
-    try:
-        _exact_rows(con, src, text_path, delim, n, limit, progress)
-    except UnicodeDecodeError as error:  # the head was UTF-8, a later line is not
-        raise ReadError(
-            f"{src.name}: not UTF-8 text after the first {SNIFF_BYTES >> 20} MB ({error.reason});"
-            " name its encoding with --encoding, e.g. gb18030"
-        ) from error
-
-
-def _exact_rows(con: duckdb.DuckDBPyConnection, src: Source, text_path: Path, delim: str,
-                n: int, limit: int | None, progress: Progress) -> None:
     total = max(text_path.stat().st_size, 1)
     rows: list[int] = []
     cells: list[list[str | None]] = []
-    with text_path.open("rb") as raw, io.TextIOWrapper(raw, "utf-8-sig", newline="") as f:
+    with _text(text_path, src.name) as (raw, f):
         reader = csv.reader(f, delimiter=delim)
         next(reader, None)
         done = 0
@@ -461,26 +467,24 @@ def _read_jsonl(con: duckdb.DuckDBPyConnection, src: Source, text_path: Path,
                 limit: int | None, progress: Progress) -> None:
     keys: list[str] = []
     records: list[tuple[int, dict[str, object]]] = []
+    width = -1  # columns `raw` has; -1 until it exists
 
     def flush() -> None:
+        nonlocal width
         n = len(keys)
-        existing = fetch_one(
-        con,
-            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'raw'"
-        )
-        have = (existing[0] - 1) if existing and existing[0] else -1
-        if have < 0:
+        if width < 0:
             _create_raw(con, n)
-            have = n
-        for i in range(have, n):
-            fetch_one(con, f"ALTER TABLE raw ADD COLUMN c{i} VARCHAR")
+            width = n
+        for i in range(width, n):  # keys first seen in this batch
+            con.execute(f"ALTER TABLE raw ADD COLUMN c{i} VARCHAR")
+        width = n
         _append(con, [r for r, _ in records],
                 [[_cell(obj.get(k)) for k in keys] for _, obj in records], n)
         records.clear()
 
     con.execute("DROP TABLE IF EXISTS raw")
     total = max(text_path.stat().st_size, 1)
-    with text_path.open(encoding="utf-8-sig") as f:
+    with _text(text_path, src.name) as (raw, f):
         for number, line in enumerate(f, start=1):
             if limit is not None and number > limit:
                 break
@@ -498,7 +502,7 @@ def _read_jsonl(con: duckdb.DuckDBPyConnection, src: Source, text_path: Path,
             records.append((number, obj))
             if len(records) >= BATCH_ROWS:
                 flush()
-                progress(min(0.9, 0.1 + 0.8 * f.tell() / total), "read")
+                progress(min(0.9, 0.1 + 0.8 * raw.tell() / total), "read")
     if records or not keys:
         if not keys and not src.bad_rows:
             raise ReadError(f"{src.name}: no JSON records")

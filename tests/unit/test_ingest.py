@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import random
 import signal
@@ -591,6 +592,20 @@ def test_json_lines_with_an_invalid_line(store: Store) -> None:
         "J002": (datetime(2026, 3, 1, 18), "chat", "complaint", "李娜", True, None),
         "J004": (datetime(2026, 3, 1, 12), "email", "repair", None, None, 2),
     }
+
+
+def test_json_lines_longer_than_a_batch(store: Store, tmp_path: Path) -> None:
+    """Progress is reported between batches; a key first seen late becomes a new column."""
+    path = tmp_path / "many.jsonl"
+    lines = [json.dumps({"ticket_id": f"M{i}", "created_at": "2026-03-01 09:00",
+                         "channel": "电话", "request_type": "咨询"}) for i in range(60_001)]
+    lines[-1] = lines[-1][:-1] + ', "agent": "王芳"}'
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    seen: list[str] = []
+    result = ingest.import_file(store, "tickets", path, progress=lambda f, s: seen.append(s))
+    assert (result.rows_read, result.inserted, result.rejected) == (60_001, 60_001, 0)
+    assert tickets(store)["M60000"]["agent"] == "王芳"
+    assert seen.count("read") == 3  # start, after the first 50,000-line batch, end
 
 
 # --------------------------------------------------------------------------- merging by id
