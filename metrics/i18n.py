@@ -123,6 +123,26 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "download_rejects": ("下载拒收行 CSV（修正后可重新导入）", "Download the rejects as CSV (fix and import again)"),
     "import_log": ("导入记录", "Import log"),
     "no_imports": ("还没有导入记录。", "Nothing imported yet."),
+    # why an imported row was rejected (metrics.ingest.reason)
+    "reject_missing": ("必填，但为空", "required, but empty"),
+    "reject_time": (
+        "无法识别的时间（如 2026-01-05 14:30）；可在映射文件 [options] 中设置 datetime_format",
+        "not a date-time we recognise (e.g. 2026-01-05 14:30); set datetime_format under "
+        "[options] in a mapping",
+    ),
+    "reject_int": ("不是整数", "not a whole number"),
+    "reject_float": ("不是数字", "not a number"),
+    "reject_bool": ("不是 是/否", "not yes / no (是 / 否)"),
+    "reject_score": ("不是 1-5 分或满意度用语", "not a score 1-5 or a satisfaction word"),
+    "reject_vocab": ("未知取值；可用取值：{codes}，或在映射文件 [values.{vocab}] 中对应",
+              "unknown value; known values: {codes}; or map it under [values.{vocab}]"),
+    "reject_violations": ("应为“类别:严重程度”，多项以 ; 分隔，且类别与程度均为已知取值",
+                   "expected `category:severity` items separated by `;`, with known words"),
+    "reject_range": ("超出范围 {ge} 至 {le}", "outside {ge} to {le}"),
+    "reject_too_long": ("超过 {n} 个字符", "longer than {n} characters"),
+    "reject_before": ("早于 {other}", "earlier than {other}"),
+    "reject_duplicate": ("与第 {row} 行 {id_column} 相同，已保留该行（更新时间更晚或位置更后）",
+                  "same {id_column} as row {row}, which was kept (later updated_at, else later row)"),
 }
 
 

@@ -22,6 +22,7 @@ import polars as pl
 
 from metrics import readers
 from metrics.exports import csv_bytes
+from metrics.i18n import t
 from metrics.mapping import (
     DATETIME_FORMATS,
     DATETIME_TZ_FORMATS,
@@ -36,6 +37,7 @@ from metrics.mapping import (
 )
 from metrics.readers import Progress, ReadError, Source
 from metrics.rows import KINDS, FieldRule, Kind
+from metrics.schema import VOCABULARIES
 from metrics.store import DATA_TABLES, Store, fetch_one
 
 VALUE_SHOWN: Final[int] = 200  # characters of a rejected value kept in the quarantine
@@ -43,29 +45,6 @@ RECORD_CHARS: Final[int] = 100_000  # of each cell in a rejected row's record: b
 # DuckDB's memory for one import (SERVICELENS_IMPORT_MEMORY overrides); beyond it, it spills.
 # 512 MB keeps a 1M-row, 215 MB extract at about 3x its size in RAM, at no cost in time.
 IMPORT_MEMORY: Final[str] = "512MB"
-
-REASONS: Final[dict[str, tuple[str, str]]] = {
-    "missing": ("必填，但为空", "required, but empty"),
-    "time": (
-        "无法识别的时间（如 2026-01-05 14:30）；可在映射文件 [options] 中设置 datetime_format",
-        "not a date-time we recognise (e.g. 2026-01-05 14:30); set datetime_format under "
-        "[options] in a mapping",
-    ),
-    "int": ("不是整数", "not a whole number"),
-    "float": ("不是数字", "not a number"),
-    "bool": ("不是 是/否", "not yes / no (是 / 否)"),
-    "score": ("不是 1-5 分或满意度用语", "not a score 1-5 or a satisfaction word"),
-    "vocab": ("未知取值；可用取值：{codes}，或在映射文件 [values.{vocab}] 中对应",
-              "unknown value; known values: {codes}; or map it under [values.{vocab}]"),
-    "violations": ("应为“类别:严重程度”，多项以 ; 分隔，且类别与程度均为已知取值",
-                   "expected `category:severity` items separated by `;`, with known words"),
-    "range": ("超出范围 {ge} 至 {le}", "outside {ge} to {le}"),
-    "too_long": ("超过 {n} 个字符", "longer than {n} characters"),
-    "before": ("早于 {other}", "earlier than {other}"),
-    "duplicate": ("与第 {row} 行 {key} 相同，已保留该行（更新时间更晚或位置更后）",
-                  "same {key} as row {row}, which was kept (later updated_at, else later row)"),
-}
-
 
 class ImportFailed(ValueError):
     """Nothing could be imported from a file; the message is one line naming the problem."""
@@ -111,8 +90,8 @@ class Plan:
 
 
 def reason(which: str, lang: str, **args: object) -> str:
-    zh, en = REASONS[which]
-    return (zh if lang == "zh" else en).format(**args)
+    """Why a row was rejected, in the import's language (the words are in metrics.i18n)."""
+    return t(f"reject_{which}", lang, **args)
 
 
 def _spill_connection() -> duckdb.DuckDBPyConnection:
@@ -285,16 +264,11 @@ class _Compiler:
         )
         typed_refs = {name: f"v_{name}" for name in parsed}
         faults = [self.fault(r, f"t_{r.name}", f"v_{r.name}", typed_refs) for r in rules]
-        for column, _t, _b in self.kind.standins:
-            faults.append(
-                f"CASE WHEN t_{column} IS NOT NULL AND TRY_CAST(t_{column} AS DOUBLE) IS NULL "
-                f"THEN {{'field': {self.param(f'f_{column}', column)}, 'value': "
-                f"left(t_{column}, {VALUE_SHOWN}), 'reason': "
-                f"{self.param(f'r_{column}', reason('float', self.lang))}}} END"
-            )
+        for column, _t, _b in self.kind.standins:  # minutes: a number, or a fault
+            faults.append(self.fault(FieldRule(column, "float", False), f"t_{column}",
+                                     f"TRY_CAST(t_{column} AS DOUBLE)", typed_refs))
         outputs = [f"v_{r.name} AS {r.name}" for r in rules if r.type not in ("score",)]
         if score_rule is not None:
-            assert score_rule is not None
             dim_rule = FieldRule("score", "score", False, ge=score_rule.ge, le=score_rule.le)
             for k, dim in enumerate(dims):
                 faults.append(self.fault(dim_rule, f"t_dim{k}", f"v_dim{k}", typed_refs,
@@ -325,8 +299,6 @@ def _num(value: float) -> str:
 
 
 def _vocab_words(vocab: str, lang: str) -> list[str]:
-    from metrics.schema import VOCABULARIES
-
     return [f"{code} ({zh})" if lang == "zh" else code
             for code, (zh, _en) in VOCABULARIES[vocab].items()]
 
@@ -373,13 +345,17 @@ def check(con: duckdb.DuckDBPyConnection, plan: Plan, site_tz: str, lang: str = 
             plan.source.rows = int(row[0]) if row else 0
 
 
+def _record(n: int, alias: str = "") -> str:
+    """A row's cells as the JSON list kept for a reject (each cell cut to RECORD_CHARS)."""
+    return f"to_json([{', '.join(f'left({alias}c{i}, {RECORD_CHARS})' for i in range(n))}])"
+
+
 def _stage(con: duckdb.DuckDBPyConnection, plan: Plan, site_tz: str, lang: str) -> None:
     compiler = _Compiler(plan, site_tz, lang)
     cells = ", ".join(f"c{i}" for i in range(len(plan.source.headers)))
-    kept = ", ".join(f"left(c{i}, {RECORD_CHARS})" for i in range(len(plan.source.headers)))
     sql = (
-        f"SELECT * EXCLUDE ({cells}), CASE WHEN len(errors) > 0 THEN to_json([{kept}]) END"
-        f" AS record FROM ({compiler.select()})"
+        f"SELECT * EXCLUDE ({cells}), CASE WHEN len(errors) > 0 THEN"
+        f" {_record(len(plan.source.headers))} END AS record FROM ({compiler.select()})"
     )
     params = {**compiler.params, **plan.source.params}
     used = set(re.findall(r"\$(\w+)", sql))  # DuckDB refuses parameters the text doesn't use
@@ -406,8 +382,8 @@ def preview(con: duckdb.DuckDBPyConnection, plan: Plan, site_tz: str, lang: str,
 
 
 def _parent_columns(kind: Kind) -> list[str]:
-    skip = {"dimensions", "violations"}
-    return [r.name for r in kind.rules() if r.type not in skip and r.name not in ("dimensions",)]
+    """The columns of the kind's own table (dimension scores and violations have tables)."""
+    return [r.name for r in kind.rules() if r.type not in ("dimensions", "violations")]
 
 
 def _merge(con: duckdb.DuckDBPyConnection, plan: Plan, started: datetime,
@@ -432,8 +408,7 @@ def _merge(con: duckdb.DuckDBPyConnection, plan: Plan, started: datetime,
             "CREATE OR REPLACE VIEW ranked AS SELECT *, 1 AS rn, __row AS kept_row FROM staged"
             " WHERE len(errors) = 0"
         )
-    child = {"surveys": ("survey_dimension_scores", "dims"),
-             "qa": ("qa_violations", "violations")}.get(plan.kind)
+    child = {"surveys": "survey_dimension_scores", "qa": "qa_violations"}.get(plan.kind)
     same_children = "true"
     child_join = ""
     if plan.kind == "surveys":
@@ -483,17 +458,16 @@ def _merge(con: duckdb.DuckDBPyConnection, plan: Plan, started: datetime,
         "duplicates": int(dups[0]) if dups else 0,
     }
     result["rejected"] = (int(bad[0]) if bad else 0) + result["duplicates"] + len(src.bad_rows)
-    n_cols = len(src.headers)
-    record = f"to_json([{', '.join(f'left(r.c{i}, {RECORD_CHARS})' for i in range(n_cols))}])"
     if result["duplicates"]:  # their cells, for the rejects (the only rows staged lacks)
         numbered = (f"(SELECT row_number() OVER () + 1 AS __row, * EXCLUDE (__row)"
                     f" FROM {src.relation})" if src.lazy else src.relation)
         con.execute(
-            "CREATE OR REPLACE TABLE dup_cells AS SELECT r.__row, " + record + " AS record"
-            f" FROM {numbered} r WHERE r.__row IN (SELECT __row FROM ranked WHERE rn > 1)",
-            {k: v for k, v in src.params.items()},
+            "CREATE OR REPLACE TABLE dup_cells AS SELECT r.__row,"
+            f" {_record(len(src.headers), 'r.')} AS record FROM {numbered} r"
+            " WHERE r.__row IN (SELECT __row FROM ranked WHERE rn > 1)",
+            dict(src.params),
         )
-    dup_reason = reason("duplicate", lang, key=key, row="{row}")
+    dup_reason = reason("duplicate", lang, id_column=key, row="{row}")
     bad_rows = pl.DataFrame(
         {"row": [b.row for b in src.bad_rows], "reason": [b.reason for b in src.bad_rows],
          "record": [json.dumps([c[:RECORD_CHARS] for c in b.cells] if b.cells else [b.text],
@@ -516,7 +490,7 @@ def _merge(con: duckdb.DuckDBPyConnection, plan: Plan, started: datetime,
             con.execute("DELETE FROM s.import_rejects")
             con.execute("DELETE FROM s.import_log")
         row = fetch_one(
-        con,
+            con,
             "INSERT INTO s.import_log (kind, source, file_name, content_hash, rows_read,"
             " rows_inserted, rows_updated, rows_unchanged, rows_skipped, rows_rejected,"
             " started_at, file_format, encoding, mapping) VALUES ($kind, 'file', $file, $hash,"
@@ -541,9 +515,8 @@ def _merge(con: duckdb.DuckDBPyConnection, plan: Plan, started: datetime,
                 {"id": import_id, "action": action},
             )
         if child is not None:
-            table, column = child
             con.execute(
-                f"DELETE FROM s.{table} WHERE {key} IN (SELECT {key} FROM classified"
+                f"DELETE FROM s.{child} WHERE {key} IN (SELECT {key} FROM classified"
                 " WHERE action = 'changed')"
             )
             if plan.kind == "surveys":
@@ -559,7 +532,6 @@ def _merge(con: duckdb.DuckDBPyConnection, plan: Plan, started: datetime,
                     " generate_subscripts(violations, 1) AS i FROM classified"
                     " WHERE action IN ('new', 'changed'))"
                 )
-            del column
         con.execute(
             "INSERT INTO s.import_rejects SELECT $id, __row, e.field, e.value, e.reason, record"
             " FROM (SELECT __row, record, unnest(errors) AS e FROM staged"
@@ -600,7 +572,7 @@ def import_file(
     """Import one file into the store; ImportFailed (nothing written) when it cannot be."""
     began = time.perf_counter()
     started = datetime.now().replace(microsecond=0)
-    store.ensure(on_wait)
+    store.ensure(on_wait)  # here, not only at attach: a wait for another writer is said now
     site_tz = store.settings().timezone
     con = _spill_connection()
     try:
@@ -637,10 +609,8 @@ def import_file(
 def rejects(store: Store, import_id: int) -> pl.DataFrame:
     """An import's rejected rows as the file had them, plus _file, _row, _field, _value, _reason."""
     with store.reader() as con:
-        meta = fetch_one(
-        con,
-            "SELECT file_name, mapping FROM import_log WHERE import_id = $id", {"id": import_id}
-        )
+        meta = fetch_one(con, "SELECT file_name, mapping FROM import_log WHERE import_id = $id",
+                         {"id": import_id})
         frame = con.sql(
             "SELECT row_number AS _row, string_agg(coalesce(field, ''), '; ' ORDER BY field)"
             " AS _field, string_agg(coalesce(value, ''), '; ' ORDER BY field) AS _value,"
@@ -678,10 +648,7 @@ def write_rejects(store: Store, import_id: int, folder: Path) -> Path | None:
     if frame.is_empty():
         return None
     folder.mkdir(parents=True, exist_ok=True)
-    with store.reader() as con:
-        row = fetch_one(con, "SELECT file_name FROM import_log WHERE import_id = $id",
-                          {"id": import_id})
-    stem = Path(str(row[0]) if row else "import").stem
+    stem = Path(str(frame["_file"][0])).stem
     path = folder / f"{stem}.import-{import_id}.rejects.csv"
     path.write_bytes(csv_bytes(frame))
     return path

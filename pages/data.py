@@ -52,7 +52,8 @@ for item in staged:
         if kind is None:
             st.warning(t("kind_guess_failed", lang), icon=":material/help:")
             continue
-        probe = data.preview(item.path, kind, base, encoding, ctx.settings.timezone, lang, 1)
+        probe = guess if kind == guess.kind else data.preview(  # the guess resolved this kind
+            item.path, kind, base, encoding, ctx.settings.timezone, lang, 1)
         for column in probe.resolution.missing if probe.resolution else ():
             st.selectbox(  # drawn on every run, so that the pick is kept
                 t("pick_column", lang, column=column), [None, *probe.headers],
