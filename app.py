@@ -15,12 +15,28 @@ st.set_page_config(
 
 ctx = frame.build()
 lang = ctx.lang
-pages = [
-    st.Page("pages/overview.py", title=t("overview", lang), icon=":material/dashboard:",
-            url_path="overview", default=True),
-    st.Page("pages/data.py", title=t("data_page", lang), icon=":material/upload_file:",
-            url_path="data"),
-]
+pages = {
+    t("nav_analysis", lang): [
+        st.Page("pages/overview.py", title=t("overview", lang), icon=":material/dashboard:",
+                url_path="overview", default=True),
+        st.Page("pages/response.py", title=t("response_page", lang), icon=":material/timer:",
+                url_path="response"),
+        st.Page("pages/resolution.py", title=t("resolution_page", lang),
+                icon=":material/task_alt:", url_path="resolution"),
+        st.Page("pages/complaints.py", title=t("complaints_page", lang),
+                icon=":material/report:", url_path="complaints"),
+        st.Page("pages/satisfaction.py", title=t("satisfaction_page", lang),
+                icon=":material/sentiment_satisfied:", url_path="satisfaction"),
+    ],
+    t("nav_admin", lang): [
+        st.Page("pages/catalog.py", title=t("catalog_page", lang), icon=":material/menu_book:",
+                url_path="catalog"),
+        st.Page("pages/settings.py", title=t("settings_page", lang), icon=":material/tune:",
+                url_path="settings"),
+        st.Page("pages/data.py", title=t("data_page", lang), icon=":material/upload_file:",
+                url_path="data"),
+    ],
+}
 page = st.navigation(pages)
 if ctx.demo:
     st.caption(f":orange-badge[:material/science: {t('demo_banner', lang)}]")

@@ -11,7 +11,7 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-Source = Literal["tickets", "surveys", "qa", "violations", "coverage"]
+Source = Literal["tickets", "surveys", "qa", "violations", "coverage", "dimensions"]
 Unit = Literal["count", "seconds", "fraction", "score", "points", "nps"]
 Kind = Literal["count", "ratio", "quantile", "mean", "weighted"]
 TargetKind = Literal["none", "min", "max", "channel_standard"]
@@ -31,11 +31,13 @@ class Metric(BaseModel):
     kind: Kind
     unit: Unit
     higher_is_better: bool | None
-    # count: `value`; ratio: `numerator` / `denominator` (x scale); quantile: `value` at `q`
-    # over non-null; mean: avg(`value`).
+    # `rows`: the predicate choosing the rows behind the metric, the ones a drill-down lists.
+    # count: count of `rows`; ratio: `rows` meeting `hit` / `rows` (x scale), or an explicit
+    # `numerator` aggregate; quantile: `value` at `q` over `rows` with a value; mean: avg(`value`).
+    rows: str = "true"
+    hit: str | None = None
     value: str | None = None
     numerator: str | None = None
-    denominator: str | None = None
     q: float | None = None
     scale: float = 1.0
     target_kind: TargetKind = "none"
@@ -55,16 +57,28 @@ class Metric(BaseModel):
     def note(self, lang: str) -> str:
         return self.note_zh if lang == "zh" else self.note_en
 
+    def population(self) -> str:
+        """The predicate of the rows behind the number: a drill-down lists exactly these."""
+        if self.kind in ("quantile", "mean") and self.value:
+            return self.value + " IS NOT NULL" if self.rows == "true" \
+                else f"({self.rows}) AND {self.value} IS NOT NULL"
+        return self.rows
+
+    @property
+    def drillable(self) -> bool:
+        return self.source in ("tickets", "surveys", "qa", "violations") and self.kind != "weighted"
+
 
 _RESOLVED = "res_s IS NOT NULL"
-_ELAPSED = "(frt_s IS NOT NULL OR created_at + to_seconds(standard_s) <= $as_of)"
+_ELAPSED = "(frt_s IS NOT NULL OR age_s >= standard_s)"
 _SCORED = "score BETWEEN 1 AND 5"
+_COMPLAINT = "request_type = 'complaint'"
 
 METRICS: Final[tuple[Metric, ...]] = (
     Metric(
         id="tickets", name_zh="工单量", name_en="Tickets",
         formula_zh="周期内创建的工单数", formula_en="tickets created in the period",
-        source="tickets", kind="count", unit="count", higher_is_better=None, value="count(*)",
+        source="tickets", kind="count", unit="count", higher_is_better=None,
     ),
     Metric(
         id="first_response_median_s", name_zh="首次响应时长中位数",
@@ -94,8 +108,7 @@ METRICS: Final[tuple[Metric, ...]] = (
         formula_en="tickets first answered within their channel's standard / tickets; an "
         "unanswered ticket is a miss once its standard has elapsed, left out before",
         source="tickets", kind="ratio", unit="fraction", higher_is_better=True,
-        numerator="count(*) FILTER (WHERE standard_s IS NOT NULL AND frt_s <= standard_s)",
-        denominator=f"count(*) FILTER (WHERE standard_s IS NOT NULL AND {_ELAPSED})",
+        rows=f"standard_s IS NOT NULL AND {_ELAPSED}", hit="frt_s <= standard_s",
         target_kind="min", target=0.80,
         note_zh="恰好等于标准时长算达标。默认标准：电话20秒、在线60秒、邮件24小时、社交媒体1小时、"
         "现场10分钟。手册未给出比率目标，默认取呼叫中心通行的 80%。",
@@ -122,7 +135,7 @@ METRICS: Final[tuple[Metric, ...]] = (
         formula_zh="有解决时间或关闭时间的工单 / 工单",
         formula_en="tickets with resolved_at or closed_at / tickets",
         source="tickets", kind="ratio", unit="fraction", higher_is_better=True,
-        numerator=f"count(*) FILTER (WHERE {_RESOLVED})", denominator="count(*)",
+        hit=_RESOLVED,
         target_kind="min", target=0.90,
         note_zh="ITSS 指标表：≥ 90%。", note_en="ITSS KPI table: ≥ 90%.",
     ),
@@ -130,14 +143,14 @@ METRICS: Final[tuple[Metric, ...]] = (
         id="complaints", name_zh="投诉量", name_en="Complaints",
         formula_zh="类型为投诉的工单数", formula_en="tickets with request_type = complaint",
         source="tickets", kind="count", unit="count", higher_is_better=False,
-        value="count(*) FILTER (WHERE request_type = 'complaint')",
+        rows=_COMPLAINT,
     ),
     Metric(
         id="complaint_rate", name_zh="投诉率", name_en="Complaint rate",
         formula_zh="投诉 / 工单，始终与上一等长周期对比",
         formula_en="complaints / tickets, always shown with its change vs the previous period",
         source="tickets", kind="ratio", unit="fraction", higher_is_better=False,
-        numerator="count(*) FILTER (WHERE request_type = 'complaint')", denominator="count(*)",
+        hit=_COMPLAINT,
         note_zh="手册以礼仪培训后下降 35% 为良好结果，无固定目标。",
         note_en="The manuals cite a 35% drop after etiquette training as a good result; "
         "no fixed target.",
@@ -149,9 +162,7 @@ METRICS: Final[tuple[Metric, ...]] = (
         formula_en="complaints resolved (else closed) within the limit / complaints; an "
         "unresolved complaint is a miss",
         source="tickets", kind="ratio", unit="fraction", higher_is_better=True,
-        numerator="count(*) FILTER (WHERE request_type = 'complaint' "
-        "AND res_s <= $complaint_limit_s)",
-        denominator="count(*) FILTER (WHERE request_type = 'complaint')",
+        rows=_COMPLAINT, hit="res_cal_s <= $complaint_limit_s",
         target_kind="min", target=0.90,
         note_zh="时限默认 24 小时（可在设置中修改）。手册未给比率目标，默认取 90%。",
         note_en="The limit defaults to 24 h (a setting). The manuals give no rate target; we "
@@ -163,9 +174,7 @@ METRICS: Final[tuple[Metric, ...]] = (
         formula_en="resolved tickets with contacts ≤ 1 (missing = 1) and reopen_count = 0 "
         "(missing = 0) / resolved tickets",
         source="tickets", kind="ratio", unit="fraction", higher_is_better=True,
-        numerator=f"count(*) FILTER (WHERE {_RESOLVED} AND coalesce(contacts, 1) <= 1 "
-        "AND coalesce(reopen_count, 0) = 0)",
-        denominator=f"count(*) FILTER (WHERE {_RESOLVED})",
+        rows=_RESOLVED, hit="coalesce(contacts, 1) <= 1 AND coalesce(reopen_count, 0) = 0",
         note_zh="“已解决工单”指有解决时间或关闭时间的工单，与解决率一致。",
         note_en="A resolved ticket is one with resolved_at or closed_at, as in resolution_rate.",
     ),
@@ -174,20 +183,19 @@ METRICS: Final[tuple[Metric, ...]] = (
         formula_zh="重开次数 ≥ 1 的已解决工单 / 已解决工单",
         formula_en="resolved tickets with reopen_count ≥ 1 / resolved tickets",
         source="tickets", kind="ratio", unit="fraction", higher_is_better=False,
-        numerator=f"count(*) FILTER (WHERE {_RESOLVED} AND coalesce(reopen_count, 0) >= 1)",
-        denominator=f"count(*) FILTER (WHERE {_RESOLVED})",
+        rows=_RESOLVED, hit="coalesce(reopen_count, 0) >= 1",
     ),
     Metric(
         id="surveys_sent", name_zh="调查发送量", name_en="Surveys sent",
         formula_zh="周期内发送的调查数", formula_en="surveys sent in the period",
-        source="surveys", kind="count", unit="count", higher_is_better=None, value="count(*)",
+        source="surveys", kind="count", unit="count", higher_is_better=None,
     ),
     Metric(
         id="survey_response_rate", name_zh="调查回收率", name_en="Survey response rate",
         formula_zh="有回复时间或任一作答的调查 / 发送的调查",
         formula_en="surveys with responded_at or any answer / surveys sent",
         source="surveys", kind="ratio", unit="fraction", higher_is_better=True,
-        numerator="count(*) FILTER (WHERE answered)", denominator="count(*)",
+        hit="answered",
     ),
     Metric(
         id="survey_coverage_rate", name_zh="调查覆盖率", name_en="Survey coverage",
@@ -195,7 +203,7 @@ METRICS: Final[tuple[Metric, ...]] = (
         formula_en="distinct customers with tickets in the period who were sent a survey in the "
         "period / distinct customers with tickets in the period",
         source="coverage", kind="ratio", unit="fraction", higher_is_better=True,
-        numerator="count(*) FILTER (WHERE surveyed)", denominator="count(*)",
+        hit="surveyed",
         target_kind="min", target=0.40,
         note_zh="工单筛选（渠道、组、坐席等）限定客户范围；调查按客户匹配（调查无客户编号时取其工单的客户）。",
         note_en="Ticket filters (channel, team, agent…) choose the customers; a survey matches by "
@@ -207,8 +215,7 @@ METRICS: Final[tuple[Metric, ...]] = (
         formula_en="answers scoring 4 or 5 / answers scoring 1-5; “don't know” and no answer "
         "are left out",
         source="surveys", kind="ratio", unit="fraction", higher_is_better=True,
-        numerator="count(*) FILTER (WHERE score >= 4)",
-        denominator=f"count(*) FILTER (WHERE {_SCORED})",
+        rows=_SCORED, hit="score >= 4",
         target_kind="min", target=0.95,
         note_zh="ITSS 指标表：≥ 95%；零售业 92% 已属优秀。",
         note_en="ITSS KPI table: ≥ 95%; 92% is cited as a strong retail result.",
@@ -217,7 +224,7 @@ METRICS: Final[tuple[Metric, ...]] = (
         id="mean_score", name_zh="平均满意度得分", name_en="Mean score",
         formula_zh="1–5 分回答的平均值", formula_en="mean of 1-5 answers",
         source="surveys", kind="mean", unit="score", higher_is_better=True,
-        value=f"CASE WHEN {_SCORED} THEN score END",
+        rows=_SCORED, value="score",
     ),
     Metric(
         id="nps", name_zh="净推荐值", name_en="NPS",
@@ -225,7 +232,7 @@ METRICS: Final[tuple[Metric, ...]] = (
         formula_en="(answers 9-10 − answers 0-6) / answers 0-10 × 100",
         source="surveys", kind="ratio", unit="nps", higher_is_better=True, scale=100.0,
         numerator="count(*) FILTER (WHERE nps >= 9) - count(*) FILTER (WHERE nps <= 6)",
-        denominator="count(*) FILTER (WHERE nps BETWEEN 0 AND 10)",
+        rows="nps BETWEEN 0 AND 10",
     ),
     Metric(
         id="qa_score_mean", name_zh="质检平均分", name_en="QA score, mean",
@@ -237,7 +244,7 @@ METRICS: Final[tuple[Metric, ...]] = (
         formula_zh="周期内质检发现的违规项数（按类别与严重程度细分）",
         formula_en="violation items in the period's inspections, by category and severity",
         source="violations", kind="count", unit="count", higher_is_better=False,
-        value="count(*)", target_kind="max", target=0.0,
+        target_kind="max", target=0.0,
         target_metric="severe_violations",
         note_zh="目标：严重违规为 0。", note_en="Target: no severe violation.",
     ),
@@ -260,26 +267,72 @@ METRICS: Final[tuple[Metric, ...]] = (
         id="severe_violations", name_zh="严重违规项", name_en="Severe violations",
         formula_zh="严重程度为“严重”的违规项数", formula_en="violation items of severity severe",
         source="violations", kind="count", unit="count", higher_is_better=False,
-        value="count(*) FILTER (WHERE severity = 'severe')", target_kind="max", target=0.0,
+        rows="severity = 'severe'", target_kind="max", target=0.0,
         public=False,
     ),
     Metric(
         id="surveys_answered", name_zh="有效回答数", name_en="Scored answers",
         formula_zh="评 1–5 分的回答数", formula_en="answers scoring 1-5",
         source="surveys", kind="count", unit="count", higher_is_better=None,
-        value=f"count(*) FILTER (WHERE {_SCORED})", public=False,
+        rows=_SCORED, public=False,
     ),
     Metric(
         id="dont_know", name_zh="“不知道”回答数", name_en="“Don't know” answers",
         formula_zh="回答“不知道”的调查数", formula_en="surveys answered “don't know”",
         source="surveys", kind="count", unit="count", higher_is_better=None,
-        value="count(*) FILTER (WHERE dont_know)", public=False,
+        rows="dont_know", public=False,
     ),
     Metric(
         id="inspections", name_zh="质检量", name_en="Inspections",
         formula_zh="周期内的质检数", formula_en="inspections in the period",
-        source="qa", kind="count", unit="count", higher_is_better=None, value="count(*)",
+        source="qa", kind="count", unit="count", higher_is_better=None,
         public=False,
+    ),
+    Metric(
+        id="escalation_rate", name_zh="升级率", name_en="Escalation rate",
+        formula_zh="已升级的工单 / 工单", formula_en="escalated tickets / tickets",
+        source="tickets", kind="ratio", unit="fraction", higher_is_better=False,
+        hit="coalesce(escalated, false)", public=False,
+        note_zh="未填写是否升级的工单按未升级计。",
+        note_en="A ticket with no escalated flag counts as not escalated.",
+    ),
+    Metric(
+        id="open_tickets", name_zh="未解决工单", name_en="Open tickets",
+        formula_zh="周期内创建、尚无解决时间与关闭时间的工单数",
+        formula_en="tickets created in the period with neither resolved_at nor closed_at",
+        source="tickets", kind="count", unit="count", higher_is_better=False,
+        rows="res_s IS NULL", public=False,
+        note_zh="账龄按自然时间计算：现在 − 创建时间。",
+        note_en="Age is calendar time: now − created_at.",
+    ),
+    Metric(
+        id="unanswered", name_zh="待首次响应", name_en="Waiting for a first response",
+        formula_zh="周期内创建、尚未首次响应且未解决的工单数",
+        formula_en="tickets created in the period with no first response, not resolved or closed",
+        source="tickets", kind="count", unit="count", higher_is_better=False,
+        rows="frt_s IS NULL AND res_s IS NULL", public=False,
+    ),
+    Metric(
+        id="unanswered_overdue", name_zh="待响应且已超标准", name_en="Waiting beyond standard",
+        formula_zh="尚未首次响应、未解决，且已等待超过渠道标准的工单数",
+        formula_en="tickets with no first response, not resolved, waiting longer than their "
+        "channel's standard",
+        source="tickets", kind="count", unit="count", higher_is_better=False,
+        rows="frt_s IS NULL AND res_s IS NULL AND age_s >= standard_s", public=False,
+    ),
+    Metric(
+        id="dimension_score_mean", name_zh="分项平均分", name_en="Dimension score, mean",
+        formula_zh="分项评分（1–5）的平均值，按维度", formula_en="mean of 1-5 dimension scores, "
+        "by dimension",
+        source="dimensions", kind="mean", unit="score", higher_is_better=True,
+        value="dim_score", public=False,
+    ),
+    Metric(
+        id="comments", name_zh="评论数", name_en="Comments",
+        formula_zh="周期内发送、留有意见建议的调查数", formula_en="surveys sent in the period "
+        "with a comment",
+        source="surveys", kind="count", unit="count", higher_is_better=None,
+        rows="nullif(trim(comment), '') IS NOT NULL", public=False,
     ),
 )
 

@@ -139,3 +139,398 @@ def category_bars(df: pl.DataFrame, lang: str) -> ChartSpec:
     text = base.mark_text(align="left", dx=4, color="#334155", fontSize=11).encode(text="shown:N")
     return _style(alt.layer(bars, text), catalog.get("complaints").name(lang)
                   + (" · 按类别" if lang == "zh" else " by category"))
+
+
+# --- analysis pages -------------------------------------------------------------------------
+
+PICK: Final[str] = "pick"  # the selection a page reads to drill into a clicked segment
+WEEKDAYS: Final[dict[str, tuple[str, ...]]] = {
+    "zh": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+BAND_COLORS: Final[tuple[str, ...]] = (
+    "#16a34a", "#65a30d", "#a3a31a", "#f59e0b", "#f97316", "#ea580c", "#dc2626", "#991b1b",
+)
+SCORE_COLORS: Final[tuple[str, ...]] = ("#dc2626", "#f97316", "#facc15", "#84cc16", "#16a34a")
+
+
+def _named(df: pl.DataFrame, column: str, lang: str, vocabulary: str | None = None,
+           alias: str = "name") -> pl.DataFrame:
+    """A display column for codes: the vocabulary's word, 未分类 / unassigned for null."""
+    def word(code: str | None) -> str:
+        if code is None or code == "__none__":
+            return t("unclassified", lang)
+        return label(vocabulary, code, lang) if vocabulary else str(code)
+    return df.with_columns(pl.col(column).cast(pl.String).map_elements(
+        word, return_dtype=pl.String, skip_nulls=False).alias(alias))
+
+
+def _shown(df: pl.DataFrame, metric_id: str, column: str | None = None,
+           alias: str = "shown") -> pl.DataFrame:
+    metric = catalog.get(metric_id)
+    return df.with_columns(pl.col(column or metric_id).map_elements(
+        lambda v: formatting.value(metric, v, "en") if metric.unit != "seconds"
+        else formatting.duration(v, "zh"), return_dtype=pl.String, skip_nulls=False).alias(alias))
+
+
+def _shown_lang(df: pl.DataFrame, metric_id: str, lang: str, column: str | None = None,
+                alias: str = "shown") -> pl.DataFrame:
+    metric = catalog.get(metric_id)
+    return df.with_columns(pl.col(column or metric_id).map_elements(
+        lambda v: formatting.value(metric, v, lang), return_dtype=pl.String,
+        skip_nulls=False).alias(alias))
+
+
+def _pick(fields: list[str]) -> alt.Parameter:
+    return alt.selection_point(name=PICK, fields=fields, on="click", clear="dblclick")
+
+
+def band_label(band: int, bounds: tuple[float, ...], lang: str) -> str:
+    """'≤ 20 s', '20 s – 1 min', '> 1 d' for band n of upper bounds."""
+    if band <= len(bounds):
+        upper = formatting.duration(bounds[band - 1], lang)
+        if band == 1:
+            return f"≤ {upper}"
+        return f"{formatting.duration(bounds[band - 2], lang)} – {upper}"
+    return f"> {formatting.duration(bounds[-1], lang)}"
+
+
+def standard_dots(df: pl.DataFrame, lang: str) -> ChartSpec:
+    """Median and p90 first response per channel on a log scale, with the channel standard."""
+    data = _named(df.filter(pl.col("first_response_median_s").is_not_null()), "channel", lang,
+                  "channel")
+    rows = []
+    for kind, column in (("median", "first_response_median_s"), ("p90", "first_response_p90_s"),
+                         ("standard", "standard_s")):
+        part = data.select("channel", "name", pl.col(column).alias("seconds")).with_columns(
+            pl.lit(t(f"stat_{kind}", lang)).alias("stat"))
+        rows.append(part)
+    long = pl.concat(rows).filter(pl.col("seconds") > 0).with_columns(
+        (pl.col("seconds") / 60).alias("minutes"),
+        pl.col("seconds").map_elements(lambda v: formatting.duration(v, lang),
+                                       return_dtype=pl.String).alias("shown"))
+    stats = [t("stat_median", lang), t("stat_p90", lang), t("stat_standard", lang)]
+    base = alt.Chart(long).encode(
+        y=alt.Y("name:N", title=None, sort=data["name"].to_list()),
+        x=alt.X("minutes:Q", scale=alt.Scale(type="log"),
+                title=t("minutes_log", lang)),
+        color=alt.Color("stat:N", scale=alt.Scale(domain=stats,
+                        range=[PRIMARY, PALETTE[4], TARGET_COLOR]), title=None),
+        shape=alt.Shape("stat:N", scale=alt.Scale(domain=stats,
+                        range=["circle", "diamond", "M-1,-1L1,1M1,-1L-1,1"]), title=None),
+        tooltip=[alt.Tooltip("name:N", title=t("channel", lang)),
+                 alt.Tooltip("stat:N", title=" "), alt.Tooltip("shown:N", title=" ")],
+    )
+    points = base.mark_point(filled=True, size=140, strokeWidth=3, opacity=0.9)
+    return _style(points, t("frt_vs_standard", lang))
+
+
+def rate_bars(df: pl.DataFrame, metric_id: str, by: str, target: float | None, lang: str,
+              vocabulary: str | None = None, title: str | None = None) -> ChartSpec:
+    """A rate per segment as horizontal bars with its n, the target as a dashed rule."""
+    metric = catalog.get(metric_id)
+    data = _named(df.filter(pl.col(metric_id).is_not_null()), by, lang, vocabulary)
+    data = _shown_lang(data, metric_id, lang).with_columns(
+        pl.format("{} · n={}", pl.col("shown"),
+                  pl.col(f"{metric_id}__den").cast(pl.Int64)).alias("text"))
+    order = data.sort(metric_id, descending=True)["name"].to_list()
+    base = alt.Chart(data).encode(
+        y=alt.Y("name:N", sort=order, title=None),
+        x=alt.X(f"{metric_id}:Q", title=metric.name(lang), axis=alt.Axis(format=".0%"),
+                scale=alt.Scale(domain=[0, 1])),
+        tooltip=[alt.Tooltip("name:N", title=t(f"seg_{by}", lang)),
+                 alt.Tooltip("text:N", title=metric.name(lang))],
+    )
+    bars = base.mark_bar(color=PALETTE[1], cornerRadiusTopRight=2,
+                         cornerRadiusBottomRight=2).add_params(_pick([by]))
+    text = base.mark_text(align="left", dx=4, color="#334155", fontSize=11).encode(text="text:N")
+    layers: list[alt.Chart] = [bars, text]
+    if target is not None:
+        rule = pl.DataFrame({"target": [target]})
+        layers.append(alt.Chart(rule).mark_rule(color=TARGET_COLOR, strokeDash=[5, 4])
+                      .encode(x="target:Q"))
+    return _style(alt.layer(*layers), title or metric.name(lang))
+
+
+def segment_lines(df: pl.DataFrame, metric_id: str, by: str, target: float | None, lang: str,
+                  grain: str, vocabulary: str | None = None) -> ChartSpec:
+    """A rate per bucket, one line per segment (channel…), with the target."""
+    metric = catalog.get(metric_id)
+    data = _shown_lang(_named(df, by, lang, vocabulary), metric_id, lang)
+    base = alt.Chart(data).encode(
+        x=alt.X("bucket:T", title=None, axis=alt.Axis(format=_bucket_format(grain))),
+        y=alt.Y(f"{metric_id}:Q", title=metric.name(lang), axis=alt.Axis(format=".0%"),
+                scale=alt.Scale(zero=False)),
+        color=alt.Color("name:N", title=None, scale=alt.Scale(range=list(PALETTE))),
+        tooltip=[alt.Tooltip("bucket:T", title=t("date", lang)),
+                 alt.Tooltip("name:N", title=" "), alt.Tooltip("shown:N", title=metric.name(lang))],
+    )
+    layers: list[alt.Chart] = [base.mark_line(strokeWidth=2),
+                               base.mark_point(filled=True, size=25)]
+    if target is not None:
+        layers.append(alt.Chart(pl.DataFrame({"target": [target]}))
+                      .mark_rule(color=TARGET_COLOR, strokeDash=[5, 4]).encode(y="target:Q"))
+    return _style(alt.layer(*layers), metric.name(lang) + t("by_channel_suffix", lang))
+
+
+def band_shares(df: pl.DataFrame, band: str, bounds: tuple[float, ...], lang: str,
+                by: str | None = None, title: str = "") -> ChartSpec:
+    """The distribution over duration bands: 100% stacked bars per segment, or one column."""
+    data = df.with_columns(
+        pl.col(band).map_elements(lambda b: band_label(int(b), bounds, lang),
+                                  return_dtype=pl.String).alias("band_name"))
+    if by:
+        data = _named(data, by, lang, "channel" if by == "channel" else None)
+        totals = data.group_by("name").agg(pl.col("tickets").sum().alias("total"))
+        data = data.join(totals, on="name")
+    else:
+        data = data.with_columns(pl.lit(t("all", lang)).alias("name"),
+                                 pl.col("tickets").sum().alias("total"))
+    data = data.with_columns((pl.col("tickets") / pl.col("total")).alias("share")).with_columns(
+        pl.format("{} · {}%", pl.col("tickets").cast(pl.Int64),
+                  (pl.col("share") * 100).round(1)).alias("text"))
+    names = [band_label(i, bounds, lang) for i in range(1, len(bounds) + 2)]
+    colors = list(BAND_COLORS[: len(names)])
+    if by is None:
+        chart = alt.Chart(data).mark_bar(color=PALETTE[2], cornerRadiusTopLeft=2,
+                                         cornerRadiusTopRight=2).encode(
+            x=alt.X("band_name:N", sort=names, title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("tickets:Q", title=t("count", lang)),
+            color=alt.Color("band_name:N", sort=names, legend=None,
+                            scale=alt.Scale(domain=names, range=colors)),
+            tooltip=[alt.Tooltip("band_name:N", title=" "),
+                     alt.Tooltip("text:N", title=t("count", lang))],
+        ).add_params(_pick([band]))
+        return _style(chart, title)
+    chart = alt.Chart(data).mark_bar().encode(
+        y=alt.Y("name:N", title=None),
+        x=alt.X("share:Q", stack="normalize", title=t("share", lang),
+                axis=alt.Axis(format=".0%")),
+        color=alt.Color("band_name:N", sort=names, title=None,
+                        scale=alt.Scale(domain=names, range=colors)),
+        order=alt.Order(f"{band}:Q"),
+        tooltip=[alt.Tooltip("name:N", title=" "), alt.Tooltip("band_name:N", title=" "),
+                 alt.Tooltip("text:N", title=t("count", lang))],
+    )
+    return _style(chart, title)
+
+
+def heat_map(df: pl.DataFrame, value: str, lang: str) -> ChartSpec:
+    """Weekday × hour cells coloured by volume or by median first response."""
+    days = WEEKDAYS["zh" if lang == "zh" else "en"]
+    data = df.with_columns(
+        pl.col("weekday").map_elements(lambda d: days[int(d) - 1],
+                                       return_dtype=pl.String).alias("day"),
+        pl.col("first_response_median_s").map_elements(
+            lambda v: formatting.duration(v, lang), return_dtype=pl.String).alias("frt"),
+        (pl.col("first_response_median_s") / 60).alias("frt_min"),
+    )
+    field = "tickets:Q" if value == "tickets" else "frt_min:Q"
+    scale = alt.Scale(scheme="blues") if value == "tickets" else alt.Scale(scheme="orangered")
+    title = t("heat_volume", lang) if value == "tickets" else t("heat_frt", lang)
+    chart = alt.Chart(data).mark_rect(cornerRadius=2).encode(
+        x=alt.X("hour:O", title=t("hour_of_day", lang), axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("day:N", sort=list(days), title=None),
+        color=alt.Color(field, scale=scale, title=None,
+                        legend=alt.Legend(orient="right")),
+        tooltip=[alt.Tooltip("day:N", title=" "), alt.Tooltip("hour:O", title=t("hour", lang)),
+                 alt.Tooltip("tickets:Q", title=t("count", lang), format=","),
+                 alt.Tooltip("frt:N", title=catalog.get("first_response_median_s").name(lang))],
+    ).add_params(_pick(["weekday", "hour"]))
+    return _style(chart, title)
+
+
+def metric_lines(df: pl.DataFrame, metric_ids: list[str], lang: str, grain: str,
+                 title: str) -> ChartSpec:
+    """Several metrics of one unit per bucket, one line each (rates as %, durations as hours)."""
+    unit = catalog.get(metric_ids[0]).unit
+    parts = []
+    for metric_id in metric_ids:
+        metric = catalog.get(metric_id)
+        part = df.select("bucket", pl.col(metric_id).cast(pl.Float64).alias("value"))
+        parts.append(_shown_lang(part, metric_id, lang, "value").with_columns(
+            pl.lit(metric.name(lang)).alias("metric")))
+    data = pl.concat(parts)
+    if unit == "seconds":
+        data = data.with_columns((pl.col("value") / 3600).alias("value"))
+    axis = alt.Axis(format=".0%") if unit == "fraction" else alt.Axis()
+    y_title = t("hours", lang) if unit == "seconds" else None
+    base = alt.Chart(data).encode(
+        x=alt.X("bucket:T", title=None, axis=alt.Axis(format=_bucket_format(grain))),
+        y=alt.Y("value:Q", title=y_title, axis=axis, scale=alt.Scale(zero=False)),
+        color=alt.Color("metric:N", title=None, sort=[catalog.get(m).name(lang)
+                                                      for m in metric_ids],
+                        scale=alt.Scale(range=list(PALETTE))),
+        tooltip=[alt.Tooltip("bucket:T", title=t("date", lang)),
+                 alt.Tooltip("metric:N", title=" "), alt.Tooltip("shown:N", title=" ")],
+    )
+    return _style(alt.layer(base.mark_line(strokeWidth=2.5), base.mark_point(filled=True,
+                                                                            size=30)), title)
+
+
+def ageing_bars(df: pl.DataFrame, lang: str) -> ChartSpec:
+    """Open tickets by age band, stacked by priority."""
+    bounds = (86400.0, 259200.0, 604800.0)
+    names = [t(f"age_{i}", lang) for i in range(1, 5)]
+    data = _named(df, "priority", lang, "priority", alias="priority_name").with_columns(
+        pl.col("age_band").map_elements(lambda b: names[int(b) - 1],
+                                        return_dtype=pl.String).alias("age"))
+    priorities = [label("priority", p, lang) for p in ("urgent", "high", "medium", "low")]
+    chart = alt.Chart(data).mark_bar().encode(
+        x=alt.X("age:N", sort=names, title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("open_tickets:Q", title=catalog.get("open_tickets").name(lang)),
+        color=alt.Color("priority_name:N", title=None,
+                        sort=[*priorities, t("unclassified", lang)],
+                        scale=alt.Scale(domain=[*priorities, t("unclassified", lang)],
+                                        range=["#dc2626", "#f97316", "#2563eb", "#94a3b8",
+                                               "#cbd5e1"])),
+        order=alt.Order("priority_name:N"),
+        tooltip=[alt.Tooltip("age:N", title=" "), alt.Tooltip("priority_name:N", title=" "),
+                 alt.Tooltip("open_tickets:Q", title=t("count", lang), format=",")],
+    ).add_params(_pick(["age_band", "priority"]))
+    del bounds
+    return _style(chart, t("ageing_title", lang))
+
+
+def pareto(df: pl.DataFrame, lang: str) -> ChartSpec:
+    """Complaint categories as bars, largest first, with the cumulative share as a line."""
+    data = _named(df, "category", lang, "category").with_columns(
+        pl.format("{} · {}%", pl.col("complaints").cast(pl.Int64),
+                  (pl.col("share") * 100).round(1)).alias("text"),
+        (pl.col("cumulative") * 100).round(1).cast(pl.String).alias("cum_text"))
+    order = data["name"].to_list()
+    x = alt.X("name:N", sort=order, title=None, axis=alt.Axis(labelAngle=-30))
+    bars = alt.Chart(data).mark_bar(color=PALETTE[3], cornerRadiusTopLeft=2,
+                                    cornerRadiusTopRight=2).encode(
+        x=x, y=alt.Y("complaints:Q", title=catalog.get("complaints").name(lang)),
+        tooltip=[alt.Tooltip("name:N", title=t("category", lang)),
+                 alt.Tooltip("text:N", title=t("count", lang)),
+                 alt.Tooltip("cum_text:N", title=t("cumulative", lang) + " %")],
+    ).add_params(_pick(["category"]))
+    line_base = alt.Chart(data).encode(
+        x=x, y=alt.Y("cumulative:Q", title=t("cumulative", lang),
+                     axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])))
+    line = alt.layer(line_base.mark_line(color="#0f172a", strokeWidth=2),
+                     line_base.mark_point(color="#0f172a", filled=True, size=35))
+    rule = alt.Chart(pl.DataFrame({"y": [0.8]})).mark_rule(
+        color="#94a3b8", strokeDash=[3, 3]).encode(y=alt.Y("y:Q", scale=alt.Scale(
+            domain=[0, 1]), axis=None))
+    chart = alt.layer(bars, alt.layer(line, rule)).resolve_scale(y="independent")
+    return _style(chart, t("pareto_title", lang))
+
+
+def period_lines(now: pl.DataFrame, before: pl.DataFrame, metric_id: str, days: int,
+                 lang: str, grain: str) -> ChartSpec:
+    """A metric this period and the previous one, the previous shifted onto this one's dates."""
+    metric = catalog.get(metric_id)
+    shift = pl.duration(days=days)
+    parts = [
+        now.select("bucket", pl.col(metric_id).alias("value")).with_columns(
+            pl.lit(t("this_period", lang)).alias("period")),
+        before.select((pl.col("bucket").cast(pl.Datetime) + shift).cast(pl.Date).alias("bucket"),
+                      pl.col(metric_id).alias("value")).with_columns(
+            pl.lit(t("previous_period", lang)).alias("period")),
+    ]
+    data = _shown_lang(pl.concat(parts), metric_id, lang, "value")
+    periods = [t("this_period", lang), t("previous_period", lang)]
+    base = alt.Chart(data).encode(
+        x=alt.X("bucket:T", title=None, axis=alt.Axis(format=_bucket_format(grain))),
+        y=alt.Y("value:Q", title=metric.name(lang),
+                axis=alt.Axis(format=".1%") if metric.unit == "fraction" else alt.Axis()),
+        color=alt.Color("period:N", title=None, sort=periods,
+                        scale=alt.Scale(domain=periods, range=[PALETTE[3], "#94a3b8"])),
+        strokeDash=alt.StrokeDash("period:N", sort=periods, legend=None,
+                                  scale=alt.Scale(domain=periods, range=[[1, 0], [5, 4]])),
+        tooltip=[alt.Tooltip("bucket:T", title=t("date", lang)),
+                 alt.Tooltip("period:N", title=" "), alt.Tooltip("shown:N", title=" ")],
+    )
+    return _style(alt.layer(base.mark_line(strokeWidth=2.5)), metric.name(lang))
+
+
+def _top(df: pl.DataFrame, column: str) -> float:
+    return float(df[column].max() or 0) if df.height else 0.0  # type: ignore[arg-type]
+
+
+def matrix(df: pl.DataFrame, other: str, lang: str) -> ChartSpec:
+    """Complaints per category × channel / team / product, as a heat map with counts."""
+    vocab = "channel" if other == "channel" else None
+    data = _named(_named(df, "category", lang, "category", alias="cat_name"), other, lang,
+                  vocab, alias="other_name")
+    base = alt.Chart(data).encode(
+        x=alt.X("other_name:N", title=None, axis=alt.Axis(labelAngle=-30)),
+        y=alt.Y("cat_name:N", title=None),
+        tooltip=[alt.Tooltip("cat_name:N", title=t("category", lang)),
+                 alt.Tooltip("other_name:N", title=" "),
+                 alt.Tooltip("complaints:Q", title=t("count", lang), format=",")],
+    )
+    cells = base.mark_rect(cornerRadius=2).encode(
+        color=alt.Color("complaints:Q", scale=alt.Scale(scheme="reds"), legend=None)
+    ).add_params(_pick(["category", other]))
+    text = base.mark_text(fontSize=11).encode(
+        text=alt.Text("complaints:Q", format=","),
+        color=alt.condition(alt.datum.complaints > _top(data, "complaints") * 0.6,
+                            alt.value("white"), alt.value("#334155")))
+    return _style(alt.layer(cells, text), t("matrix_title", lang))
+
+
+def contribution_bars(df: pl.DataFrame, by: str, lang: str) -> ChartSpec:
+    """Each segment's part of the change in complaint rate, in percentage points, largest first."""
+    vocab = {"category": "category", "channel": "channel"}.get(by)
+    data = _named(df, by, lang, vocab).with_columns(
+        (pl.col("contribution") * 100).alias("pp"),
+        pl.when(pl.col("contribution") > 0).then(pl.lit(t("rose", lang)))
+        .otherwise(pl.lit(t("fell", lang))).alias("direction"),
+        pl.format("{} pp", (pl.col("contribution") * 100).round(2)).alias("text"))
+    order = data["name"].to_list()
+    base = alt.Chart(data).encode(
+        y=alt.Y("name:N", sort=order, title=None),
+        x=alt.X("pp:Q", title=t("pp_of_rate", lang)),
+        tooltip=[alt.Tooltip("name:N", title=" "), alt.Tooltip("text:N", title=" ")],
+    )
+    bars = base.mark_bar().encode(color=alt.Color(
+        "direction:N", title=None,
+        scale=alt.Scale(domain=[t("rose", lang), t("fell", lang)],
+                        range=[TARGET_COLOR, "#16a34a"]))).add_params(_pick([by]))
+    zero = alt.Chart(pl.DataFrame({"x": [0]})).mark_rule(color="#475569").encode(x="x:Q")
+    return _style(alt.layer(bars, zero), t(f"moved_by_{by}", lang))
+
+
+def score_bars(df: pl.DataFrame, dont_know: int, lang: str) -> ChartSpec:
+    """Answers per score 1-5, red to green, each with its share; "don't know" named in the title."""
+    total = float(df["surveys_answered"].sum()) or 1.0
+    data = df.with_columns(
+        pl.col("score").cast(pl.Int64).cast(pl.String).alias("name"),
+        pl.format("{} · {}%", pl.col("surveys_answered").cast(pl.Int64),
+                  (pl.col("surveys_answered") / total * 100).round(1)).alias("text"))
+    names = ["1", "2", "3", "4", "5"]
+    base = alt.Chart(data).encode(
+        x=alt.X("name:N", sort=names, title=t("score", lang), axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("surveys_answered:Q", title=t("count", lang)),
+        tooltip=[alt.Tooltip("name:N", title=t("score", lang)),
+                 alt.Tooltip("text:N", title=t("count", lang))],
+    )
+    bars = base.mark_bar(cornerRadiusTopLeft=2, cornerRadiusTopRight=2).encode(
+        color=alt.Color("name:N", sort=names, legend=None,
+                        scale=alt.Scale(domain=names, range=list(SCORE_COLORS)))
+    ).add_params(_pick(["score"]))
+    text = base.mark_text(dy=-6, fontSize=11, color="#334155").encode(text="text:N")
+    title = t("score_distribution", lang, n=f"{dont_know:,}")
+    return _style(alt.layer(bars, text), title)
+
+
+def mean_bars(df: pl.DataFrame, metric_id: str, by: str, lang: str, vocabulary: str | None,
+              title: str) -> ChartSpec:
+    """A 1-5 mean per segment as bars with the value and n."""
+    data = _named(df.filter(pl.col(metric_id).is_not_null()), by, lang, vocabulary).with_columns(
+        pl.format("{} · n={}", pl.col(metric_id).round(2),
+                  pl.col(f"{metric_id}__den").cast(pl.Int64)).alias("text"))
+    order = data.sort(metric_id)["name"].to_list()
+    base = alt.Chart(data).encode(
+        y=alt.Y("name:N", sort=order, title=None),
+        x=alt.X(f"{metric_id}:Q", title=catalog.get(metric_id).name(lang),
+                scale=alt.Scale(domain=[0, 5])),
+        tooltip=[alt.Tooltip("name:N", title=" "), alt.Tooltip("text:N", title=" ")],
+    )
+    bars = base.mark_bar(color=PALETTE[4], cornerRadiusTopRight=2, cornerRadiusBottomRight=2)
+    text = base.mark_text(align="left", dx=4, fontSize=11, color="#334155").encode(text="text:N")
+    return _style(alt.layer(bars, text), title)

@@ -11,10 +11,11 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from metrics import catalog, demo, formatting, ingest, queries
+from metrics import catalog, demo, formatting, ingest, queries, tables
 from metrics.filters import Filters, default_period
 from metrics.mapping import MappingError, load_mapping
 from metrics.schema import CHANNELS, REQUEST_TYPES
+from metrics.settings import Settings
 from metrics.store import Store, StoreError
 
 
@@ -58,6 +59,10 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
                         help=f"only this request type; repeat ({', '.join(REQUEST_TYPES)})")
     parser.add_argument("--category", action="append", default=[], metavar="CAT",
                         help="only this complaint category; repeat for several")
+    parser.add_argument("--business-hours", action="store_true",
+                        help="measure response and resolution durations in the site's business "
+                        "hours (weekly hours and Chinese holidays, from the store's settings) "
+                        "instead of calendar time")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -141,6 +146,7 @@ def _filters(args: argparse.Namespace, store: Store) -> Filters:
         date_from=date_from, date_to=date_to,
         channels=tuple(args.channel), teams=tuple(args.team), agents=tuple(args.agent),
         request_types=tuple(args.request_type), categories=tuple(args.category),
+        business_hours=args.business_hours,
     )
 
 
@@ -179,13 +185,16 @@ def _cmd_kpis(args: argparse.Namespace) -> int:
     if not store.exists():
         raise StoreError(f"no store at {store.path}: run `servicelens demo` or import first")
     filters = _filters(args, store)
-    values = queries.kpis(store, filters)
+    settings = store.settings()
+    values = queries.kpis(store, filters, settings=settings)
+    clock = clock_line(filters, settings)
     if args.json:
         out = {m: _json_value(m, values[m].value) for m in catalog.PUBLIC_IDS}
         print(json.dumps(out, ensure_ascii=False))
+        print(f"servicelens kpis: {clock}", file=sys.stderr)
         return 0
     lang = args.lang
-    print(f"{filters.date_from} .. {filters.date_to}")
+    print(f"{filters.date_from} .. {filters.date_to} · {clock}")
     for metric_id in catalog.PUBLIC_IDS:
         metric = catalog.get(metric_id)
         name = metric.name(lang)
@@ -194,26 +203,26 @@ def _cmd_kpis(args: argparse.Namespace) -> int:
     return 0
 
 
+def clock_line(filters: Filters, settings: Settings) -> str:
+    """Which clock the durations used, with the schedule when it is business hours."""
+    if not filters.business_hours:
+        return "durations in calendar time"
+    hours = ", ".join(f"{'MTWTFSS'[d - 1]}{'ouehrau'[d - 1]} {h}"
+                      for d, h in sorted(settings.business_hours.weekly.items()))
+    rule = ("Chinese public holidays closed, make-up working days open"
+            if settings.business_hours.holidays == "cn" else "no public holidays")
+    return f"durations in business hours ({hours or 'closed'}; {rule})"
+
+
 def catalog_markdown(lang: str) -> str:
     """The metric catalog as a Markdown table, generated from the declarations."""
     zh = lang == "zh"
     head = ("| id | 名称 | 公式 | 单位 | 方向 | 默认目标 | 说明 |" if zh
             else "| id | name | formula | unit | direction | default target | notes |")
     lines = [head, "|---|---|---|---|---|---|---|"]
-    for m in catalog.METRICS:
-        if not m.public:
-            continue
-        direction = {True: "越高越好" if zh else "higher is better",
-                     False: "越低越好" if zh else "lower is better",
-                     None: "—"}[m.higher_is_better]
-        if m.target_kind == "channel_standard":
-            goal = "按渠道标准" if zh else "channel standard"
-        elif m.target_metric:
-            goal = "严重违规 = 0" if zh else "0 severe"
-        else:
-            goal = formatting.target(m, m.target, lang)
-        lines.append(f"| `{m.id}` | {m.name(lang)} | {m.formula(lang)} | {m.unit} | "
-                     f"{direction} | {goal} | {m.note(lang)} |")
+    for row in tables.catalog_table(lang).iter_rows(named=True):
+        lines.append(f"| `{row['id']}` | {row['name']} | {row['formula']} | {row['unit']} | "
+                     f"{row['direction']} | {row['target']} | {row['notes']} |")
     return "\n".join(lines) + "\n"
 
 

@@ -19,6 +19,8 @@ class Filters(BaseModel):
     agents: tuple[str, ...] = ()
     request_types: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
+    # Durations in the site's business hours instead of calendar time (a view, not a scope).
+    business_hours: bool = False
 
     @model_validator(mode="after")
     def _ordered(self) -> Filters:

@@ -123,6 +123,236 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "download_rejects": ("下载拒收行 CSV（修正后可重新导入）", "Download the rejects as CSV (fix and import again)"),
     "import_log": ("导入记录", "Import log"),
     "no_imports": ("还没有导入记录。", "Nothing imported yet."),
+    # analysis pages
+    "response_page": ("响应", "Response"),
+    "resolution_page": ("解决", "Resolution"),
+    "complaints_page": ("投诉", "Complaints"),
+    "satisfaction_page": ("满意度", "Satisfaction"),
+    "catalog_page": ("指标说明", "Metric catalog"),
+    "settings_page": ("设置", "Settings"),
+    "business_hours": ("按工作时间计时", "Business hours"),
+    "business_hours_help": (
+        "开启后，响应与解决时长只计站点工作时间（每周时段、法定节假日与调休上班日，在“设置”中配置）；"
+        "投诉办结时限始终按自然时间。",
+        "Count response and resolution durations in the site's business hours only (weekly "
+        "hours, public holidays and make-up working days, set in Settings). The complaint "
+        "limit is always calendar time.",
+    ),
+    "clock_business": ("时长按工作时间计", "durations in business hours"),
+    "clock_calendar": ("时长按自然时间计", "durations in calendar time"),
+    "channel": ("渠道", "Channel"),
+    "by_channel": ("分渠道", "By channel"),
+    "by_channel_suffix": (" · 分渠道", " by channel"),
+    "by_priority": ("按优先级", "By priority"),
+    "stat_median": ("中位数", "Median"),
+    "stat_p90": ("P90", "p90"),
+    "stat_standard": ("渠道标准", "Standard"),
+    "frt_vs_standard": ("首次响应时长与渠道标准", "First response against the channel standard"),
+    "minutes_log": ("分钟（对数刻度）", "minutes (log scale)"),
+    "response_note": (
+        "及时响应率的分母不含尚在标准时长内、仍未响应的工单；“待首次响应”按周期内创建的工单统计。",
+        "Tickets still inside their standard without a response are left out of the rate; "
+        "“waiting” counts tickets created in the period.",
+    ),
+    "distribution": ("分布", "Distribution"),
+    "frt_distribution": ("首次响应时长分布（各渠道占比）", "First response times by channel (share)"),
+    "res_distribution": ("解决时长分布", "Resolution times"),
+    "staffing": ("排班参考：星期 × 小时", "Staffing: weekday × hour"),
+    "heat_measure": ("热力图指标", "Heat map shows"),
+    "heat_tickets_short": ("工单量", "Volume"),
+    "heat_frt_short": ("响应时长", "Response time"),
+    "heat_volume": ("工单量：星期 × 小时", "Tickets by weekday and hour"),
+    "heat_frt": ("首次响应时长中位数（分钟）：星期 × 小时", "Median first response (minutes) by weekday and hour"),
+    "heat_note": (
+        "按创建时间的星期与小时汇总；颜色越深工单越多（或响应越慢）。点击格子查看该时段的工单。",
+        "By the weekday and hour tickets were created; darker is busier (or slower). Click a "
+        "cell to list its tickets.",
+    ),
+    "hour_of_day": ("小时", "Hour of day"),
+    "hour": ("小时", "Hour"),
+    "rates_trend": ("解决率、一次解决率、重开率、升级率", "Resolution, FCR, reopen and escalation rates"),
+    "durations_trend": ("解决时长（小时）", "Resolution time (hours)"),
+    "ageing": ("未解决工单账龄", "Open-ticket ageing"),
+    "ageing_title": ("未解决工单：账龄 × 优先级", "Open tickets by age and priority"),
+    "age_1": ("< 1 天", "< 1 d"),
+    "age_2": ("1–3 天", "1–3 d"),
+    "age_3": ("3–7 天", "3–7 d"),
+    "age_4": ("> 7 天", "> 7 d"),
+    "no_open": ("该范围内没有未解决的工单。", "No open tickets in this selection."),
+    "censoring_note": (
+        "周期末创建的工单解决时间尚短，仍有 {n} 张未解决：它们不计入解决时长，越靠近周期末，"
+        "解决时长与解决率越会被低估或高估，趋势末端的回落多由此而来。",
+        "{n} tickets are still open. Tickets created near the end of the period have had "
+        "little time to be resolved and are left out of resolution times, so the last "
+        "buckets of a trend look better (times) or worse (rates) than they will end up.",
+    ),
+    "trend_vs_previous": ("投诉率：本期与上期", "Complaint rate: this period and the previous"),
+    "this_period": ("本期", "This period"),
+    "previous_period": ("上期（按日期对齐）", "Previous period (aligned)"),
+    "pareto": ("投诉类别帕累托", "Complaint Pareto"),
+    "pareto_title": ("投诉类别（柱）与累计占比（线）", "Complaints by category, with cumulative share"),
+    "cumulative": ("累计占比", "Cumulative"),
+    "limit_note": ("投诉按时办结率：在 {limit} 内解决的投诉占比（自然时间）。", "Closed within limit: complaints resolved within {limit} (calendar time)."),
+    "what_moved": ("是什么推动了投诉率变化", "What moved the complaint rate"),
+    "moved_total": (
+        "投诉率由上期 **{before}** 变为本期 **{now}**，变化 **{pp}** 个百分点。下表把这一变化拆分到各部分，"
+        "各部分之和等于总变化。",
+        "The complaint rate went from **{before}** to **{now}**, a change of **{pp}** points. "
+        "The parts below add up to that change.",
+    ),
+    "moved_tab_category": ("按投诉类别", "By category"),
+    "moved_tab_team": ("按班组", "By team"),
+    "moved_tab_channel": ("按渠道", "By channel"),
+    "moved_by_category": ("各类别对投诉率变化的贡献", "Contribution to the change, by category"),
+    "moved_by_team": ("各班组对投诉率变化的贡献", "Contribution to the change, by team"),
+    "moved_by_channel": ("各渠道对投诉率变化的贡献", "Contribution to the change, by channel"),
+    "moved_note": (
+        "贡献 = 本期该部分投诉 / 本期全部工单 − 上期该部分投诉 / 上期全部工单。班组与渠道的贡献再拆为"
+        "结构效应（工单占比变化）与比率效应（自身投诉率变化），两者之和等于贡献。",
+        "Contribution = the part's complaints per ticket of the whole, now minus before. For "
+        "teams and channels it splits into mix (the part's share of tickets moved) and rate "
+        "(its own complaint rate moved), which add up to the contribution.",
+    ),
+    "pp": ("百分点", "pp"),
+    "pp_of_rate": ("对投诉率的贡献（百分点）", "Contribution to the rate (pp)"),
+    "rose": ("推高", "pushed up"),
+    "fell": ("拉低", "pulled down"),
+    "contribution": ("贡献", "Contribution"),
+    "mix_effect": ("结构效应", "Mix"),
+    "rate_effect": ("比率效应", "Rate"),
+    "complaints_before": ("上期投诉", "Complaints before"),
+    "complaints_now": ("本期投诉", "Complaints now"),
+    "tickets_before": ("上期工单", "Tickets before"),
+    "tickets_now": ("本期工单", "Tickets now"),
+    "total": ("合计", "Total"),
+    "no_previous": ("上一周期没有工单，无法比较。", "The previous period has no tickets to compare with."),
+    "matrix": ("投诉类别交叉分析", "Complaint categories across segments"),
+    "matrix_by": ("交叉维度", "Across"),
+    "matrix_title": ("投诉量：类别 × 维度", "Complaints: category × segment"),
+    "seg_channel": ("渠道", "Channel"),
+    "seg_agent": ("坐席", "Agent"),
+    "seg_category": ("投诉类别", "Category"),
+    "seg_priority": ("优先级", "Priority"),
+    "seg_team": ("班组", "Team"),
+    "seg_product": ("产品线", "Product"),
+    "seg_weekday": ("星期", "Weekday"),
+    "seg_hour": ("小时", "Hour"),
+    "seg_frt_band": ("响应时长段", "Response band"),
+    "seg_res_band": ("解决时长段", "Resolution band"),
+    "seg_age_band": ("账龄", "Age"),
+    "seg_bucket": ("时间段", "Period"),
+    "seg_score": ("评分", "Score"),
+    "seg_dimension": ("维度", "Dimension"),
+    "csat_sample": (
+        "满意率基于 {n} 个 1–5 分回答；另有 {dk} 个“不知道”，不计入任何得分。",
+        "CSAT rests on {n} answers scoring 1-5; {dk} “don't know” answers are left out of "
+        "every score.",
+    ),
+    "survey_rates_trend": ("调查回收率与覆盖率", "Survey response and coverage"),
+    "score": ("评分", "Score"),
+    "score_distribution": ("评分分布（另有“不知道” {n} 个）", "Scores 1-5 (plus {n} “don't know”)"),
+    "no_dimensions": ("该范围内的调查没有分项评分。", "No dimension scores in this selection."),
+    "dimension_scores": ("分项评分（平均分）", "Dimension scores (mean)"),
+    "dimension": ("维度", "Dimension"),
+    "csat_by": ("分渠道与班组的满意率", "CSAT by channel and team"),
+    "csat_by_channel": ("满意率 · 分渠道", "CSAT by channel"),
+    "csat_by_team": ("满意率 · 分班组", "CSAT by team"),
+    "comments": ("客户意见", "Comments"),
+    "themes": ("高频主题（平均分最低的在前）", "Recurring themes (lowest score first)"),
+    "no_themes": ("评论太少，还看不出高频主题。", "Too few comments to show recurring themes."),
+    "theme": ("主题词", "Theme"),
+    "mean_score_short": ("平均分", "Mean score"),
+    "low_share": ("1–2 分占比", "Scored 1-2"),
+    "example": ("示例", "Example"),
+    "search_comments": ("搜索评论", "Search comments"),
+    "search_placeholder": ("如：物流、态度", "e.g. refund, waiting"),
+    "comments_found": ("共 {n} 条评论，显示最新 {shown} 条", "{n} comments, the newest {shown} shown"),
+    "drill_title": ("明细：指标背后的记录", "Drill-down: the records behind a number"),
+    "drill_metric": ("指标", "Metric"),
+    "drill_dimension": ("细分维度", "Segment by"),
+    "drill_value": ("取值", "Value"),
+    "drill_any": ("不细分", "Whole scope"),
+    "drill_clear": ("清除图表选择", "Clear the chart selection"),
+    "drill_whole_scope": ("当前筛选范围", "the current filters"),
+    "drill_count": (
+        "{scope}：{n} 条记录，即“{metric}”的分母（样本量）。点击上方图表中的柱或格子可直接细分。",
+        "{scope}: {n} records, the denominator (sample) of “{metric}”. Click a bar or cell in a "
+        "chart above to narrow it.",
+    ),
+    "drill_truncated": ("仅显示最新 {n} 条；下载同样只含这些行，缩小范围可查看全部。", "Only the newest {n} are shown and downloaded; narrow the selection to see all."),
+    "download_csv": ("下载 CSV", "Download CSV"),
+    "unit_count": ("个", "count"),
+    "unit_seconds": ("秒", "seconds"),
+    "unit_fraction": ("比率（0–1）", "fraction 0-1"),
+    "unit_score": ("分（1–5）", "score 1-5"),
+    "unit_points": ("分（0–100）", "points 0-100"),
+    "unit_nps": ("分（−100–100）", "points -100 to 100"),
+    "nav_analysis": ("分析", "Analysis"),
+    "nav_admin": ("管理", "Admin"),
+    "catalog_intro": (
+        "本页由 metrics/catalog.py 中的指标声明自动生成，页面、命令行与导出读取的是同一份声明。"
+        "目标为当前生效值（可在“设置”中修改）。",
+        "Generated from the declarations in metrics/catalog.py, which the pages, the CLI and the "
+        "exports all read. Targets are those in force (change them in Settings).",
+    ),
+    "catalog_id": ("编号", "id"),
+    "catalog_name": ("名称", "Name"),
+    "catalog_formula": ("公式", "Formula"),
+    "catalog_unit": ("单位", "Unit"),
+    "catalog_direction": ("方向", "Direction"),
+    "catalog_target": ("目标", "Target"),
+    "catalog_notes": ("说明", "Notes"),
+    "catalog_main": ("核心指标", "Headline metrics"),
+    "catalog_supporting": ("分析页使用的辅助指标", "Supporting metrics used by the analysis pages"),
+    "catalog_rules": ("通用口径", "Rules that apply to every metric"),
+    "catalog_rules_text": (
+        "- 周期按日期筛选且首尾两天都包含：工单按创建时间，调查按发送时间，质检按质检时间。\n"
+        "- 中位数与 P90 为线性插值分位数；比率分母为空时显示“—”，不会显示为 0。\n"
+        "- 时长默认按自然时间；侧栏开启“按工作时间计时”后，响应与解决时长、渠道标准只计下方的工作时段"
+        "（法定节假日休息、调休上班日按周一时段上班，来自 chinese-calendar 库）。投诉办结时限始终按自然时间。\n"
+        "- 变化均与上一等长周期比较：比率显示百分点，其它显示相对变化。\n"
+        "- 下钻明细列出的正是该指标分母中的记录；客户姓名与电话已脱敏（张**、138****5678）。",
+        "- A period selects by date, both ends included: tickets by created_at, surveys by "
+        "sent_at, inspections by inspected_at.\n"
+        "- Medians and p90 are linear-interpolated quantiles; a rate with an empty denominator "
+        "shows “—”, never 0.\n"
+        "- Durations are calendar time by default. With “Business hours” on in the sidebar, "
+        "response and resolution durations and the channel standards count only the hours "
+        "below (public holidays closed, make-up working days open with Monday's hours, from "
+        "the chinese-calendar library). The complaint limit is always calendar time.\n"
+        "- Changes compare with the previous period of equal length: points for rates, "
+        "relative change otherwise.\n"
+        "- A drill-down lists exactly the records in the metric's denominator; customer names "
+        "and phones are masked (张**, 138****5678).",
+    ),
+    "channel_standards": ("渠道响应标准", "Channel response standards"),
+    "schedule": ("工作时段", "Business hours"),
+    "holidays_cn": ("法定节假日休息，调休上班日上班（chinese-calendar）", "Chinese public holidays closed, make-up working days open (chinese-calendar)"),
+    "holidays_none": ("不考虑节假日", "Public holidays not applied"),
+    "limit_line": ("投诉办结时限：{limit}（自然时间）", "Complaint limit: {limit} (calendar time)"),
+    "closed": ("休息", "closed"),
+    "settings_intro": (
+        "目标、渠道标准与工作时段保存在数据库中，对所有页面、命令行与导出生效。",
+        "Targets, standards and hours are kept in the store and apply to every page, the CLI "
+        "and the exports.",
+    ),
+    "targets": ("指标目标（留空表示不设目标）", "Targets (leave empty for none)"),
+    "seconds": ("秒", "seconds"),
+    "complaint_limit_hours": ("投诉办结时限（小时）", "Complaint limit (hours)"),
+    "schedule_help": (
+        "每天填写营业时段，如 09:00-18:00；留空表示当天休息。",
+        "Opening hours per day as HH:MM-HH:MM, e.g. 09:00-18:00; empty means closed.",
+    ),
+    "cn_holidays": ("按中国法定节假日与调休安排", "Apply Chinese public holidays and make-up working days"),
+    "sla_weights": ("SLA 综合达成率权重", "Weighted SLA score"),
+    "sla_weights_help": ("权重为 0 表示不计入；计入的权重之和须为 1。", "A weight of 0 leaves an indicator out; the weights used must sum to 1."),
+    "save": ("保存设置", "Save settings"),
+    "settings_saved": ("设置已保存，所有页面已按新设置计算。", "Settings saved; every page now uses them."),
+    "reset_settings": ("恢复默认设置", "Restore the defaults"),
+    "holidays_uncovered": (
+        "节假日库没有 {years} 年的安排，这些年份仅按每周时段计算。",
+        "The holiday library has no schedule for {years}; those years use the weekly hours only.",
+    ),
     # why an imported row was rejected (metrics.ingest.reason)
     "reject_missing": ("必填，但为空", "required, but empty"),
     "reject_time": (

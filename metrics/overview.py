@@ -83,6 +83,28 @@ def card(
     )
 
 
+def cards(
+    store: Store,
+    filters: Filters,
+    metric_ids: tuple[str, ...],
+    grain: Grain,
+    *,
+    settings: Settings,
+    as_of: datetime,
+) -> tuple[tuple[Card, ...], pl.DataFrame]:
+    """KPI cards for the scope against target and the previous period, and their trend."""
+    current = queries.kpis(store, filters, metric_ids, settings=settings, as_of=as_of)
+    previous = queries.kpis(store, filters.previous(), metric_ids, settings=settings,
+                            as_of=as_of)
+    trend = queries.series(store, filters, metric_ids, grain, settings=settings, as_of=as_of)
+    made = tuple(
+        card(catalog.get(m), current, previous, filters, settings,
+             tuple(trend[m].to_list()) if m in trend.columns else ())
+        for m in metric_ids
+    )
+    return made, trend
+
+
 def overview(
     store: Store,
     filters: Filters,
@@ -95,16 +117,8 @@ def overview(
     settings = settings or store.settings()
     as_of = as_of or queries.site_now(settings)
     grain = grain or queries.auto_grain(filters)
-    previous_filters = filters.previous()
-    current = queries.kpis(store, filters, CARD_METRICS, settings=settings, as_of=as_of)
-    previous = queries.kpis(store, previous_filters, CARD_METRICS, settings=settings, as_of=as_of)
-    trend = queries.series(store, filters, CARD_METRICS, grain, settings=settings, as_of=as_of)
+    made, trend = cards(store, filters, CARD_METRICS, grain, settings=settings, as_of=as_of)
     categories = queries.breakdown(
         store, filters, ["complaints"], "category", settings=settings, as_of=as_of
     ).filter(pl.col("complaints") > 0)
-    cards = tuple(
-        card(catalog.get(m), current, previous, filters, settings,
-             tuple(trend[m].to_list()) if m in trend.columns else ())
-        for m in CARD_METRICS
-    )
-    return Overview(filters, previous_filters, grain, cards, trend, categories)
+    return Overview(filters, filters.previous(), grain, made, trend, categories)

@@ -1,4 +1,4 @@
-"""Site settings kept in the store: time zone, channel standards, limits, targets, weights."""
+"""Site settings kept in the store: time zone, standards, limits, targets, weights, hours."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from metrics import catalog
+from metrics.calendar import Schedule
 
 DEFAULT_CHANNEL_STANDARDS_S: Final[dict[str, float]] = {
     "phone": 20.0,
@@ -32,6 +33,7 @@ class Settings(BaseModel):
     sla_weights: dict[str, float] = Field(
         default_factory=lambda: dict(catalog.DEFAULT_SLA_WEIGHTS)
     )
+    business_hours: Schedule = Field(default_factory=Schedule)
 
     @field_validator("channel_standards_s")
     @classmethod
@@ -71,6 +73,9 @@ def validate_weights(weights: dict[str, float]) -> dict[str, float]:
         metric = catalog.get(metric_id)
         if metric.unit != "fraction" or metric.kind != "ratio":
             raise ValueError(f"{metric_id!r} is not a rate and cannot be weighted")
+        if not metric.higher_is_better:
+            raise ValueError(f"{metric_id!r} is better when lower; only rates where higher is "
+                             "better can be weighted as attainment")
         if weight < 0:
             raise ValueError(f"the weight of {metric_id!r} is negative ({weight})")
     total = sum(weights.values())

@@ -8,19 +8,40 @@ the SQL text: filters, settings and the as-of time are `$name` parameters.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final, Literal
 
+from metrics import calendar
 from metrics.catalog import Metric, Source
 from metrics.filters import Filters
 from metrics.settings import Settings
 
 Grain = Literal["day", "week", "month"]
+# Group columns: plain columns of the source relations, and derived ones (expression).
+_DERIVED: Final[dict[str, str]] = {
+    "weekday": "isodow(ts)",
+    "hour": "hour(ts)",
+    "frt_band": """CASE WHEN frt_s IS NULL THEN NULL WHEN frt_s <= 20 THEN 1
+        WHEN frt_s <= 60 THEN 2 WHEN frt_s <= 300 THEN 3 WHEN frt_s <= 900 THEN 4
+        WHEN frt_s <= 3600 THEN 5 WHEN frt_s <= 14400 THEN 6 WHEN frt_s <= 86400 THEN 7
+        ELSE 8 END""",
+    "res_band": """CASE WHEN res_s IS NULL THEN NULL WHEN res_s <= 3600 THEN 1
+        WHEN res_s <= 14400 THEN 2 WHEN res_s <= 86400 THEN 3 WHEN res_s <= 259200 THEN 4
+        WHEN res_s <= 604800 THEN 5 ELSE 6 END""",
+    "age_band": """CASE WHEN res_s IS NOT NULL THEN NULL WHEN age_cal_s < 86400 THEN 1
+        WHEN age_cal_s < 259200 THEN 2 WHEN age_cal_s < 604800 THEN 3 ELSE 4 END""",
+}
+# Upper bounds (seconds) of the bands above, for labels; the last band is open.
+BANDS: Final[dict[str, tuple[float, ...]]] = {
+    "frt_band": (20, 60, 300, 900, 3600, 14400, 86400),
+    "res_band": (3600, 14400, 86400, 259200, 604800),
+    "age_band": (86400, 259200, 604800),
+}
 GROUP_COLUMNS: Final[frozenset[str]] = frozenset(
     {"bucket", "channel", "team", "agent", "request_type", "category", "product", "priority",
-     "severity", "violation_category"}
+     "severity", "violation_category", "score", "dimension", *_DERIVED}
 )
 
 _AGENT_TEAMS: Final[str] = (
@@ -28,15 +49,40 @@ _AGENT_TEAMS: Final[str] = (
     "WHERE agent IS NOT NULL AND team IS NOT NULL GROUP BY agent)"
 )
 
-_TICKETS: Final[str] = """
+
+
+def _bpos(column: str) -> str:
+    """Business seconds from the day table's start to a timestamp (null outside the table)."""
+    d = f"greatest(date_diff('day', $bh_start, ({column})::DATE) + 1, 0)"  # 0 gives null
+    return (f"($bh_cum[{d}] + least(greatest(epoch(({column}) - ({column})::DATE) - "
+            f"$bh_open[{d}], 0), $bh_close[{d}] - $bh_open[{d}]))")
+
+
+def _tickets(business: bool) -> str:
+    """Tickets with their durations in the chosen clock: calendar or business seconds."""
+    done = "coalesce(tk.resolved_at, tk.closed_at)"
+    if business:
+        start = _bpos("tk.created_at")
+        frt = f"{_bpos('tk.first_response_at')} - {start}"
+        res = f"{_bpos(done)} - {start}"
+        age = f"{_bpos('$as_of::TIMESTAMP')} - {start}"
+    else:
+        frt = "epoch(tk.first_response_at - tk.created_at)"
+        res = f"epoch({done} - tk.created_at)"
+        age = "epoch($as_of - tk.created_at)"
+    return f"""
 SELECT tk.*, tk.created_at AS ts,
-       epoch(tk.first_response_at - tk.created_at) AS frt_s,
-       epoch(coalesce(tk.resolved_at, tk.closed_at) - tk.created_at) AS res_s,
+       {frt} AS frt_s,
+       {res} AS res_s,
+       epoch({done} - tk.created_at) AS res_cal_s,
+       {age} AS age_s,
+       epoch($as_of - tk.created_at) AS age_cal_s,
        cs.standard_s
 FROM tickets tk
 LEFT JOIN (SELECT unnest($std_channels::VARCHAR[]) AS channel,
                   unnest($std_seconds::DOUBLE[]) AS standard_s) cs
        ON cs.channel = tk.channel"""
+
 
 _SURVEYS: Final[str] = """
 SELECT sv.*, sv.sent_at AS ts,
@@ -48,6 +94,11 @@ FROM surveys sv
 LEFT JOIN tickets tk ON tk.ticket_id = sv.ticket_id
 LEFT JOIN (SELECT DISTINCT survey_id FROM survey_dimension_scores) dims
        ON dims.survey_id = sv.survey_id"""
+
+_DIMENSIONS: Final[str] = f"""
+SELECT d.dimension, d.score AS dim_score, s.*
+FROM survey_dimension_scores d
+JOIN ({_SURVEYS}) s ON s.survey_id = d.survey_id"""
 
 
 def _qa(with_teams: bool) -> str:
@@ -89,11 +140,13 @@ def _filter_clause(filters: Filters) -> tuple[str, dict[str, Any]]:
     return " AND ".join(clauses), params
 
 
-def _source_relation(source: Source, needs_teams: bool) -> str:
+def _source_relation(source: Source, needs_teams: bool, business: bool = False) -> str:
     if source == "tickets":
-        return _TICKETS
+        return _tickets(business)
     if source == "surveys":
         return _SURVEYS
+    if source == "dimensions":
+        return _DIMENSIONS
     if source == "qa":
         return _qa(needs_teams)
     if source == "violations":
@@ -101,31 +154,41 @@ def _source_relation(source: Source, needs_teams: bool) -> str:
     raise ValueError(f"no plain relation for source {source!r}")
 
 
+def _only(rows: str) -> str:
+    return "" if rows == "true" else f" FILTER (WHERE {rows})"
+
+
 def aggregates(metric: Metric) -> list[tuple[str, str]]:
     """The (alias, aggregate SQL) pairs one metric needs: value, or numerator and denominator."""
-    m = metric.id
+    m, only = metric.id, _only(metric.rows)
     if metric.kind == "count":
-        return [(f"{m}__value", str(metric.value))]
+        return [(f"{m}__value", f"count(*){only}")]
     if metric.kind == "ratio":
-        return [(f"{m}__num", str(metric.numerator)), (f"{m}__den", str(metric.denominator))]
+        hit = metric.hit if metric.rows == "true" else f"({metric.rows}) AND ({metric.hit})"
+        numerator = metric.numerator or f"count(*) FILTER (WHERE {hit})"
+        return [(f"{m}__num", numerator), (f"{m}__den", f"count(*){only}")]
     if metric.kind == "quantile":
         return [
-            (f"{m}__value", f"quantile_cont({metric.value}, {metric.q!r})"),
-            (f"{m}__den", f"count({metric.value})"),
+            (f"{m}__value", f"quantile_cont({metric.value}, {metric.q!r}){only}"),
+            (f"{m}__den", f"count({metric.value}){only}"),
         ]
     if metric.kind == "mean":
-        return [(f"{m}__value", f"avg({metric.value})"), (f"{m}__den", f"count({metric.value})")]
+        return [(f"{m}__value", f"avg({metric.value}){only}"),
+                (f"{m}__den", f"count({metric.value}){only}")]
     raise ValueError(f"{m} ({metric.kind}) is not computed in SQL")
 
 
+def _group_expr(column: str, time_grain: bool = True) -> str:
+    """The SQL of a group column; only known names pass."""
+    if column not in GROUP_COLUMNS:
+        raise ValueError(f"cannot group by {column!r}")
+    if column == "bucket" and time_grain:
+        return "date_trunc($grain, ts)::DATE"
+    return _DERIVED.get(column, column)
+
+
 def _group_select(group_by: Sequence[str], time_grain: bool) -> tuple[str, str]:
-    for column in group_by:
-        if column not in GROUP_COLUMNS:
-            raise ValueError(f"cannot group by {column!r}")
-    exprs = [
-        "date_trunc($grain, ts)::DATE AS bucket" if c == "bucket" and time_grain else c
-        for c in group_by
-    ]
+    exprs = [f"{_group_expr(c, time_grain)} AS {c}" for c in group_by]
     return ", ".join(exprs), ", ".join(group_by)
 
 
@@ -147,24 +210,79 @@ def compile_source(
     head = f"{group_exprs}, " if group_by else ""
     tail = f"\nGROUP BY ALL\nORDER BY {group_names}" if group_by else ""
     if source == "coverage":
-        relation = _coverage_relation(where, group_by)
+        relation = _coverage_relation(where, group_by, filters.business_hours)
         sql = f"SELECT {head}{', '.join(select_cols)}\nFROM ({relation}) c{tail}"
     else:
-        relation = _source_relation(source, needs_teams)
+        relation = _source_relation(source, needs_teams, filters.business_hours)
         sql = f"SELECT {head}{', '.join(select_cols)}\nFROM ({relation}) s\nWHERE {where}{tail}"
-    params.update(
-        {
-            "std_channels": list(settings.channel_standards_s),
-            "std_seconds": list(settings.channel_standards_s.values()),
-            "as_of": as_of,
-            "complaint_limit_s": settings.complaint_limit_s,
-            "grain": grain,
-        }
-    )
+    params.update(_settings_params(filters, settings, as_of, grain))
     return Query(sql=sql, params=_used(sql, params))
 
 
-def _coverage_relation(where: str, group_by: Sequence[str]) -> str:
+def _settings_params(filters: Filters, settings: Settings, as_of: datetime,
+                     grain: Grain) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "std_channels": list(settings.channel_standards_s),
+        "std_seconds": list(settings.channel_standards_s.values()),
+        "as_of": as_of,
+        "complaint_limit_s": settings.complaint_limit_s,
+        "grain": grain,
+    }
+    if filters.business_hours:
+        params.update(_business_params(filters, settings, as_of))
+    return params
+
+
+def compile_rows(
+    metric: Metric,
+    filters: Filters,
+    settings: Settings,
+    as_of: datetime,
+    columns: Sequence[str],
+    segment: Mapping[str, object] | None = None,
+    grain: Grain = "day",
+    limit: int = 5000,
+    search: str | None = None,
+) -> Query:
+    """The rows behind one metric under the filters plus a segment (group column = value).
+
+    Each row carries `_total` (how many rows match in all, the metric's denominator) and
+    `_counted` (whether it counts in the numerator, for a ratio).
+    """
+    if not metric.drillable:
+        raise ValueError(f"{metric.id} has no rows to list")
+    where, params = _filter_clause(filters)
+    segment = dict(segment or {})
+    needs_teams = "team" in filters.segments() or "team" in segment
+    clauses = [where, f"({metric.population()})"]
+    for i, (column, value) in enumerate(segment.items()):
+        expr = _group_expr(column)
+        if value is None:
+            clauses.append(f"({expr}) IS NULL")
+        else:
+            clauses.append(f"({expr}) = $seg_{i}")
+            params[f"seg_{i}"] = value
+    if search and metric.source == "surveys":
+        clauses.append("contains(lower(comment), lower($search))")
+        params["search"] = search
+    counted = f"({metric.hit})" if metric.kind == "ratio" and metric.hit else "NULL"
+    relation = _source_relation(metric.source, needs_teams, filters.business_hours)
+    sql = (f"SELECT {', '.join(columns)}, {counted} AS _counted, count(*) OVER () AS _total\n"
+           f"FROM ({relation}) s\nWHERE {' AND '.join(clauses)}\n"
+           f"ORDER BY ts DESC\nLIMIT {int(limit)}")
+    params.update(_settings_params(filters, settings, as_of, grain))
+    return Query(sql=sql, params=_used(sql, params))
+
+
+def _business_params(filters: Filters, settings: Settings, as_of: datetime) -> dict[str, Any]:
+    """The site's day table from the period's start to well after now, as list parameters."""
+    end = max(filters.date_to, as_of.date()) + timedelta(days=7)
+    table = calendar.day_table(settings.business_hours, filters.date_from, end)
+    return {"bh_start": table.start, "bh_open": table.open_s, "bh_close": table.close_s,
+            "bh_cum": table.cum_s}
+
+
+def _coverage_relation(where: str, group_by: Sequence[str], business: bool) -> str:
     """Distinct customers with tickets in scope, each flagged when a survey reached them."""
     by_bucket = "bucket" in group_by
     bucket_t = ", date_trunc($grain, ts)::DATE AS bucket" if by_bucket else ""
@@ -175,7 +293,7 @@ def _coverage_relation(where: str, group_by: Sequence[str]) -> str:
     return f"""
 WITH t AS (
     SELECT customer_id{"".join(f", {c}" for c in dims)}{bucket_t}
-    FROM ({_TICKETS}) s
+    FROM ({_tickets(business)}) s
     WHERE {where} AND customer_id IS NOT NULL
 ), surveyed AS (
     SELECT DISTINCT coalesce(sv.customer_id, tk.customer_id) AS customer_id{bucket_s}

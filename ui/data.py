@@ -8,13 +8,17 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from metrics import ingest, queries
+from metrics import analysis, ingest, queries
+from metrics import drill as drill_mod
 from metrics import overview as overview_mod
+from metrics import themes as themes_mod
 from metrics.filters import Filters
 from metrics.mapping import Mapping
 from metrics.settings import Settings
 from metrics.sql import Grain
 from metrics.store import Store
+
+THEMES_LIMIT = 50_000  # the newest comments whose themes are counted
 
 
 @st.cache_resource(show_spinner=False)
@@ -71,3 +75,46 @@ def preview(path: Path, kind: str | None, mapping: Mapping, encoding: str | None
     """The head of an uploaded file as it would be stored (files are keyed by content)."""
     return ingest.preview_file(path, kind=kind, mapping=mapping, encoding=encoding,
                                site_tz=site_tz, lang=lang, rows=rows)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def page(
+    name: str,
+    path: str,
+    token: tuple[float, int, float, int],
+    filters: Filters,
+    grain: Grain,
+    site: Settings,
+    as_of: datetime,
+) -> analysis.Page:
+    """One analysis page's numbers (response, resolution, complaints, satisfaction)."""
+    compute = {"response": analysis.response, "resolution": analysis.resolution,
+               "complaints": analysis.complaints, "satisfaction": analysis.satisfaction}[name]
+    return compute(Store(path), filters, grain, settings=site, as_of=as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def drill(
+    path: str,
+    token: tuple[float, int, float, int],
+    filters: Filters,
+    metric_id: str,
+    segment: tuple[tuple[str, object], ...],
+    site: Settings,
+    as_of: datetime,
+    grain: Grain,
+    search: str | None = None,
+    limit: int = drill_mod.LIMIT,
+) -> drill_mod.Drill:
+    """The rows behind a metric for the filters plus a segment, masked."""
+    return drill_mod.drill(Store(path), filters, metric_id, dict(segment), settings=site,
+                           as_of=as_of, grain=grain, search=search, limit=limit)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def themes(path: str, token: tuple[float, int, float, int], filters: Filters, site: Settings,
+           as_of: datetime) -> pl.DataFrame:
+    """Recurring words of the scope's comments, lowest-scoring first."""
+    rows = drill_mod.drill(Store(path), filters, "comments", settings=site, as_of=as_of,
+                           limit=THEMES_LIMIT).rows
+    return themes_mod.themes(rows.select("comment", "score"))

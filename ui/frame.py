@@ -78,6 +78,8 @@ def _load_query_params(options: dict[str, list[str]], first: date | None,
         wanted = [v for v in qp.get_all(key) if v in options.get(key, [])]
         if wanted:
             st.session_state[key] = wanted
+    if qp.get("clock") == "business":
+        st.session_state["business_hours"] = True
     for key in PAGE_KEYS:
         if qp.get(key):
             st.session_state[f"_qp_{key}"] = qp.get(key)
@@ -104,6 +106,8 @@ def _write_query_params(filters: Filters | None) -> None:
         values = st.session_state.get(key) or []
         if values:
             params[key] = list(values)
+    if filters is not None and filters.business_hours:
+        params["clock"] = "business"
     for key in PAGE_KEYS:
         value = st.session_state.get(key)
         if value:
@@ -119,7 +123,7 @@ def page_default(key: str, fallback: str) -> str:
 
 
 def _reset() -> None:
-    for key in (*LIST_FILTERS, "period"):
+    for key in (*LIST_FILTERS, "period", "business_hours"):
         st.session_state.pop(key, None)
 
 
@@ -206,6 +210,8 @@ def _filter_widgets(
             format_func=(lambda code, v=vocabulary: label(v, code, current_lang)) if vocabulary
             else str,
         )
+    sb.toggle(t("business_hours", current_lang), key="business_hours",
+              help=t("business_hours_help", current_lang))
     sb.button(t("reset", current_lang), on_click=_reset, icon=":material/restart_alt:",
               width="stretch")
     return Filters(
@@ -215,6 +221,7 @@ def _filter_widgets(
         agents=tuple(st.session_state.get("agent") or ()),
         request_types=tuple(st.session_state.get("type") or ()),
         categories=tuple(st.session_state.get("category") or ()),
+        business_hours=bool(st.session_state.get("business_hours")),
     )
 
 

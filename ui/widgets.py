@@ -1,13 +1,23 @@
-"""Drawing helpers: KPI cards and charts, the same look on every page."""
+"""Drawing helpers: KPI cards, charts, tables and the drill-down, the same on every page."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+import polars as pl
 import streamlit as st
 
-from metrics import formatting
+from metrics import analysis, catalog, charts, formatting, queries
+from metrics import drill as drill_mod
+from metrics.calendar import Schedule
 from metrics.charts import ChartSpec
+from metrics.exports import csv_bytes
 from metrics.i18n import t
 from metrics.overview import Card
+from metrics.schema import label
+from metrics.sql import BANDS, Grain
+from ui import data, frame
+from ui.frame import Context
 
 
 def kpi_card(card: Card, lang: str) -> None:
@@ -60,3 +70,190 @@ def target_line(card: Card, lang: str) -> str:
 def chart(spec: ChartSpec, key: str) -> None:
     """Render a chart built in metrics.charts exactly as it exports (no Streamlit theme)."""
     st.altair_chart(spec, theme=None, width="stretch", key=key)
+
+
+def cards(items: tuple[Card, ...], lang: str, per_row: int = 4) -> None:
+    """KPI cards in rows."""
+    for start in range(0, len(items), per_row):
+        for column, item in zip(st.columns(per_row), items[start:start + per_row], strict=False):
+            with column:
+                kpi_card(item, lang)
+
+
+def pickable(spec: ChartSpec, key: str, metric_id: str, page: str) -> None:
+    """A chart whose clicked segment opens the drill-down below with that segment."""
+    event = st.altair_chart(spec, theme=None, width="stretch", key=key, on_select="rerun",
+                            selection_mode=[charts.PICK])
+    picked = _picked(event)
+    if picked is not None and st.session_state.get(f"_{key}_last") != picked:
+        st.session_state[f"_{key}_last"] = picked
+        st.session_state[f"{page}_drill_metric"] = metric_id
+        st.session_state[f"{page}_drill_segment"] = picked
+        st.session_state[f"{page}_drill_dim"] = None
+
+
+def _picked(event: object) -> dict[str, object] | None:
+    try:
+        chosen = event["selection"][charts.PICK]  # type: ignore[index]
+    except (KeyError, TypeError):
+        return None
+    if isinstance(chosen, list):
+        chosen = chosen[0] if chosen else None
+    if not isinstance(chosen, dict) or not chosen:
+        return None
+    return {k: (None if v == "__none__" else v) for k, v in chosen.items()
+            if not str(k).startswith("_vgsid")}
+
+
+def segment_text(segment: dict[str, object], lang: str) -> str:
+    """channel = 电话 · hour = 9, in the UI's words."""
+    parts = []
+    for column, value in segment.items():
+        if column in ("frt_band", "res_band", "age_band") and value is not None:
+            words = charts.band_label(int(str(value)), BANDS[column], lang) \
+                if column != "age_band" else t(f"age_{int(str(value))}", lang)
+        elif column == "weekday" and value is not None:
+            words = charts.WEEKDAYS[lang][int(str(value)) - 1]
+        elif column == "bucket":
+            words = str(value)[:10]
+        else:
+            words = label(column, None if value is None else str(value), lang) \
+                if value is not None else t("unclassified", lang)
+        name = drill_mod.column_label(column, lang) if column in DIMENSIONS \
+            else t("seg_" + column, lang)
+        parts.append(f"{name} = {words}")
+    return " · ".join(parts)
+
+
+DIMENSIONS = ("channel", "team", "agent", "category", "priority", "product", "request_type",
+              "score")
+
+
+def drill_panel(ctx: Context, page: str, metric_ids: tuple[str, ...], grain: Grain,
+                dimensions: tuple[str, ...] = ("channel", "team", "agent", "priority",
+                                               "category")) -> None:
+    """The tickets (or surveys) behind a KPI, under the filters plus a chosen segment."""
+    lang = ctx.lang
+    assert ctx.filters is not None
+    seg_key, metric_key, dim_key = (f"{page}_drill_segment", f"{page}_drill_metric",
+                                    f"{page}_drill_dim")
+    drillable = [m for m in metric_ids if catalog.get(m).drillable]
+    if st.session_state.get(metric_key) not in drillable:
+        st.session_state[metric_key] = drillable[0]
+    st.subheader(t("drill_title", lang), anchor="drill")
+    left, middle, right = st.columns([2, 1, 1])
+    metric_id = left.selectbox(t("drill_metric", lang), drillable, key=metric_key,
+                               format_func=lambda m: catalog.get(m).name(lang))
+    dim = middle.selectbox(t("drill_dimension", lang), [None, *dimensions], key=dim_key,
+                           format_func=lambda d: t("drill_any", lang) if d is None
+                           else drill_mod.column_label(d, lang))
+    segment: dict[str, object] = dict(st.session_state.get(seg_key) or {})
+    if dim is not None:
+        values = data.dimensions(str(ctx.store.path), ctx.token).get(dim, []) \
+            if dim in ("channel", "team", "agent", "category") else \
+            (["urgent", "high", "medium", "low"] if dim == "priority" else [])
+        current = segment.get(dim) if set(segment) == {dim} else None
+        value = right.selectbox(t("drill_value", lang), values, key=f"{page}_drill_value",
+                                index=values.index(current) if current in values else 0,
+                                format_func=lambda v: label(dim, v, lang))
+        segment = {dim: value}
+        st.session_state[seg_key] = segment
+    elif segment:
+        right.button(t("drill_clear", lang), on_click=lambda: st.session_state.pop(seg_key),
+                     icon=":material/close:", key=f"{page}_drill_clear")
+    found = data.drill(str(ctx.store.path), ctx.token, ctx.filters, metric_id,
+                       tuple(segment.items()), ctx.settings, as_of(ctx), grain)
+    metric = catalog.get(metric_id)
+    scope = segment_text(segment, lang) if segment else t("drill_whole_scope", lang)
+    st.caption(t("drill_count", lang, n=f"{found.total:,}", metric=metric.name(lang),
+                 scope=scope))
+    if found.truncated:
+        st.caption(t("drill_truncated", lang, n=f"{found.rows.height:,}"))
+    table = drill_mod.presentable(found.rows, lang)
+    st.dataframe(table, hide_index=True, height=320)
+    st.download_button(t("download_csv", lang), csv_bytes(table),
+                       file_name=f"{metric_id}-{ctx.filters.date_from}-{ctx.filters.date_to}.csv",
+                       mime="text/csv", icon=":material/download:", key=f"{page}_drill_dl")
+
+
+def as_of(ctx: Context) -> datetime:
+    return queries.site_now(ctx.settings).replace(second=0)
+
+
+def table(df: pl.DataFrame, lang: str, key: str, name: str) -> None:
+    """A table with its CSV download (UTF-8 with BOM, formulas neutralised)."""
+    st.dataframe(df, hide_index=True)
+    download(df, lang, key, name)
+
+
+GRAINS = ["day", "week", "month"]
+
+
+def grain(ctx: Context) -> Grain:
+    """The trend grain: the page's choice, else from the URL, else by the period's length."""
+    assert ctx.filters is not None
+    if st.session_state.get("grain") not in GRAINS:
+        auto = queries.auto_grain(ctx.filters)
+        wanted = frame.page_default("grain", auto)
+        st.session_state["grain"] = wanted if wanted in GRAINS else auto
+    chosen: Grain = st.session_state["grain"]
+    return chosen
+
+
+def grain_control(lang: str) -> None:
+    st.segmented_control(
+        t("grain", lang), options=GRAINS, key="grain", required=True,
+        format_func=lambda g: t(f"grain_{g}", lang), label_visibility="collapsed",
+    )
+
+
+def section(title: str, lang: str, with_grain: bool = False) -> None:
+    """A section heading, with the grain switch at its right when it has trends."""
+    if not with_grain:
+        st.subheader(title)
+        return
+    head, control = st.columns([3, 1], vertical_alignment="bottom")
+    head.subheader(title)
+    with control:
+        grain_control(lang)
+
+
+def analysis_page(ctx: Context, name: str) -> analysis.Page:
+    """Title, scope line and the page's numbers; stops with a next step when there are none."""
+    lang = ctx.lang
+    st.title(t(f"{name}_page", lang))
+    if ctx.filters is None:
+        st.info(t("no_store", lang), icon=":material/database:")
+        st.stop()
+    filters = ctx.filters
+    prev = filters.previous()
+    clock = t("clock_business" if filters.business_hours else "clock_calendar", lang)
+    st.caption(f"{filters.date_from} – {filters.date_to} · {t('compared_with', lang)} "
+               f"{prev.date_from} – {prev.date_to} · {clock}")
+    with st.spinner("…"):
+        return data.page(name, str(ctx.store.path), ctx.token, filters,
+                         grain(ctx), ctx.settings, as_of(ctx))
+
+
+def empty(ctx: Context, count: object) -> None:
+    """Stop with the data's span and what to change when the selection holds nothing."""
+    if not count:
+        st.info(t("empty_selection", ctx.lang, first=ctx.first, last=ctx.latest),
+                icon=":material/filter_alt_off:")
+        st.stop()
+
+
+def weekday_name(day: int, lang: str) -> str:
+    return charts.WEEKDAYS[lang if lang == "zh" else "en"][day - 1]
+
+
+def schedule_text(schedule: Schedule, lang: str) -> str:
+    """Mon 09:00-18:00 · … · public holidays closed, make-up days open."""
+    days = " · ".join(f"{weekday_name(d, lang)} {h}" for d, h in sorted(schedule.weekly.items()))
+    rule = t("holidays_cn" if schedule.holidays == "cn" else "holidays_none", lang)
+    return f"{days or t('closed', lang)}  \n{rule}"
+
+
+def download(df: pl.DataFrame, lang: str, key: str, name: str) -> None:
+    st.download_button(t("download_csv", lang), csv_bytes(df), file_name=f"{name}.csv",
+                       mime="text/csv", icon=":material/download:", key=key)

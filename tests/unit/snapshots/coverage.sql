@@ -1,4 +1,4 @@
-SELECT bucket, count(*) FILTER (WHERE surveyed) AS survey_coverage_rate__num, count(*) AS survey_coverage_rate__den
+SELECT bucket AS bucket, count(*) FILTER (WHERE surveyed) AS survey_coverage_rate__num, count(*) AS survey_coverage_rate__den
 FROM (
 WITH t AS (
     SELECT customer_id, date_trunc($grain, ts)::DATE AS bucket
@@ -6,6 +6,9 @@ WITH t AS (
 SELECT tk.*, tk.created_at AS ts,
        epoch(tk.first_response_at - tk.created_at) AS frt_s,
        epoch(coalesce(tk.resolved_at, tk.closed_at) - tk.created_at) AS res_s,
+       epoch(coalesce(tk.resolved_at, tk.closed_at) - tk.created_at) AS res_cal_s,
+       epoch($as_of - tk.created_at) AS age_s,
+       epoch($as_of - tk.created_at) AS age_cal_s,
        cs.standard_s
 FROM tickets tk
 LEFT JOIN (SELECT unnest($std_channels::VARCHAR[]) AS channel,

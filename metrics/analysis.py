@@ -1,0 +1,338 @@
+"""What the analysis pages show, computed in one call per page: Response, Resolution,
+Complaints, Satisfaction. Every number is a catalog metric, aggregated in SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+import polars as pl
+
+from metrics import queries
+from metrics.filters import Filters
+from metrics.overview import Card, cards
+from metrics.settings import Settings
+from metrics.sql import Grain
+from metrics.store import Store
+
+RESPONSE_CARDS: Final[tuple[str, ...]] = (
+    "first_response_median_s",
+    "first_response_p90_s",
+    "response_within_standard_rate",
+    "unanswered",
+    "unanswered_overdue",
+)
+RESOLUTION_CARDS: Final[tuple[str, ...]] = (
+    "resolution_median_s",
+    "resolution_p90_s",
+    "resolution_rate",
+    "fcr_rate",
+    "reopen_rate",
+    "escalation_rate",
+)
+COMPLAINT_CARDS: Final[tuple[str, ...]] = (
+    "complaints",
+    "complaint_rate",
+    "complaint_closed_within_limit_rate",
+)
+SATISFACTION_CARDS: Final[tuple[str, ...]] = (
+    "surveys_sent",
+    "survey_response_rate",
+    "survey_coverage_rate",
+    "csat",
+    "mean_score",
+    "nps",
+)
+MOVED_BY: Final[tuple[str, ...]] = ("category", "team", "channel")
+UNASSIGNED: Final[str] = "__none__"
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page's numbers: cards against target and the previous period, plus its frames."""
+
+    filters: Filters
+    grain: Grain
+    cards: tuple[Card, ...]
+    trend: pl.DataFrame
+    frames: dict[str, pl.DataFrame]
+
+    def card(self, metric_id: str) -> Card:
+        return next(c for c in self.cards if c.metric.id == metric_id)
+
+
+def _common(
+    store: Store,
+    filters: Filters,
+    ids: tuple[str, ...],
+    grain: Grain | None,
+    settings: Settings | None,
+    as_of: datetime | None,
+) -> tuple[Settings, datetime, Grain, tuple[Card, ...], pl.DataFrame]:
+    settings = settings or store.settings()
+    as_of = as_of or queries.site_now(settings)
+    grain = grain or queries.auto_grain(filters)
+    made, trend = cards(store, filters, ids, grain, settings=settings, as_of=as_of)
+    return settings, as_of, grain, made, trend
+
+
+def response(
+    store: Store,
+    filters: Filters,
+    grain: Grain | None = None,
+    *,
+    settings: Settings | None = None,
+    as_of: datetime | None = None,
+) -> Page:
+    """First response by channel against its standard, distribution, staffing heat map."""
+    settings, as_of, grain, made, trend = _common(
+        store, filters, RESPONSE_CARDS, grain, settings, as_of
+    )
+    by_channel = queries.breakdown(
+        store, filters, ["tickets", *RESPONSE_CARDS], "channel", settings=settings, as_of=as_of
+    ).with_columns(
+        pl.col("channel")
+        .replace_strict(settings.channel_standards_s, default=None, return_dtype=pl.Float64)
+        .alias("standard_s")
+    )
+    channel_trend = queries.frame(
+        store,
+        filters,
+        ["response_within_standard_rate"],
+        group_by=["bucket", "channel"],
+        grain=grain,
+        settings=settings,
+        as_of=as_of,
+    )
+    distribution = queries.frame(
+        store,
+        filters,
+        ["first_response_median_s"],
+        group_by=["channel", "frt_band"],
+        settings=settings,
+        as_of=as_of,
+    ).filter(pl.col("frt_band").is_not_null())
+    heat = queries.frame(
+        store,
+        filters,
+        ["tickets", "first_response_median_s"],
+        group_by=["weekday", "hour"],
+        settings=settings,
+        as_of=as_of,
+    )
+    return Page(
+        filters,
+        grain,
+        made,
+        trend,
+        {
+            "by_channel": by_channel,
+            "channel_trend": channel_trend,
+            "distribution": distribution.rename({"first_response_median_s__den": "tickets"}),
+            "heat": heat,
+        },
+    )
+
+
+def resolution(
+    store: Store,
+    filters: Filters,
+    grain: Grain | None = None,
+    *,
+    settings: Settings | None = None,
+    as_of: datetime | None = None,
+) -> Page:
+    """Resolution times and rates, their trends, distribution and the open-ticket ageing."""
+    settings, as_of, grain, made, trend = _common(
+        store, filters, (*RESOLUTION_CARDS, "open_tickets"), grain, settings, as_of
+    )
+    distribution = queries.frame(
+        store,
+        filters,
+        ["resolution_median_s"],
+        group_by=["res_band"],
+        settings=settings,
+        as_of=as_of,
+    ).filter(pl.col("res_band").is_not_null())
+    ageing = queries.frame(
+        store,
+        filters,
+        ["open_tickets"],
+        group_by=["priority", "age_band"],
+        settings=settings,
+        as_of=as_of,
+    ).filter(pl.col("age_band").is_not_null())
+    by_priority = queries.breakdown(
+        store, filters, ["tickets", *RESOLUTION_CARDS], "priority", settings=settings, as_of=as_of
+    )
+    return Page(
+        filters,
+        grain,
+        made,
+        trend,
+        {
+            "distribution": distribution.rename({"resolution_median_s__den": "tickets"}),
+            "ageing": ageing,
+            "by_priority": by_priority,
+        },
+    )
+
+
+def complaints(
+    store: Store,
+    filters: Filters,
+    grain: Grain | None = None,
+    *,
+    settings: Settings | None = None,
+    as_of: datetime | None = None,
+) -> Page:
+    """Complaint rate against the previous period, Pareto, matrices and what moved it."""
+    settings, as_of, grain, made, trend = _common(
+        store, filters, COMPLAINT_CARDS, grain, settings, as_of
+    )
+    previous = filters.previous()
+    prev_trend = queries.series(
+        store,
+        previous,
+        ["complaint_rate", "complaints", "tickets"],
+        grain,
+        settings=settings,
+        as_of=as_of,
+    )
+    pareto_frame = pareto(
+        queries.breakdown(
+            store,
+            filters,
+            ["complaints", "complaint_closed_within_limit_rate"],
+            "category",
+            settings=settings,
+            as_of=as_of,
+        )
+    )
+    frames: dict[str, pl.DataFrame] = {"previous_trend": prev_trend, "pareto": pareto_frame}
+    for other in ("channel", "team", "product"):
+        frames[f"matrix_{other}"] = queries.frame(
+            store,
+            filters,
+            ["complaints"],
+            group_by=["category", other],
+            settings=settings,
+            as_of=as_of,
+        ).filter(pl.col("complaints") > 0)
+    for by in MOVED_BY:
+        now = queries.breakdown(
+            store, filters, ["complaints", "tickets"], by, settings=settings, as_of=as_of
+        )
+        before = queries.breakdown(
+            store, previous, ["complaints", "tickets"], by, settings=settings, as_of=as_of
+        )
+        frames[f"moved_{by}"] = contributions(now, before, by)
+    return Page(filters, grain, made, trend, frames)
+
+
+def satisfaction(
+    store: Store,
+    filters: Filters,
+    grain: Grain | None = None,
+    *,
+    settings: Settings | None = None,
+    as_of: datetime | None = None,
+) -> Page:
+    """Survey response and coverage, CSAT with its n, scores, dimensions, by channel and team."""
+    settings, as_of, grain, made, trend = _common(
+        store,
+        filters,
+        (*SATISFACTION_CARDS, "surveys_answered", "dont_know"),
+        grain,
+        settings,
+        as_of,
+    )
+    scores = queries.frame(
+        store, filters, ["surveys_answered"], group_by=["score"], settings=settings, as_of=as_of
+    ).filter(pl.col("score").is_not_null())
+    dimensions = queries.breakdown(
+        store, filters, ["dimension_score_mean"], "dimension", settings=settings, as_of=as_of
+    )
+    frames = {"scores": scores, "dimensions": dimensions}
+    for by in ("channel", "team"):
+        frames[f"by_{by}"] = queries.breakdown(
+            store,
+            filters,
+            ["csat", "mean_score", "survey_response_rate", "dont_know"],
+            by,
+            settings=settings,
+            as_of=as_of,
+        ).filter(pl.col("csat__den") + pl.col("dont_know") > 0)
+    return Page(filters, grain, made, trend, frames)
+
+
+def pareto(df: pl.DataFrame) -> pl.DataFrame:
+    """Complaints per category, largest first, with each one's share and the cumulative share."""
+    data = df.filter(pl.col("complaints") > 0).sort(
+        "complaints", "category", descending=[True, False]
+    )
+    total = data["complaints"].sum()
+    if not total:
+        return data.with_columns(
+            pl.lit(None, pl.Float64).alias("share"), pl.lit(None, pl.Float64).alias("cumulative")
+        )
+    return data.with_columns(
+        (pl.col("complaints") / total).alias("share"),
+        (pl.col("complaints").cum_sum() / total).alias("cumulative"),
+    )
+
+
+def contributions(now: pl.DataFrame, before: pl.DataFrame, by: str) -> pl.DataFrame:
+    """The change in complaint rate split into each segment's contribution, largest first.
+
+    rate = Σ complaints_g / tickets, so the change is Σ (c'_g / N' − c_g / N): each part is
+    the change in that segment's complaints per ticket of the whole, and the parts add up to
+    the total change exactly. For a segment of tickets (team, channel) the part splits further
+    into mix (its share of tickets moved) and rate (its own complaint rate moved), each
+    weighted by the mean of the other factor, so that mix + rate = the part.
+    """
+    keys = [by]
+    cur = now.select(pl.col(by).fill_null(UNASSIGNED), "complaints", "tickets")
+    old = before.select(pl.col(by).fill_null(UNASSIGNED), "complaints", "tickets")
+    n_now, n_before = cur["tickets"].sum(), old["tickets"].sum()
+    if not n_now or not n_before:
+        return pl.DataFrame(
+            schema={
+                by: pl.String,
+                "complaints_before": pl.Float64,
+                "complaints_now": pl.Float64,
+                "tickets_before": pl.Float64,
+                "tickets_now": pl.Float64,
+                "contribution": pl.Float64,
+                "mix": pl.Float64,
+                "rate": pl.Float64,
+            }
+        )
+    df = (
+        old.join(cur, on=keys, how="full", coalesce=True, suffix="_now")
+        .rename({"complaints": "complaints_before", "tickets": "tickets_before"})
+        .with_columns(pl.exclude(by).fill_null(0).cast(pl.Float64))
+    )
+    w0, w1 = pl.col("tickets_before") / n_before, pl.col("tickets_now") / n_now
+    before_rate: pl.Expr = pl.when(pl.col("tickets_before") > 0).then(
+        pl.col("complaints_before") / pl.col("tickets_before")
+    )
+    now_rate: pl.Expr = pl.when(pl.col("tickets_now") > 0).then(
+        pl.col("complaints_now") / pl.col("tickets_now")
+    )
+    # A segment absent in one period takes the other period's rate: all of its part is mix.
+    r0, r1 = before_rate.fill_null(now_rate), now_rate.fill_null(before_rate)
+    df = df.with_columns(
+        (pl.col("complaints_now") / n_now - pl.col("complaints_before") / n_before).alias(
+            "contribution"
+        ),
+        ((w1 - w0) * (r0 + r1) / 2).alias("mix"),
+        ((r1 - r0) * (w0 + w1) / 2).alias("rate"),
+    )
+    if by == "category":  # categories split complaints, not tickets: no mix
+        df = df.with_columns(
+            pl.lit(None, pl.Float64).alias("mix"), pl.lit(None, pl.Float64).alias("rate")
+        )
+    return df.sort(pl.col("contribution").abs(), by, descending=[True, False])

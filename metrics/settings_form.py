@@ -1,0 +1,69 @@
+"""The Settings page's arithmetic, kept out of the page: targets in the units people type."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from pydantic import ValidationError
+
+from metrics import catalog
+from metrics.catalog import Metric
+from metrics.settings import Settings
+
+# Metrics whose target a site may set: a direction, and not the per-channel standard.
+TARGETED: Final[tuple[Metric, ...]] = tuple(
+    catalog.get(m.target_metric) if m.target_metric else m
+    for m in catalog.METRICS
+    if m.public and m.higher_is_better is not None and m.target_kind != "channel_standard"
+    and m.kind != "weighted"
+)
+WEIGHTABLE: Final[tuple[Metric, ...]] = tuple(
+    m for m in catalog.METRICS
+    if m.public and m.kind == "ratio" and m.unit == "fraction" and m.higher_is_better
+)
+_SCALE: Final[dict[str, tuple[float, float, str]]] = {
+    # unit -> (factor from stored to typed, step, unit word)
+    "fraction": (100.0, 0.5, "%"),
+    "seconds": (1 / 3600, 0.5, "h"),
+    "count": (1.0, 1.0, "#"),
+    "score": (1.0, 0.1, "1-5"),
+    "points": (1.0, 1.0, "0-100"),
+    "nps": (1.0, 1.0, "NPS"),
+}
+
+
+def target_widget(metric: Metric, target: float | None) -> tuple[float | None, float, str]:
+    """The target as typed (95.0 for 0.95, hours for seconds), its step and unit word."""
+    factor, step, unit = _SCALE[metric.unit]
+    return (None if target is None else round(target * factor, 6)), step, unit
+
+
+def target_value(metric: Metric, typed: float | None) -> float | None:
+    """The stored target for what was typed; empty means no target."""
+    if typed is None:
+        return None
+    return typed / _SCALE[metric.unit][0]
+
+
+def build(current: Settings, *, targets: dict[str, float | None], standards: dict[str, float],
+          limit_h: float, weekly: dict[int, str], holidays: bool,
+          weights: dict[str, float]) -> Settings:
+    """New settings from the form; pydantic's ValidationError says what is wrong."""
+    return Settings.model_validate({
+        **current.model_dump(),
+        "targets": {**current.targets, **targets},
+        "channel_standards_s": standards,
+        "complaint_limit_s": limit_h * 3600,
+        "business_hours": {"weekly": weekly, "holidays": "cn" if holidays else "none"},
+        "sla_weights": weights,
+    })
+
+
+def problems(error: ValidationError) -> list[str]:
+    """One readable line per problem: where, then why."""
+    lines = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"])
+        why = str(item["msg"]).removeprefix("Value error, ")
+        lines.append(f"{where}: {why}" if where else why)
+    return lines

@@ -1,0 +1,95 @@
+"""设置 Settings: targets, channel standards, complaint limit, business hours, kept in the store."""
+
+from __future__ import annotations
+
+import streamlit as st
+from pydantic import ValidationError
+
+from metrics import settings_form
+from metrics.i18n import t
+from metrics.schema import label
+from metrics.settings import Settings
+from ui import frame, widgets
+
+ctx = frame.current()
+lang = ctx.lang
+st.title(t("settings_page", lang))
+if not ctx.store.exists():
+    st.info(t("no_store", lang), icon=":material/database:")
+    st.stop()
+current = ctx.settings
+st.caption(t("settings_intro", lang))
+
+with st.form("settings"):
+    st.subheader(t("targets", lang))
+    targets: dict[str, float | None] = {}
+    columns = list(st.columns(3))
+    for i, metric in enumerate(settings_form.TARGETED):
+        shown, step, unit = settings_form.target_widget(metric, current.target(metric.id))
+        with columns[i % 3]:
+            value = st.number_input(f"{metric.name(lang)}（{unit}）" if lang == "zh"
+                                    else f"{metric.name(lang)} ({unit})", value=shown,
+                                    step=step, min_value=0.0, key=f"target_{metric.id}",
+                                    help=metric.note(lang) or None)
+        targets[metric.id] = settings_form.target_value(metric, value)
+
+    st.subheader(t("channel_standards", lang))
+    standards: dict[str, float] = {}
+    columns = list(st.columns(len(current.channel_standards_s)))
+    for column, (channel, seconds) in zip(columns, current.channel_standards_s.items(),
+                                          strict=True):
+        standards[channel] = column.number_input(
+            f"{label('channel', channel, lang)}（{t('seconds', lang)}）", value=float(seconds),
+            min_value=1.0, step=10.0, key=f"std_{channel}")
+    limit_h = st.number_input(t("complaint_limit_hours", lang),
+                              value=current.complaint_limit_s / 3600, min_value=0.5, step=1.0)
+
+    st.subheader(t("schedule", lang))
+    st.caption(t("schedule_help", lang))
+    weekly: dict[int, str] = {}
+    columns = list(st.columns(7))
+    for day, column in zip(range(1, 8), columns, strict=True):
+        text = column.text_input(widgets.weekday_name(day, lang),
+                                 value=current.business_hours.weekly.get(day, ""),
+                                 placeholder=t("closed", lang), key=f"hours_{day}")
+        if text.strip():
+            weekly[day] = text.strip()
+    holidays = st.toggle(t("cn_holidays", lang),
+                         value=current.business_hours.holidays == "cn")
+
+    st.subheader(t("sla_weights", lang))
+    st.caption(t("sla_weights_help", lang))
+    weights: dict[str, float] = {}
+    columns = list(st.columns(4))
+    for i, metric in enumerate(settings_form.WEIGHTABLE):
+        with columns[i % 4]:
+            weight = st.number_input(metric.name(lang), min_value=0.0, max_value=1.0, step=0.05,
+                                     value=float(current.sla_weights.get(metric.id, 0.0)),
+                                     key=f"weight_{metric.id}")
+        if weight > 0:
+            weights[metric.id] = weight
+    saved = st.form_submit_button(t("save", lang), type="primary", icon=":material/save:")
+
+if saved:
+    try:
+        new = settings_form.build(current, targets=targets, standards=standards,
+                                  limit_h=limit_h, weekly=weekly, holidays=holidays,
+                                  weights=weights)
+    except ValidationError as error:
+        for problem in settings_form.problems(error):
+            st.error(problem, icon=":material/error:")
+    else:
+        ctx.store.save_settings(new)
+        st.session_state["_settings_saved"] = True
+        st.rerun()
+if st.session_state.pop("_settings_saved", False):
+    st.success(t("settings_saved", lang), icon=":material/check_circle:")
+
+uncovered = current.business_hours.uncovered_years(ctx.first, ctx.latest) \
+    if ctx.first and ctx.latest else []
+if uncovered:
+    st.warning(t("holidays_uncovered", lang, years=", ".join(map(str, uncovered))),
+               icon=":material/event_busy:")
+if st.button(t("reset_settings", lang), icon=":material/restart_alt:"):
+    ctx.store.save_settings(Settings())
+    st.rerun()
