@@ -155,11 +155,11 @@ SCORE_COLORS: Final[tuple[str, ...]] = ("#dc2626", "#f97316", "#facc15", "#84cc1
 
 
 def _named(df: pl.DataFrame, column: str, lang: str, vocabulary: str | None = None,
-           alias: str = "name") -> pl.DataFrame:
+           alias: str = "name", none: str = "unclassified") -> pl.DataFrame:
     """A display column for codes: the vocabulary's word, 未分类 / unassigned for null."""
     def word(code: str | None) -> str:
         if code is None or code == "__none__":
-            return t("unclassified", lang)
+            return t(none, lang)
         return label(vocabulary, code, lang) if vocabulary else str(code)
     return df.with_columns(pl.col(column).cast(pl.String).map_elements(
         word, return_dtype=pl.String, skip_nulls=False).alias(alias))
@@ -226,10 +226,11 @@ def standard_dots(df: pl.DataFrame, lang: str) -> ChartSpec:
 
 
 def rate_bars(df: pl.DataFrame, metric_id: str, by: str, target: float | None, lang: str,
-              vocabulary: str | None = None, title: str | None = None) -> ChartSpec:
+              vocabulary: str | None = None, title: str | None = None,
+              none: str = "unclassified") -> ChartSpec:
     """A rate per segment as horizontal bars with its n, the target as a dashed rule."""
     metric = catalog.get(metric_id)
-    data = _named(df.filter(pl.col(metric_id).is_not_null()), by, lang, vocabulary)
+    data = _named(df.filter(pl.col(metric_id).is_not_null()), by, lang, vocabulary, none=none)
     data = _shown_lang(data, metric_id, lang).with_columns(
         pl.format("{} · n={}", pl.col("shown"),
                   pl.col(f"{metric_id}__den").cast(pl.Int64)).alias("text"))

@@ -94,6 +94,8 @@ def drill(
     `search` keeps survey rows whose comment contains the text (any case).
     """
     metric = catalog.get(metric_id)
+    if not metric.drillable:
+        raise ValueError(f"{metric_id} has no rows to list")
     settings = settings or store.settings()
     as_of = as_of or queries.site_now(settings)
     query = compile_rows(metric, filters, settings, as_of, COLUMNS[metric.source], segment,

@@ -66,6 +66,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "headline": ("核心指标", "Headline KPIs"),
     "category": ("类别", "Category"),
     "unclassified": ("未分类", "Unclassified"),
+    "no_ticket": ("无关联工单", "No linked ticket"),
     "data_page": ("数据导入", "Data import"),
     "data_intro": (
         "上传工单、满意度调查或质检导出文件（CSV/TSV、XLSX、Parquet、JSON Lines；UTF-8、GBK/GB18030 "

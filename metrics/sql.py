@@ -265,7 +265,8 @@ def compile_rows(
     if search and metric.source == "surveys":
         clauses.append("contains(lower(comment), lower($search))")
         params["search"] = search
-    counted = f"({metric.hit})" if metric.kind == "ratio" and metric.hit else "NULL"
+    counted = f"coalesce(({metric.hit}), false)" if metric.kind == "ratio" and metric.hit \
+        else "NULL"
     relation = _source_relation(metric.source, needs_teams, filters.business_hours)
     sql = (f"SELECT {', '.join(columns)}, {counted} AS _counted, count(*) OVER () AS _total\n"
            f"FROM ({relation}) s\nWHERE {' AND '.join(clauses)}\n"

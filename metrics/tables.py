@@ -14,11 +14,11 @@ from metrics.settings import Settings
 
 
 def segment_words(df: pl.DataFrame, column: str, lang: str,
-                  vocabulary: str | None = None) -> pl.Series:
+                  vocabulary: str | None = None, none: str = "unclassified") -> pl.Series:
     """A segment column in the UI's words; missing values read 未分类 / Unclassified."""
     def word(code: object) -> str:
         if code is None or code == "__none__":
-            return t("unclassified", lang)
+            return t(none, lang)
         return label(vocabulary, str(code), lang) if vocabulary else str(code)
 
     return df[column].map_elements(word, return_dtype=pl.String, skip_nulls=False)
@@ -30,11 +30,12 @@ def _formatted(values: pl.Series, metric: catalog.Metric, lang: str) -> pl.Serie
 
 
 def metric_table(df: pl.DataFrame, by: str, metric_ids: Sequence[str], lang: str,
-                 vocabulary: str | None = None, with_n: Sequence[str] = ()) -> pl.DataFrame:
+                 vocabulary: str | None = None, with_n: Sequence[str] = (),
+                 none: str = "unclassified") -> pl.DataFrame:
     """One row per segment: its name, then each metric formatted, with n after the rates named."""
     columns: dict[str, pl.Series] = {
         column_label(by, lang) if by != "dimension" else t("dimension", lang):
-        segment_words(df, by, lang, vocabulary),
+        segment_words(df, by, lang, vocabulary, none),
     }
     for metric_id in metric_ids:
         metric = catalog.get(metric_id)

@@ -6,6 +6,7 @@ import streamlit as st
 
 from metrics import charts, queries
 from metrics.i18n import t
+from metrics.overview import CARD_METRICS
 from ui import data, frame, widgets
 
 ctx = frame.current()
@@ -69,3 +70,5 @@ if view.categories.is_empty():
     st.info(t("no_complaints", lang), icon=":material/sentiment_satisfied:")
 else:
     widgets.chart(charts.category_bars(view.categories, lang), key="complaint_categories")
+
+widgets.drill_panel(ctx, "overview", CARD_METRICS, view.grain)

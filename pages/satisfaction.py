@@ -51,12 +51,12 @@ for column, by in ((left, "channel"), (right, "team")):
         frame_by = view.frames[f"by_{by}"]
         widgets.pickable(charts.rate_bars(frame_by, "csat", by, ctx.settings.target("csat"),
                                           lang, "channel" if by == "channel" else None,
-                                          title=t(f"csat_by_{by}", lang)),
+                                          title=t(f"csat_by_{by}", lang), none="no_ticket"),
                          f"csat_{by}", "csat", "satisfaction")
         widgets.table(tables.metric_table(frame_by, by, ["csat", "mean_score",
                                                          "survey_response_rate"], lang,
                                           "channel" if by == "channel" else None,
-                                          with_n=("csat",)),
+                                          with_n=("csat",), none="no_ticket"),
                       lang, f"csat_table_{by}", f"csat-by-{by}-{view.filters.date_from}")
 
 st.subheader(t("comments", lang))

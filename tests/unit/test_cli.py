@@ -130,3 +130,20 @@ def test_docs_catalog_is_generated_from_the_declarations() -> None:
 
     committed = (Path(__file__).parents[2] / "docs" / "metrics.md").read_text(encoding="utf-8")
     assert committed == catalog_document(), "run: servicelens catalog --format doc > docs/metrics.md"
+
+
+def test_kpis_business_hours_says_which_clock(tiny_store: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    week = ("--store", str(tiny_store.path), "--from", "2026-03-01", "--to", "2026-03-07")
+    code, out, err = run(capsys, "kpis", *week, "--json", "--business-hours")
+    assert code == 0 and "business hours" in err and "holidays" in err
+    business = json.loads(out)
+    _, out, err = run(capsys, "kpis", *week, "--json")
+    calendar_time = json.loads(out)
+    assert "calendar time" in err
+    # Resolved in the week: T1 50 min (Sunday: 0 business), T2 2 h, T3 25 h (10 h business),
+    # T7 48 h (9 h business): calendar median (2 h + 25 h) / 2 = 13.5 h; business median of
+    # 0, 2, 9, 10 h = 5.5 h.
+    assert calendar_time["resolution_median_s"] == pytest.approx(13.5 * 3600)
+    assert business["resolution_median_s"] == pytest.approx(5.5 * 3600)
+    _, out, _ = run(capsys, "kpis", *week, "--business-hours")
+    assert out.splitlines()[0].startswith("2026-03-01 .. 2026-03-07 · durations in business hours")

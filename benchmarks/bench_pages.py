@@ -1,0 +1,88 @@
+"""The analysis pages' queries on a store, against raw DuckDB SQL measured in the same run.
+
+- Each page (`metrics.analysis.*`): median seconds to compute everything it draws.
+- Business hours: the ticket KPIs with durations in business hours, against the same KPIs in
+  calendar time (the day-table lookups are the whole difference).
+- Drill-down: `drill.drill` (compiled population, masking, newest 5,000) against a raw SQL
+  statement selecting the same rows by hand.
+
+Run: .venv/bin/python benchmarks/bench_pages.py --store /tmp/demo1m.duckdb
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from metrics import analysis, drill, queries
+from metrics.filters import Filters
+from metrics.settings import Settings
+from metrics.store import Store
+
+RAW_DRILL = """
+SELECT ticket_id, created_at, channel, request_type, category, priority, status, agent, team,
+       first_response_at, epoch(first_response_at - created_at) AS frt_s, resolved_at,
+       closed_at, epoch(coalesce(resolved_at, closed_at) - created_at) AS res_s,
+       reopen_count, contacts, escalated, customer_name, customer_phone, product
+FROM tickets
+WHERE created_at >= $a AND created_at < $b AND channel = 'phone'
+ORDER BY created_at DESC LIMIT 5000
+"""
+TICKET_KPIS = ["tickets", "first_response_median_s", "first_response_p90_s",
+               "response_within_standard_rate", "resolution_median_s", "resolution_p90_s"]
+
+
+def timed(fn: Callable[[], object], repeat: int) -> float:
+    fn()
+    runs = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - t0)
+    return statistics.median(runs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--store", default=None)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    store = Store(args.store)
+    latest = store.latest_dates()["tickets"]
+    assert latest, "the store holds no tickets: run `servicelens demo` first"
+    month = Filters(date_from=latest - timedelta(days=29), date_to=latest)
+    settings = Settings()
+    as_of = datetime.combine(latest, datetime.max.time()).replace(microsecond=0)
+    print(f"store {store.path}: {store.ticket_count():,} tickets; period {month.date_from} .. "
+          f"{month.date_to}; medians of {args.repeat}")
+    for name in ("response", "resolution", "complaints", "satisfaction"):
+        compute = getattr(analysis, name)
+        took = timed(lambda c=compute: c(store, month, settings=settings, as_of=as_of),
+                     args.repeat)
+        print(f"  page {name:<13} {took * 1000:8.0f} ms")
+    business = month.model_copy(update={"business_hours": True})
+    cal = timed(lambda: queries.kpis(store, month, TICKET_KPIS, settings=settings,
+                                     as_of=as_of), args.repeat)
+    bus = timed(lambda: queries.kpis(store, business, TICKET_KPIS, settings=settings,
+                                     as_of=as_of), args.repeat)
+    print(f"  ticket KPIs, calendar time  {cal * 1000:8.0f} ms")
+    print(f"  ticket KPIs, business hours {bus * 1000:8.0f} ms   ratio {bus / cal:.2f}x")
+    a = datetime.combine(month.date_from, datetime.min.time())
+    b = datetime.combine(month.date_to + timedelta(days=1), datetime.min.time())
+
+    def raw() -> object:
+        with store.reader() as con:
+            return con.sql(RAW_DRILL, params={"a": a, "b": b}).pl()
+
+    base = timed(raw, args.repeat)
+    ours = timed(lambda: drill.drill(store, month, "tickets", {"channel": "phone"},
+                                     settings=settings, as_of=as_of), args.repeat)
+    print(f"  drill-down phone, raw SQL   {base * 1000:8.0f} ms")
+    print(f"  drill-down phone, drill()   {ours * 1000:8.0f} ms   ratio {ours / base:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
