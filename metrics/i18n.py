@@ -67,6 +67,11 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "category": ("类别", "Category"),
     "unclassified": ("未分类", "Unclassified"),
     "no_ticket": ("无关联工单", "No linked ticket"),
+    "no_surveys": (
+        "所选范围内没有发出的满意度调查。可扩大日期范围、清除部分筛选，或在“数据导入”页导入调查数据。",
+        "No surveys were sent in this selection. Widen the period, clear some filters, or "
+        "import survey extracts on the Data page.",
+    ),
     "data_page": ("数据导入", "Data import"),
     "data_intro": (
         "上传工单、满意度调查或质检导出文件（CSV/TSV、XLSX、Parquet、JSON Lines；UTF-8、GBK/GB18030 "

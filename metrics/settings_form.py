@@ -45,6 +45,26 @@ def target_value(metric: Metric, typed: float | None) -> float | None:
     return typed / _SCALE[metric.unit][0]
 
 
+def parse_targets(typed: dict[str, str]) -> dict[str, float | None]:
+    """Targets from the form's text: empty is no target; anything else must be a number ≥ 0."""
+    targets: dict[str, float | None] = {}
+    for metric_id, text in typed.items():
+        metric = catalog.get(metric_id)
+        text = text.strip().rstrip("%").strip()
+        if not text:
+            targets[metric_id] = None
+            continue
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(
+                f"{metric.name_zh} / {metric.name_en}: {text!r} is not a number") from None
+        if number < 0:
+            raise ValueError(f"{metric.name_zh} / {metric.name_en}: a target cannot be negative")
+        targets[metric_id] = target_value(metric, number)
+    return targets
+
+
 def build(current: Settings, *, targets: dict[str, float | None], standards: dict[str, float],
           limit_h: float, weekly: dict[int, str], holidays: bool,
           weights: dict[str, float]) -> Settings:

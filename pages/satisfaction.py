@@ -13,7 +13,9 @@ ctx = frame.current()
 lang = ctx.lang
 view = widgets.analysis_page(ctx, "satisfaction")
 sent = view.card("surveys_sent")
-widgets.empty(ctx, sent.current.value)
+if not sent.current.value:
+    st.info(t("no_surveys", lang, first=ctx.first, last=ctx.latest), icon=":material/mail:")
+    st.stop()
 
 widgets.cards(tuple(c for c in view.cards if c.metric.public and
                     (c.metric.id != "nps" or c.current.denominator)), lang, per_row=3)

@@ -22,16 +22,17 @@ st.caption(t("settings_intro", lang))
 
 with st.form("settings"):
     st.subheader(t("targets", lang))
-    targets: dict[str, float | None] = {}
+    typed: dict[str, str] = {}
     columns = list(st.columns(3))
     for i, metric in enumerate(settings_form.TARGETED):
-        shown, step, unit = settings_form.target_widget(metric, current.target(metric.id))
+        shown, _, unit = settings_form.target_widget(metric, current.target(metric.id))
+        title = f"{metric.name(lang)}（{unit}）" if lang == "zh" \
+            else f"{metric.name(lang)} ({unit})"
         with columns[i % 3]:
-            value = st.number_input(f"{metric.name(lang)}（{unit}）" if lang == "zh"
-                                    else f"{metric.name(lang)} ({unit})", value=shown,
-                                    step=step, min_value=0.0, key=f"target_{metric.id}",
-                                    help=metric.note(lang) or None)
-        targets[metric.id] = settings_form.target_value(metric, value)
+            typed[metric.id] = st.text_input(
+                title,
+                value="" if shown is None else f"{shown:g}", key=f"target_{metric.id}",
+                placeholder=t("no_target", lang), help=metric.note(lang) or None)
 
     st.subheader(t("channel_standards", lang))
     standards: dict[str, float] = {}
@@ -72,12 +73,15 @@ with st.form("settings"):
 
 if saved:
     try:
+        targets = settings_form.parse_targets(typed)
         new = settings_form.build(current, targets=targets, standards=standards,
                                   limit_h=limit_h, weekly=weekly, holidays=holidays,
                                   weights=weights)
     except ValidationError as error:
         for problem in settings_form.problems(error):
             st.error(problem, icon=":material/error:")
+    except ValueError as error:
+        st.error(str(error), icon=":material/error:")
     else:
         ctx.store.save_settings(new)
         st.session_state["_settings_saved"] = True

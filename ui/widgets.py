@@ -90,6 +90,7 @@ def pickable(spec: ChartSpec, key: str, metric_id: str, page: str) -> None:
         st.session_state[f"{page}_drill_metric"] = metric_id
         st.session_state[f"{page}_drill_segment"] = picked
         st.session_state[f"{page}_drill_dim"] = None
+        st.session_state.pop(f"{page}_drill_by_dim", None)
 
 
 def _picked(event: object) -> dict[str, object] | None:
@@ -147,17 +148,19 @@ def drill_panel(ctx: Context, page: str, metric_ids: tuple[str, ...], grain: Gra
     dim = middle.selectbox(t("drill_dimension", lang), [None, *dimensions], key=dim_key,
                            format_func=lambda d: t("drill_any", lang) if d is None
                            else drill_mod.column_label(d, lang))
+    chosen_by_dim = f"{page}_drill_by_dim"
+    if dim is None and st.session_state.pop(chosen_by_dim, False):
+        st.session_state.pop(seg_key, None)  # back to 不细分: the whole scope again
     segment: dict[str, object] = dict(st.session_state.get(seg_key) or {})
     if dim is not None:
-        values = data.dimensions(str(ctx.store.path), ctx.token).get(dim, []) \
-            if dim in ("channel", "team", "agent", "category") else \
-            (["urgent", "high", "medium", "low"] if dim == "priority" else [])
+        values = _segment_values(ctx, dim)
         current = segment.get(dim) if set(segment) == {dim} else None
         value = right.selectbox(t("drill_value", lang), values, key=f"{page}_drill_value",
                                 index=values.index(current) if current in values else 0,
-                                format_func=lambda v: label(dim, v, lang))
+                                format_func=lambda v: label(dim, str(v), lang))
         segment = {dim: value}
         st.session_state[seg_key] = segment
+        st.session_state[chosen_by_dim] = True
     elif segment:
         right.button(t("drill_clear", lang), on_click=lambda: st.session_state.pop(seg_key),
                      icon=":material/close:", key=f"{page}_drill_clear")
@@ -174,6 +177,14 @@ def drill_panel(ctx: Context, page: str, metric_ids: tuple[str, ...], grain: Gra
     st.download_button(t("download_csv", lang), csv_bytes(table),
                        file_name=f"{metric_id}-{ctx.filters.date_from}-{ctx.filters.date_to}.csv",
                        mime="text/csv", icon=":material/download:", key=f"{page}_drill_dl")
+
+
+def _segment_values(ctx: Context, dim: str) -> list[object]:
+    if dim == "priority":
+        return ["urgent", "high", "medium", "low"]
+    if dim == "score":
+        return [5, 4, 3, 2, 1]
+    return list(data.dimensions(str(ctx.store.path), ctx.token).get(dim, []))
 
 
 def as_of(ctx: Context) -> datetime:

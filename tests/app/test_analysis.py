@@ -155,12 +155,12 @@ def test_page_renders(app: AppTest, page: str, lang: str) -> None:
         assert sorted(labels) == sorted(catalog.get(m).name(lang) for m in CARDS[page])
         assert len(app.get(CHART)) >= 3
         assert app.dataframe
-        assert app.subheader[-2].value == t("drill_title", lang)
+        assert t("drill_title", lang) in [s.value for s in app.subheader]
         assert all(d.value.shape[0] > 0 for d in app.dataframe)
     elif page == "catalog":
         assert len(app.dataframe) == 3
     else:
-        assert app.number_input(key="target_csat").value == pytest.approx(95.0)
+        assert app.text_input(key="target_csat").value == "95"
 
 
 def test_satisfaction_hides_nps_without_answers(app: AppTest, demo_store: Store) -> None:
@@ -255,6 +255,12 @@ def test_response_drill_down_counts_the_denominator_and_masks(app: AppTest,
     assert scope == "渠道 = 电话"
     assert count == by_channel["first_response_median_s__den"] > 0
 
+    # back to 不细分: the whole scope again
+    app.selectbox(key="response_drill_dim").set_value(None).run()
+    scope, whole = drill_count(app)
+    assert scope == t("drill_whole_scope", "zh")
+    assert whole > count
+
 
 # 4. What moved the complaint rate ----------------------------------------------------------
 
@@ -332,21 +338,35 @@ def save_button(at: AppTest) -> Any:
     return buttons[0]
 
 
+def test_settings_clears_a_target_and_refuses_text(store_copy: Store) -> None:
+    at = open_page(frame_app(APP), "settings", "en")
+    at.text_input(key="target_csat").set_value("")
+    save_button(at).click().run()
+    assert not at.exception and not at.error
+    assert Store(store_copy.path).settings().target("csat") is None
+    at.text_input(key="target_resolution_rate").set_value("ninety")
+    save_button(at).click().run()
+    assert any("'ninety' is not a number" in e.value for e in at.error)
+    assert Store(store_copy.path).settings().target("resolution_rate") == pytest.approx(0.9)
+
+
 def test_settings_saves_a_target_that_pages_then_use(store_copy: Store) -> None:
     at = open_page(frame_app(APP), "settings", "zh")
     assert store_copy.settings().target("csat") == pytest.approx(0.95)
-    at.number_input(key="target_csat").set_value(80.0)
+    at.text_input(key="target_csat").set_value("80")
     save_button(at).click().run()
     assert not at.exception
     assert not at.error
     assert any(t("settings_saved", "zh") in s.value for s in at.success)
     assert Store(store_copy.path).settings().target("csat") == pytest.approx(0.8)
-    assert at.number_input(key="target_csat").value == pytest.approx(80.0)
+    assert at.text_input(key="target_csat").value == "80"
 
     at.switch_page(PAGES["satisfaction"][0]).run()
     assert not at.exception
     caption = card_captions(at)[catalog.get("csat").name_zh]
     assert caption.startswith("目标：≥ 80.0%"), caption
+    csat = float(metric_values(at)[catalog.get("csat").name_zh].rstrip("%"))
+    assert (":green[达标]" in caption) == (csat >= 80.0), caption
 
 
 def test_settings_rejects_weights_not_summing_to_one(store_copy: Store) -> None:
