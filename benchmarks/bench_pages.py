@@ -12,10 +12,9 @@ Run: .venv/bin/python benchmarks/bench_pages.py --store /tmp/demo1m.duckdb
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
+
+from bench_kpis import timed  # run as a script: benchmarks/ is on sys.path
 
 from metrics import analysis, drill, queries
 from metrics.filters import Filters
@@ -33,16 +32,6 @@ ORDER BY created_at DESC LIMIT 5000
 """
 TICKET_KPIS = ["tickets", "first_response_median_s", "first_response_p90_s",
                "response_within_standard_rate", "resolution_median_s", "resolution_p90_s"]
-
-
-def timed(fn: Callable[[], object], repeat: int) -> float:
-    fn()
-    runs = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - t0)
-    return statistics.median(runs)
 
 
 def main() -> None:

@@ -13,7 +13,8 @@ import polars as pl
 
 from metrics import catalog, formatting
 from metrics.i18n import t
-from metrics.schema import label
+from metrics.schema import WEEKDAYS, label
+from metrics.tables import segment_words
 
 PALETTE: Final[tuple[str, ...]] = (
     "#2563eb", "#0d9488", "#f59e0b", "#e11d48", "#7c3aed", "#64748b", "#16a34a", "#db2777",
@@ -144,10 +145,6 @@ def category_bars(df: pl.DataFrame, lang: str) -> ChartSpec:
 # --- analysis pages -------------------------------------------------------------------------
 
 PICK: Final[str] = "pick"  # the selection a page reads to drill into a clicked segment
-WEEKDAYS: Final[dict[str, tuple[str, ...]]] = {
-    "zh": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-}
 BAND_COLORS: Final[tuple[str, ...]] = (
     "#16a34a", "#65a30d", "#a3a31a", "#f59e0b", "#f97316", "#ea580c", "#dc2626", "#991b1b",
 )
@@ -157,23 +154,10 @@ SCORE_COLORS: Final[tuple[str, ...]] = ("#dc2626", "#f97316", "#facc15", "#84cc1
 def _named(df: pl.DataFrame, column: str, lang: str, vocabulary: str | None = None,
            alias: str = "name", none: str = "unclassified") -> pl.DataFrame:
     """A display column for codes: the vocabulary's word, 未分类 / unassigned for null."""
-    def word(code: str | None) -> str:
-        if code is None or code == "__none__":
-            return t(none, lang)
-        return label(vocabulary, code, lang) if vocabulary else str(code)
-    return df.with_columns(pl.col(column).cast(pl.String).map_elements(
-        word, return_dtype=pl.String, skip_nulls=False).alias(alias))
+    return df.with_columns(segment_words(df, column, lang, vocabulary, none).alias(alias))
 
 
-def _shown(df: pl.DataFrame, metric_id: str, column: str | None = None,
-           alias: str = "shown") -> pl.DataFrame:
-    metric = catalog.get(metric_id)
-    return df.with_columns(pl.col(column or metric_id).map_elements(
-        lambda v: formatting.value(metric, v, "en") if metric.unit != "seconds"
-        else formatting.duration(v, "zh"), return_dtype=pl.String, skip_nulls=False).alias(alias))
-
-
-def _shown_lang(df: pl.DataFrame, metric_id: str, lang: str, column: str | None = None,
+def _shown(df: pl.DataFrame, metric_id: str, lang: str, column: str | None = None,
                 alias: str = "shown") -> pl.DataFrame:
     metric = catalog.get(metric_id)
     return df.with_columns(pl.col(column or metric_id).map_elements(
@@ -231,7 +215,7 @@ def rate_bars(df: pl.DataFrame, metric_id: str, by: str, target: float | None, l
     """A rate per segment as horizontal bars with its n, the target as a dashed rule."""
     metric = catalog.get(metric_id)
     data = _named(df.filter(pl.col(metric_id).is_not_null()), by, lang, vocabulary, none=none)
-    data = _shown_lang(data, metric_id, lang).with_columns(
+    data = _shown(data, metric_id, lang).with_columns(
         pl.format("{} · n={}", pl.col("shown"),
                   pl.col(f"{metric_id}__den").cast(pl.Int64)).alias("text"))
     order = data.sort(metric_id, descending=True)["name"].to_list()
@@ -257,7 +241,7 @@ def segment_lines(df: pl.DataFrame, metric_id: str, by: str, target: float | Non
                   grain: str, vocabulary: str | None = None) -> ChartSpec:
     """A rate per bucket, one line per segment (channel…), with the target."""
     metric = catalog.get(metric_id)
-    data = _shown_lang(_named(df, by, lang, vocabulary), metric_id, lang)
+    data = _shown(_named(df, by, lang, vocabulary), metric_id, lang)
     base = alt.Chart(data).encode(
         x=alt.X("bucket:T", title=None, axis=alt.Axis(format=_bucket_format(grain))),
         y=alt.Y(f"{metric_id}:Q", title=metric.name(lang), axis=alt.Axis(format=".0%"),
@@ -349,7 +333,7 @@ def metric_lines(df: pl.DataFrame, metric_ids: list[str], lang: str, grain: str,
     for metric_id in metric_ids:
         metric = catalog.get(metric_id)
         part = df.select("bucket", pl.col(metric_id).cast(pl.Float64).alias("value"))
-        parts.append(_shown_lang(part, metric_id, lang, "value").with_columns(
+        parts.append(_shown(part, metric_id, lang, "value").with_columns(
             pl.lit(metric.name(lang)).alias("metric")))
     data = pl.concat(parts)
     if unit == "seconds":
@@ -371,7 +355,6 @@ def metric_lines(df: pl.DataFrame, metric_ids: list[str], lang: str, grain: str,
 
 def ageing_bars(df: pl.DataFrame, lang: str) -> ChartSpec:
     """Open tickets by age band, stacked by priority."""
-    bounds = (86400.0, 259200.0, 604800.0)
     names = [t(f"age_{i}", lang) for i in range(1, 5)]
     data = _named(df, "priority", lang, "priority", alias="priority_name").with_columns(
         pl.col("age_band").map_elements(lambda b: names[int(b) - 1],
@@ -389,7 +372,6 @@ def ageing_bars(df: pl.DataFrame, lang: str) -> ChartSpec:
         tooltip=[alt.Tooltip("age:N", title=" "), alt.Tooltip("priority_name:N", title=" "),
                  alt.Tooltip("open_tickets:Q", title=t("count", lang), format=",")],
     ).add_params(_pick(["age_band", "priority"]))
-    del bounds
     return _style(chart, t("ageing_title", lang))
 
 
@@ -432,7 +414,7 @@ def period_lines(now: pl.DataFrame, before: pl.DataFrame, metric_id: str, days: 
                       pl.col(metric_id).alias("value")).with_columns(
             pl.lit(t("previous_period", lang)).alias("period")),
     ]
-    data = _shown_lang(pl.concat(parts), metric_id, lang, "value")
+    data = _shown(pl.concat(parts), metric_id, lang, "value")
     periods = [t("this_period", lang), t("previous_period", lang)]
     base = alt.Chart(data).encode(
         x=alt.X("bucket:T", title=None, axis=alt.Axis(format=_bucket_format(grain))),

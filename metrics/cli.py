@@ -14,7 +14,7 @@ from pathlib import Path
 from metrics import catalog, demo, formatting, ingest, queries, tables
 from metrics.filters import Filters, default_period
 from metrics.mapping import MappingError, load_mapping
-from metrics.schema import CHANNELS, REQUEST_TYPES
+from metrics.schema import CHANNELS, REQUEST_TYPES, WEEKDAYS
 from metrics.settings import Settings
 from metrics.store import Store, StoreError
 
@@ -207,7 +207,7 @@ def clock_line(filters: Filters, settings: Settings) -> str:
     """Which clock the durations used, with the schedule when it is business hours."""
     if not filters.business_hours:
         return "durations in calendar time"
-    hours = ", ".join(f"{'MTWTFSS'[d - 1]}{'ouehrau'[d - 1]} {h}"
+    hours = ", ".join(f"{WEEKDAYS['en'][d - 1]} {h}"
                       for d, h in sorted(settings.business_hours.weekly.items()))
     rule = ("Chinese public holidays closed, make-up working days open"
             if settings.business_hours.holidays == "cn" else "no public holidays")

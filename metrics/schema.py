@@ -91,6 +91,12 @@ DIMENSIONS: Final[Vocabulary] = {
     "after_sales": ("售后", "After-sales"),
 }
 
+# ISO weekday 1..7 -> short name, for heat maps, schedules and the CLI.
+WEEKDAYS: Final[dict[str, tuple[str, ...]]] = {
+    "zh": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+
 VOCABULARIES: Final[dict[str, Vocabulary]] = {
     "channel": CHANNELS,
     "request_type": REQUEST_TYPES,

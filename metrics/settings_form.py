@@ -21,21 +21,21 @@ WEIGHTABLE: Final[tuple[Metric, ...]] = tuple(
     m for m in catalog.METRICS
     if m.public and m.kind == "ratio" and m.unit == "fraction" and m.higher_is_better
 )
-_SCALE: Final[dict[str, tuple[float, float, str]]] = {
-    # unit -> (factor from stored to typed, step, unit word)
-    "fraction": (100.0, 0.5, "%"),
-    "seconds": (1 / 3600, 0.5, "h"),
-    "count": (1.0, 1.0, "#"),
-    "score": (1.0, 0.1, "1-5"),
-    "points": (1.0, 1.0, "0-100"),
-    "nps": (1.0, 1.0, "NPS"),
+_SCALE: Final[dict[str, tuple[float, str]]] = {
+    # unit -> (factor from stored to typed, unit word)
+    "fraction": (100.0, "%"),
+    "seconds": (1 / 3600, "h"),
+    "count": (1.0, "#"),
+    "score": (1.0, "1-5"),
+    "points": (1.0, "0-100"),
+    "nps": (1.0, "NPS"),
 }
 
 
-def target_widget(metric: Metric, target: float | None) -> tuple[float | None, float, str]:
-    """The target as typed (95.0 for 0.95, hours for seconds), its step and unit word."""
-    factor, step, unit = _SCALE[metric.unit]
-    return (None if target is None else round(target * factor, 6)), step, unit
+def target_widget(metric: Metric, target: float | None) -> tuple[float | None, str]:
+    """The target as typed (95.0 for 0.95, hours for seconds) and its unit word."""
+    factor, unit = _SCALE[metric.unit]
+    return (None if target is None else round(target * factor, 6)), unit
 
 
 def target_value(metric: Metric, typed: float | None) -> float | None:

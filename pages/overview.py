@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics import charts, queries
+from metrics import charts
 from metrics.i18n import t
 from metrics.overview import CARD_METRICS
 from ui import data, frame, widgets
@@ -18,12 +18,6 @@ if ctx.filters is None:
     st.stop()
 
 filters = ctx.filters
-auto = queries.auto_grain(filters)
-grains = ["day", "week", "month"]
-if st.session_state.get("grain") not in grains:
-    st.session_state["grain"] = frame.page_default("grain", auto)
-    if st.session_state["grain"] not in grains:
-        st.session_state["grain"] = auto
 prev = filters.previous()
 st.caption(
     f"{filters.date_from} – {filters.date_to} · {t('compared_with', lang)} "
@@ -33,10 +27,9 @@ st.caption(
 if ctx.first and prev.date_from < ctx.first:
     st.caption(f":material/info: {t('partial_previous', lang, first=ctx.first)}")
 
-as_of = queries.site_now(ctx.settings).replace(second=0)
 with st.spinner("…"):
-    view = data.overview(str(ctx.store.path), ctx.token, filters, st.session_state["grain"],
-                         ctx.settings, as_of)
+    view = data.overview(str(ctx.store.path), ctx.token, filters, widgets.grain(ctx),
+                         ctx.settings, widgets.as_of(ctx))
 
 if view.empty:
     st.info(t("empty_selection", lang, first=ctx.first, last=ctx.latest),
@@ -44,17 +37,9 @@ if view.empty:
     st.stop()
 
 st.subheader(t("headline", lang))
-for start in range(0, len(view.cards), 4):
-    for column, card in zip(st.columns(4), view.cards[start:start + 4], strict=False):
-        with column:
-            widgets.kpi_card(card, lang)
+widgets.cards(view.cards, lang, per_row=4)
 
-head, control = st.columns([3, 1], vertical_alignment="bottom")
-head.subheader(t("trends", lang))
-control.segmented_control(
-    t("grain", lang), options=grains, key="grain", required=True,
-    format_func=lambda g: t(f"grain_{g}", lang), label_visibility="collapsed",
-)
+widgets.section(t("trends", lang), lang, with_grain=True)
 left, middle, right = st.columns(3)
 with left:
     widgets.chart(charts.volume_trend(view.trend, lang, view.grain), key="trend_tickets")

@@ -25,7 +25,7 @@ with st.form("settings"):
     typed: dict[str, str] = {}
     columns = list(st.columns(3))
     for i, metric in enumerate(settings_form.TARGETED):
-        shown, _, unit = settings_form.target_widget(metric, current.target(metric.id))
+        shown, unit = settings_form.target_widget(metric, current.target(metric.id))
         title = f"{metric.name(lang)}（{unit}）" if lang == "zh" \
             else f"{metric.name(lang)} ({unit})"
         with columns[i % 3]:

@@ -14,7 +14,7 @@ from metrics.charts import ChartSpec
 from metrics.exports import csv_bytes
 from metrics.i18n import t
 from metrics.overview import Card
-from metrics.schema import label
+from metrics.schema import WEEKDAYS, label
 from metrics.sql import BANDS, Grain
 from ui import data, frame
 from ui.frame import Context
@@ -114,7 +114,7 @@ def segment_text(segment: dict[str, object], lang: str) -> str:
             words = charts.band_label(int(str(value)), BANDS[column], lang) \
                 if column != "age_band" else t(f"age_{int(str(value))}", lang)
         elif column == "weekday" and value is not None:
-            words = charts.WEEKDAYS[lang][int(str(value)) - 1]
+            words = WEEKDAYS[lang][int(str(value)) - 1]
         elif column == "bucket":
             words = str(value)[:10]
         else:
@@ -255,7 +255,7 @@ def empty(ctx: Context, count: object) -> None:
 
 
 def weekday_name(day: int, lang: str) -> str:
-    return charts.WEEKDAYS[lang if lang == "zh" else "en"][day - 1]
+    return WEEKDAYS[lang if lang == "zh" else "en"][day - 1]
 
 
 def schedule_text(schedule: Schedule, lang: str) -> str:

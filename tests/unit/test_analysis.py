@@ -189,7 +189,7 @@ def test_business_hours_on_the_hand_made_store(tiny_store: Store) -> None:
 def test_settings_form_round_trips_and_explains_errors() -> None:
     current = Settings()
     csat = catalog.get("csat")
-    shown, _, unit = settings_form.target_widget(csat, current.target("csat"))
+    shown, unit = settings_form.target_widget(csat, current.target("csat"))
     assert (shown, unit) == (95.0, "%")
     new = settings_form.build(
         current, targets={"csat": settings_form.target_value(csat, 92.0)},
