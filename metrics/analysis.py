@@ -331,8 +331,9 @@ def contributions(now: pl.DataFrame, before: pl.DataFrame, by: str) -> pl.DataFr
         ((w1 - w0) * (r0 + r1) / 2).alias("mix"),
         ((r1 - r0) * (w0 + w1) / 2).alias("rate"),
     )
-    if by == "category":  # categories split complaints, not tickets: no mix
-        df = df.with_columns(
+    if by == "category":  # categories split complaints, not tickets: no mix, and a
+        # category with no complaint in either period (the tickets with none) adds nothing
+        df = df.filter(pl.col("complaints_before") + pl.col("complaints_now") > 0).with_columns(
             pl.lit(None, pl.Float64).alias("mix"), pl.lit(None, pl.Float64).alias("rate")
         )
     return df.sort(pl.col("contribution").abs(), by, descending=[True, False])

@@ -74,9 +74,7 @@ def moved_table(df: pl.DataFrame, by: str, lang: str) -> pl.DataFrame:
             _pp, return_dtype=pl.String, skip_nulls=False),
     })
     if by == "category":  # complaints split by category: ticket counts would repeat them
-        keep = (df["complaints_before"] + df["complaints_now"]) > 0
-        out = out.filter(keep).drop(t("tickets_before", lang), t("tickets_now", lang))
-        df = df.filter(keep)
+        out = out.drop(t("tickets_before", lang), t("tickets_now", lang))
     if df.is_empty():
         return out
     counts = ["complaints_before", "complaints_now"] + (
