@@ -5,6 +5,10 @@
   calendar time (the day-table lookups are the whole difference).
 - Drill-down: `drill.drill` (compiled population, masking, newest 5,000) against a raw SQL
   statement selecting the same rows by hand.
+- Scorecards: `scorecards.scorecard` per agent (tickets, surveys, QA and violations per
+  agent, the team frame, Wilson intervals, composite, ranking) against one raw SQL statement
+  computing the per-agent ticket aggregates; `queries.frame` on those same ticket metrics per
+  agent shows the compiler's share.
 
 Run: .venv/bin/python benchmarks/bench_pages.py --store /tmp/demo1m.duckdb
 """
@@ -16,7 +20,7 @@ from datetime import datetime, timedelta
 
 from bench_kpis import timed  # run as a script: benchmarks/ is on sys.path
 
-from metrics import analysis, drill, queries
+from metrics import analysis, drill, queries, scorecards
 from metrics.filters import Filters
 from metrics.settings import Settings
 from metrics.store import Store
@@ -30,6 +34,29 @@ FROM tickets
 WHERE created_at >= $a AND created_at < $b AND channel = 'phone'
 ORDER BY created_at DESC LIMIT 5000
 """
+RAW_AGENTS = """
+SELECT agent, count(*) AS tickets,
+       quantile_cont(frt_s, 0.5) AS first_response_median_s,
+       quantile_cont(res_s, 0.5) AS resolution_median_s,
+       count(*) FILTER (WHERE frt_s <= standard_s) AS within,
+       count(*) FILTER (WHERE standard_s IS NOT NULL
+                        AND (frt_s IS NOT NULL OR epoch($as_of - created_at) >= standard_s))
+           AS within_den,
+       count(res_s) AS resolved,
+       count(*) FILTER (WHERE res_s IS NOT NULL AND coalesce(contacts, 1) <= 1
+                        AND coalesce(reopen_count, 0) = 0) AS fcr,
+       count(*) FILTER (WHERE res_s IS NOT NULL AND coalesce(reopen_count, 0) >= 1) AS reopened
+FROM (SELECT *, epoch(first_response_at - created_at) AS frt_s,
+             epoch(coalesce(resolved_at, closed_at) - created_at) AS res_s,
+             CASE channel WHEN 'phone' THEN 20 WHEN 'chat' THEN 60 WHEN 'email' THEN 86400
+                          WHEN 'social' THEN 3600 WHEN 'walk_in' THEN 600 END AS standard_s
+      FROM tickets) t
+WHERE created_at >= $a AND created_at < $b AND agent IS NOT NULL
+GROUP BY agent ORDER BY agent
+"""
+AGENT_TICKET_KPIS = ["tickets", "first_response_median_s", "resolution_median_s",
+                     "response_within_standard_rate", "resolution_rate", "fcr_rate",
+                     "reopen_rate"]
 TICKET_KPIS = ["tickets", "first_response_median_s", "first_response_p90_s",
                "response_within_standard_rate", "resolution_median_s", "resolution_p90_s"]
 
@@ -71,6 +98,23 @@ def main() -> None:
                                      settings=settings, as_of=as_of), args.repeat)
     print(f"  drill-down phone, raw SQL   {base * 1000:8.0f} ms")
     print(f"  drill-down phone, drill()   {ours * 1000:8.0f} ms   ratio {ours / base:.2f}x")
+
+    def raw_agents() -> object:
+        with store.reader() as con:
+            return con.sql(RAW_AGENTS, params={"a": a, "b": b, "as_of": as_of}).pl()
+
+    base = timed(raw_agents, args.repeat)
+    frame = timed(lambda: queries.frame(store, month, AGENT_TICKET_KPIS, group_by=["agent"],
+                                        settings=settings, as_of=as_of), args.repeat)
+    agents = timed(lambda: scorecards.scorecard(store, month, settings=settings, as_of=as_of),
+                   args.repeat)
+    teams = timed(lambda: scorecards.scorecard(store, month, "team", settings=settings,
+                                               as_of=as_of), args.repeat)
+    n_agents = scorecards.scorecard(store, month, settings=settings, as_of=as_of).height
+    print(f"  agents, raw SQL (tickets)   {base * 1000:8.0f} ms   {n_agents} agents")
+    print(f"  agents, frame() (tickets)   {frame * 1000:8.0f} ms   ratio {frame / base:.2f}x")
+    print(f"  agents, scorecard()         {agents * 1000:8.0f} ms   ratio {agents / base:.2f}x")
+    print(f"  teams, scorecard()          {teams * 1000:8.0f} ms   ratio {teams / base:.2f}x")
 
 
 if __name__ == "__main__":

@@ -47,6 +47,8 @@ class Metric(BaseModel):
     note_zh: str = ""
     note_en: str = ""
     public: bool = True  # listed in DOMAIN.md's table and in `servicelens kpis`
+    # A weighted metric's weights: the Settings field that holds them.
+    weights: Literal["sla_weights", "agent_weights"] = "sla_weights"
 
     def name(self, lang: str) -> str:
         return self.name_zh if lang == "zh" else self.name_en
@@ -63,6 +65,15 @@ class Metric(BaseModel):
             return self.value + " IS NOT NULL" if self.rows == "true" \
                 else f"({self.rows}) AND {self.value} IS NOT NULL"
         return self.rows
+
+    def attainment(self, value: float | None) -> float | None:
+        """The indicator as an attainment 0-1: a rate itself, 1 − a rate better when lower, a
+        0-100 score / 100. The weighted scores add these up."""
+        if value is None:
+            return None
+        if self.unit == "points":
+            return value / 100.0
+        return value if self.higher_is_better else 1.0 - value
 
     @property
     def drillable(self) -> bool:
@@ -246,7 +257,11 @@ METRICS: Final[tuple[Metric, ...]] = (
         source="violations", kind="count", unit="count", higher_is_better=False,
         target_kind="max", target=0.0,
         target_metric="severe_violations",
-        note_zh="目标：严重违规为 0。", note_en="Target: no severe violation.",
+        note_zh="目标：严重违规为 0。重复违规坐席：所选周期内在 2 次或以上不同质检中"
+        "被发现违规的坐席（同一次质检的多个违规项只算一次）。",
+        note_en="Target: no severe violation. A repeat offender is an agent with violations in 2 "
+        "or more distinct inspections of the period (several items in one inspection count "
+        "once).",
     ),
     Metric(
         id="weighted_sla_score", name_zh="SLA综合达成率", name_en="Weighted SLA score",
@@ -328,6 +343,54 @@ METRICS: Final[tuple[Metric, ...]] = (
         value="dim_score", public=False,
     ),
     Metric(
+        id="minor_violations", name_zh="轻微违规项", name_en="Minor violations",
+        formula_zh="严重程度为“轻微”的违规项数", formula_en="violation items of severity minor",
+        source="violations", kind="count", unit="count", higher_is_better=False,
+        rows="severity = 'minor'", public=False,
+    ),
+    Metric(
+        id="moderate_violations", name_zh="一般违规项", name_en="Moderate violations",
+        formula_zh="严重程度为“一般”的违规项数", formula_en="violation items of severity moderate",
+        source="violations", kind="count", unit="count", higher_is_better=False,
+        rows="severity = 'moderate'", public=False,
+    ),
+    Metric(
+        id="violation_free_rate", name_zh="无违规质检占比", name_en="Inspections without violation",
+        formula_zh="无任何违规项的质检 / 质检", formula_en="inspections with no violation item / "
+        "inspections",
+        source="qa", kind="ratio", unit="fraction", higher_is_better=True,
+        hit="n_violations = 0", public=False,
+        note_zh="坐席综合得分中“违规”一项的达成率。",
+        note_en="The attainment of the violations indicator in the agent composite.",
+    ),
+    Metric(
+        id="agent_composite", name_zh="坐席综合得分", name_en="Agent composite score",
+        formula_zh="所选指标达成率 × 权重之和，权重合计为 1（ITSS：A×P1 + B×P2 + …），按坐席计算",
+        formula_en="sum over chosen indicators of attainment × weight, weights summing to 1 "
+        "(ITSS: A×P1 + B×P2 + …), per agent",
+        source="tickets", kind="weighted", unit="fraction", higher_is_better=True,
+        weights="agent_weights", public=False,
+        note_zh="达成率：比率取其本身，越低越好的比率（重开率）取 1 − 比率，质检分取 分/100。"
+        "默认权重：及时响应率 0.2、解决率 0.1、一次解决率 0.15、满意率 0.25、质检平均分 0.2、"
+        "无违规质检占比 0.1（可在设置中修改）。无数据的指标不计入，其余权重重新归一。"
+        "排名只给样本足够的坐席：工单数不少于设置的最小值，且计入满意率时有效回答数也不少于最小值"
+        "（默认 30 单、10 个回答）；样本不足的坐席照常显示，但不排名。"
+        "班组均值：比率、时长与分数为该班组全部工单、调查与质检合并计算的值（不是坐席值的简单平均）；"
+        "工单量、质检量与违规项等计数为班组合计除以班组坐席数。坐席所属班组取其最近一张工单的班组；"
+        "班组均值不受坐席筛选影响。",
+        note_en="Attainment: a rate is itself, a rate better when lower (reopen) counts as 1 − "
+        "rate, the QA score as score / 100. Default weights: response within standard 0.2, "
+        "resolution rate 0.1, FCR 0.15, CSAT 0.25, QA score 0.2, inspections without violation "
+        "0.1 (a setting). An indicator with no data is left out and the other weights "
+        "renormalised. Only agents with enough data are ranked: at least the minimum tickets "
+        "and, when CSAT is weighted, the minimum scored answers (defaults 30 and 10); the "
+        "others are shown but not ranked. A team's average is computed over all the team's "
+        "tickets, surveys and inspections pooled for rates, durations and scores (not a mean "
+        "of its agents' values); for counts (tickets, inspections, violations) it is the team's "
+        "total per agent. An agent's team is the team of their latest ticket; the agent filter "
+        "does not change a team's average.",
+    ),
+    Metric(
         id="comments", name_zh="评论数", name_en="Comments",
         formula_zh="周期内发送、留有意见建议的调查数", formula_en="surveys sent in the period "
         "with a comment",
@@ -345,6 +408,20 @@ DEFAULT_SLA_WEIGHTS: Final[dict[str, float]] = {
     "resolution_rate": 0.3,
     "complaint_closed_within_limit_rate": 0.2,
     "csat": 0.2,
+}
+
+# The agent composite's indicators a site may weight, and the default weights (sum to 1).
+AGENT_WEIGHTABLE: Final[tuple[str, ...]] = (
+    "response_within_standard_rate", "resolution_rate", "fcr_rate", "reopen_rate", "csat",
+    "qa_score_mean", "violation_free_rate",
+)
+DEFAULT_AGENT_WEIGHTS: Final[dict[str, float]] = {
+    "response_within_standard_rate": 0.2,
+    "resolution_rate": 0.1,
+    "fcr_rate": 0.15,
+    "csat": 0.25,
+    "qa_score_mean": 0.2,
+    "violation_free_rate": 0.1,
 }
 
 

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from metrics import catalog, demo, formatting, ingest, queries, tables
+from metrics import catalog, demo, formatting, ingest, queries, scorecards, tables
 from metrics.filters import Filters, default_period
+from metrics.i18n import t
 from metrics.mapping import MappingError, load_mapping
 from metrics.schema import CHANNELS, REQUEST_TYPES, WEEKDAYS
 from metrics.settings import Settings
@@ -101,6 +102,25 @@ def build_parser() -> argparse.ArgumentParser:
     p_kpis.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p_kpis.add_argument("--lang", choices=("zh", "en"), default="en",
                         help="language of the table (default en)")
+
+    p_agents = sub.add_parser(
+        "agents", help="print agent (or team) scorecards: indicators, composite, rank",
+        description="One row per agent (or per team with --by team) over the period and "
+        "filters: every scorecard indicator, CSAT with its sample and 95% Wilson interval, the "
+        "composite score (sum of attainment x weight, with the store's agent weights) and the "
+        "rank. A survey counts for the agent of its ticket, an inspection for its agent. Rows "
+        "with fewer tickets than the store's minimum (or, when CSAT is weighted, fewer scored "
+        "answers) are listed but not ranked. With --json, print a JSON array of records, rank "
+        "null when not ranked.",
+    )
+    _add_store(p_agents)
+    _add_filters(p_agents)
+    p_agents.add_argument("--by", choices=("agent", "team"), default="agent",
+                          help="one row per agent (default) or per team; a team's values pool "
+                          "all its tickets, surveys and inspections")
+    p_agents.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p_agents.add_argument("--lang", choices=("zh", "en"), default="en",
+                          help="language of the table (default en)")
 
     p_imp = sub.add_parser(
         "import", help="import ticket, survey or QA extracts",
@@ -203,6 +223,92 @@ def _cmd_kpis(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_agents(args: argparse.Namespace) -> int:
+    store = Store(args.store)
+    if not store.exists():
+        raise StoreError(f"no store at {store.path}: run `servicelens demo` or import first")
+    filters = _filters(args, store)
+    settings = store.settings()
+    df = scorecards.scorecard(store, filters, args.by, settings=settings)
+    records = scorecards.rows(df, args.by)
+    if args.json:
+        print(json.dumps(records, ensure_ascii=False))
+        print(f"servicelens agents: {clock_line(filters, settings)}", file=sys.stderr)
+        return 0
+    print(agents_table(records, args.by, filters, settings, args.lang), end="")
+    return 0
+
+
+# The table's columns after rank and name: (i18n key of the header, record field).
+_AGENT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("cli_col_tickets", "tickets"), ("cli_col_composite", "composite"),
+    ("cli_col_within", "response_within_standard_rate"),
+    ("cli_col_frt", "first_response_median_s"), ("cli_col_resolved", "resolution_rate"),
+    ("cli_col_res_median", "resolution_median_s"), ("cli_col_fcr", "fcr_rate"),
+    ("cli_col_reopen", "reopen_rate"), ("cli_col_csat", "csat"), ("cli_col_qa", "qa_score_mean"),
+    ("cli_col_severe", "severe_violations"),
+)
+
+
+def agents_table(records: Sequence[dict[str, object]], level: scorecards.Level,
+                 filters: Filters, settings: Settings, lang: str) -> str:
+    """The scorecards as an aligned table under a header: period, clock, weights, rank rule."""
+    title = t("agents_page" if level == "agent" else "teams_page", lang)
+    sep = "、" if lang == "zh" else ", "
+    weights = sep.join(f"{catalog.get(m).name(lang)} {w * 100:g}%"
+                       for m, w in settings.agent_weights.items() if w > 0)
+    rule = ("cli_agents_rule" if settings.agent_weights.get("csat", 0) > 0
+            else "cli_agents_rule_tickets")
+    clock = _clock_text(filters, settings, lang)
+    lines = [
+        f"{title} · {filters.date_from} .. {filters.date_to} · {clock}",
+        t("cli_agents_weights", lang, weights=weights),
+        t(rule, lang, tickets=settings.rank_min_tickets, answers=settings.rank_min_answers),
+        "",
+    ]
+    if not records:
+        lines.append(t("cli_agents_none" if level == "agent" else "cli_teams_none", lang))
+        return "\n".join(lines) + "\n"
+    names = ["agent", "team"] if level == "agent" else ["team"]
+    header = [t("rank", lang), *(t(f"seg_{n}", lang) for n in names),
+              *(t(key, lang) for key, _ in _AGENT_COLUMNS)]
+    body = [[_rank_cell(r["rank"]), *(str(r[n] or "—") for n in names),
+             *(_agent_cell(r, field, lang) for _, field in _AGENT_COLUMNS)] for r in records]
+    left = {i + 1 for i in range(len(names))}  # names read left-aligned, numbers right
+    widths = [max(_width(row[i]) for row in [header, *body]) for i in range(len(header))]
+    for row in [header, *body]:
+        cells = [cell + " " * (widths[i] - _width(cell)) if i in left
+                 else " " * (widths[i] - _width(cell)) + cell for i, cell in enumerate(row)]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def _rank_cell(rank: object) -> str:
+    return "–" if rank is None else str(rank)
+
+
+def _agent_cell(record: dict[str, object], field: str, lang: str) -> str:
+    value = record[field]
+    number = None if value is None else float(value)  # type: ignore[arg-type]
+    if field == "composite":
+        return formatting.percent(number)
+    shown = formatting.value(catalog.get(field), number, lang)
+    return f"{shown} ({record['csat_n']})" if field == "csat" else shown
+
+
+def _clock_text(filters: Filters, settings: Settings, lang: str) -> str:
+    """`clock_line` in the chosen language."""
+    if lang == "en":
+        return clock_line(filters, settings)
+    if not filters.business_hours:
+        return t("cli_clock_calendar", lang)
+    hours = "，".join(f"{WEEKDAYS[lang][d - 1]} {h}"
+                     for d, h in sorted(settings.business_hours.weekly.items()))
+    rule = t("cli_holidays_cn" if settings.business_hours.holidays == "cn"
+             else "cli_holidays_none", lang)
+    return t("cli_clock_business", lang, hours=hours or t("cli_closed", lang), rule=rule)
+
+
 def clock_line(filters: Filters, settings: Settings) -> str:
     """Which clock the durations used, with the schedule when it is business hours."""
     if not filters.business_hours:
@@ -292,8 +398,8 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; exit 0 on success, 2 with one line on stderr for a user's error."""
     args = build_parser().parse_args(argv)
-    commands = {"demo": _cmd_demo, "kpis": _cmd_kpis, "catalog": _cmd_catalog,
-                "import": _cmd_import}
+    commands = {"demo": _cmd_demo, "kpis": _cmd_kpis, "agents": _cmd_agents,
+                "catalog": _cmd_catalog, "import": _cmd_import}
     try:
         return commands[args.command](args)
     except (StoreError, MappingError, ValueError) as error:

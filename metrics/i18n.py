@@ -379,6 +379,197 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "reject_before": ("早于 {other}", "earlier than {other}"),
     "reject_duplicate": ("与第 {row} 行 {id_column} 相同，已保留该行（更新时间更晚或位置更后）",
                   "same {id_column} as row {row}, which was kept (later updated_at, else later row)"),
+    # --- agents, agent, teams pages ---
+    "cli_agents_weights": ("综合得分权重：{weights}", "Composite weights: {weights}"),
+    "cli_agents_rule": ("排名要求：工单 ≥ {tickets} 单，且满意度有效回答 ≥ {answers} 个；"
+                        "样本不足的照常显示，但不排名（“–”）。",
+                        "Ranked only with ≥ {tickets} tickets and ≥ {answers} scored CSAT "
+                        "answers; smaller samples are shown but not ranked (“–”)."),
+    "cli_agents_rule_tickets": ("排名要求：工单 ≥ {tickets} 单；样本不足的照常显示，但不排名（“–”）。",
+                                "Ranked only with ≥ {tickets} tickets; smaller samples are "
+                                "shown but not ranked (“–”)."),
+    "cli_agents_none": ("所选范围内没有坐席数据。", "No agent has data in this selection."),
+    "cli_teams_none": ("所选范围内没有班组数据。", "No team has data in this selection."),
+    "cli_clock_calendar": ("时长按自然时间计算", "durations in calendar time"),
+    "cli_clock_business": ("时长按工作时间计算（{hours}；{rule}）",
+                           "durations in business hours ({hours}; {rule})"),
+    "cli_holidays_cn": ("法定节假日休息、调休工作日上班",
+                        "Chinese public holidays closed, make-up working days open"),
+    "cli_holidays_none": ("不计法定节假日", "no public holidays"),
+    "cli_closed": ("不营业", "closed"),
+    "cli_col_tickets": ("工单", "Tickets"),
+    "cli_col_composite": ("综合得分", "Composite"),
+    "cli_col_within": ("及时响应率", "In standard"),
+    "cli_col_frt": ("首响中位数", "1st resp. med."),
+    "cli_col_resolved": ("解决率", "Resolved"),
+    "cli_col_res_median": ("解决中位数", "Resol. med."),
+    "cli_col_fcr": ("一次解决率", "FCR"),
+    "cli_col_reopen": ("重开率", "Reopen"),
+    "cli_col_csat": ("满意率（样本数）", "CSAT (n)"),
+    "cli_col_qa": ("质检均分", "QA"),
+    "cli_col_severe": ("严重违规", "Severe"),
+    "nav_team": ("团队", "Team"),
+    "agents_page": ("坐席绩效", "Agents"),
+    "agent_page": ("坐席详情", "One agent"),
+    "teams_page": ("班组对比", "Teams"),
+    "qa_page": ("质检", "QA"),
+    "agent_weights": ("坐席综合得分权重", "Agent composite weights"),
+    "agent_weights_help": ("达成率 × 权重之和；重开率按 1 − 比率、质检分按 分/100 计。权重为 0 表示不计入；"
+                           "计入的权重之和须为 1。",
+                           "Σ attainment × weight; reopen counts as 1 − rate and the QA score as "
+                           "score / 100. A weight of 0 leaves an indicator out; the weights used "
+                           "must sum to 1."),
+    "rank": ("排名", "Rank"),
+    "teams_by_indicator": ("各班组指标对比（红色虚线为目标）", "Teams on one indicator (red dashes: target)"),
+    "team_scorecard": ("班组记分卡", "Team scorecard"),
+    "team_scorecard_help": ("班组值为该班组全部工单、调查与质检合并计算，不是坐席值的平均；"
+                            "排名规则与坐席相同。",
+                            "A team's values pool all its tickets, surveys and inspections (not a "
+                            "mean of its agents); ranked by the same rule as agents."),
+    "seg_violation_category": ("违规类别", "Violation category"),
+    "seg_severity": ("严重程度", "Severity"),
+    "violations_items": ("违规项", "Violation items"),
+    "agent_not_in_scope": ("{agent} 在当前筛选范围内没有工单、调查或质检，已改为显示其他坐席。",
+                           "{agent} has no tickets, surveys or inspections in this selection; "
+                           "showing another agent."),
+    "pick_agent": ("坐席", "Agent"),
+    "vs_team": ("与班组均值比", "vs team average"),
+    "coaching_points": ("辅导要点", "Coaching points"),
+    "vs_team_and_target": ("对比班组与目标", "Against team and target"),
+    "over_time": ("随时间变化（虚线为班组均值，红色虚线为目标）",
+                  "Over time (dashed: team average; red dashes: target)"),
+    "survey_comments": ("调查意见", "Survey comments"),
+    "comments_count": ("{agent} 的工单共收到 {n} 条带意见的调查，最新的在前。",
+                       "{n} surveys with a comment on {agent}'s tickets, newest first."),
+    "seconds_short": ("秒", "seconds"),
+    "hours_short": ("小时", "hours"),
+    "no_comments_agent": ("本期该坐席的工单没有收到带意见的调查。",
+                          "No survey with a comment for this agent's tickets in the period."),
+    "qa_of_agent": ("质检与违规", "QA inspections and violations"),
+    "no_inspections_agent": ("本期该坐席没有质检记录。可在“数据”页导入质检表。",
+                             "No inspection of this agent in the period. Import QA sheets on the "
+                             "Data page."),
+    "no_violations_agent": ("本期质检未发现违规。", "No violation found in the period's inspections."),
+    "violations_by_category": ("违规项（按类别与严重程度）", "Violations by category and severity"),
+    "agents_in_scope": ("坐席数", "Agents"),
+    "agents_ranked": ("参与排名", "Ranked"),
+    "agents_to_coach": ("需辅导坐席", "Agents to coach"),
+    "scorecard": ("坐席记分卡", "Scorecard"),
+    "scorecard_help": ("单元格底色与所在班组均值比较：绿色优于班组，红色差于班组。点击一行（或行尾 ↗ 链接）查看该坐席详情。"
+                       "趋势为综合得分（按周，超过约7个月按月）。",
+                       "Cell shading compares with the agent's team: green better, red worse. "
+                       "Pick a row (or its ↗ link) to open the agent. The trend is the composite "
+                       "per week (per month beyond about 7 months)."),
+    "coaching_list": ("需辅导名单", "Who needs coaching"),
+    "coaching_list_help": ("有严重违规的在前，其次是明显差于班组的指标数（95%区间不含班组值、时长慢25%以上、"
+                           "质检分低5分以上），再次是未达目标的指标数。",
+                           "Severe violations first, then how many indicators are clearly worse "
+                           "than the team (95% interval excluding the team's value, durations 25% "
+                           "slower, QA 5 points lower), then how many miss their target."),
+    "no_coaching": ("本期没有需要辅导的坐席。", "Nobody needs coaching in this period."),
+    "no_points": ("各项指标均达标且不差于班组。", "Every indicator meets its target and the team's level."),
+    "rank_rule": ("排名规则：工单不少于 {tickets} 单，且（计入满意率时）满意度回答不少于 {answers} 个；"
+                  "样本不足的照常显示，但不排名。",
+                  "Ranking: at least {tickets} tickets and, when CSAT is weighted, {answers} "
+                  "scored answers; smaller samples are shown but not ranked."),
+    "trend": ("趋势", "Trend"),
+    "trend_help": ("综合得分按周（超过约7个月按月）", "Composite per week (per month beyond ~7 months)"),
+    "open_agent": ("详情", "Open"),
+    "indicator": ("指标", "Indicator"),
+    "this_agent": ("本人", "Agent"),
+    "status": ("状态", "Status"),
+    "vs_team_better": ("优于班组", "better than team"),
+    "vs_team_worse": ("差于班组", "worse than team"),
+    "below_team": ("明显差于班组的指标", "Clearly worse than team"),
+    "below_target": ("未达目标的指标", "Below target"),
+    "coach_on": ("辅导重点", "Coach on"),
+    "ranked": ("参与排名", "Ranked"),
+    "unranked": ("样本不足，不排名", "Too small a sample, not ranked"),
+    "composite_chart": ("坐席综合得分（竖线为所在班组）", "Agent composite (tick: their team)"),
+    "composite_chart_team": ("班组综合得分", "Team composite"),
+    "csat_ci_chart": ("满意率及其95%区间（区间重叠即差异不显著）",
+                      "CSAT with its 95% interval (overlapping intervals: no real difference)"),
+    "team_average": ("班组均值", "Team average"),
+    "minutes": ("分钟", "minutes"),
+    "team_composite": ("班组综合得分", "Team composite"),
+    "csat_interval": ("满意率95%区间", "CSAT 95% interval"),
+    "csat_n": ("满意率 n", "CSAT n"),
+    "ranking_note": ("排名说明", "Ranking note"),
+    "few_tickets": ("样本不足：工单 {n} < {min}，不排名", "too few tickets: {n} < {min}, not ranked"),
+    "few_answers": ("样本不足：满意度回答 {n} < {min}，不排名",
+                    "too few scored answers: {n} < {min}, not ranked"),
+    "no_composite": ("无可计算的指标，不排名", "no indicator has data, not ranked"),
+    "coach_target": ("{metric} {value}，未达目标 {reference}，差 {gap}",
+                     "{metric} {value}, short of the target {reference} by {gap}"),
+    "coach_team": ("{metric} {value}，明显差于班组 {reference}，差 {gap}",
+                   "{metric} {value}, clearly worse than the team's {reference} by {gap}"),
+    "coach_noise": ("；差距在抽样误差内（95%区间仍覆盖目标）",
+                    "; within sampling noise (its 95% interval still reaches the target)"),
+    "rank_min_tickets": ("参与排名的最少工单数", "Fewest tickets to be ranked"),
+    "rank_min_answers": ("参与排名的最少满意度回答数（计入满意率时）",
+                         "Fewest scored answers to be ranked (when CSAT is weighted)"),
+    # --- qa page ---
+    "qa_no_data": (
+        "还没有导入质检数据。请在“数据导入”页上传质检表（质检编号、坐席、质检时间、质检得分、违规项，"
+        "违规项写作“言语不当:严重;误导客户:一般”）。",
+        "No QA inspections imported yet. Upload a QA sheet on the Data page (inspection id, agent, "
+        "inspected at, QA score, violations written as `language:severe;misleading:moderate`).",
+    ),
+    "qa_go_data": ("前往数据导入", "Go to Data import"),
+    "qa_empty": (
+        "所选范围内没有质检记录。试试扩大日期范围或清除部分筛选条件（最新质检日期：{last}）。"
+        "渠道、工单类型、投诉类别筛选只保留关联了工单的质检。",
+        "No inspections in this selection. Widen the period or clear some filters (the latest "
+        "inspection is from {last}). Channel, request-type and category filters keep only "
+        "inspections linked to a ticket.",
+    ),
+    "qa_severe_callout": (
+        "**本期有 {n} 项严重违规**，涉及 {agents} 名坐席、{inspections} 次质检。严重违规的目标为 0："
+        "请逐项复核并安排辅导。",
+        "**{n} severe violations this period**, by {agents} agents in {inspections} inspections. "
+        "The target is none: review each and plan coaching.",
+    ),
+    "qa_severe_title": ("严重违规明细", "Severe violations"),
+    "qa_violations_title": ("违规趋势与类别", "Violations over time and by category"),
+    "qa_severity_trend": ("违规项 · 按严重程度", "Violation items by severity"),
+    "qa_category_chart": ("违规项 · 按类别与严重程度", "Violation items by category and severity"),
+    "qa_no_violations": ("所选范围内没有违规项。", "No violation items in this selection."),
+    "qa_by_title": ("分班组与坐席的质检", "Inspections by team and agent"),
+    "qa_tab_team": ("按班组", "By team"),
+    "qa_tab_agent": ("按坐席", "By agent"),
+    "qa_score_by_team": ("质检平均分 · 分班组", "QA score by team"),
+    "qa_score_by_agent": ("质检平均分 · 分坐席", "QA score by agent"),
+    "qa_n_note": (
+        "n 为质检量；虚线为全部质检的平均分。质检次数很少时平均分波动大，不宜据此给坐席排名。"
+        "点击圆点可在下方明细中查看该班组或坐席的质检。",
+        "n is the number of inspections; the dashed line is the mean over all inspections. A mean "
+        "over a few inspections is noise, not a ranking. Click a dot to list its inspections in "
+        "the drill-down below.",
+    ),
+    "qa_repeat_title": ("重复违规坐席", "Repeat offenders"),
+    "qa_repeat_rule": (
+        "重复违规：所选周期内在 {n} 次或以上不同质检中被发现违规的坐席（同一次质检发现的多个违规项只算一次）。"
+        "按严重违规项、有违规的质检次数、违规项数排序。",
+        "A repeat offender is an agent with violations found in {n} or more distinct inspections "
+        "of the period (several items in one inspection count once). Ordered by severe items, "
+        "inspections with violations, then items.",
+    ),
+    "qa_no_repeat": ("所选周期内没有重复违规的坐席。", "No repeat offenders in this period."),
+    "qa_record_title": ("坐席违规记录", "An agent's violation record"),
+    "qa_record_agent": ("坐席（有违规的坐席，最需关注的在前）", "Agent (those with violations, worst first)"),
+    "qa_repeat_mark": ("（重复违规）", " (repeat offender)"),
+    "qa_record_summary": (
+        "{agent}：本期 {inspections} 次质检发现 {items} 个违规项，其中严重 {severe} 项（红色行）。",
+        "{agent}: {items} violation items found in {inspections} inspections this period, "
+        "{severe} of them severe (red rows).",
+    ),
+    "qa_inspections_with": ("有违规的质检", "Inspections with violations"),
+    "qa_categories": ("违规类别（项数）", "Categories (items)"),
+    "qa_latest": ("最近违规日期", "Latest violation"),
+    "qa_items_truncated": (
+        "仅列出最新 {n} 个违规项；缩小范围可查看全部。",
+        "Only the newest {n} violation items are listed; narrow the selection to see all.",
+    ),
 }
 
 

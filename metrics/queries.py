@@ -38,7 +38,7 @@ def expand(metric_ids: Iterable[str], settings: Settings) -> list[Metric]:
     for metric_id in metric_ids:
         metric = catalog.get(metric_id)
         if metric.kind == "weighted":
-            for component in settings.sla_weights:
+            for component in getattr(settings, metric.weights):
                 wanted.setdefault(component, catalog.get(component))
         if metric.target_metric:
             wanted.setdefault(metric.target_metric, catalog.get(metric.target_metric))
@@ -102,17 +102,25 @@ def _finish(df: pl.DataFrame, metrics: list[Metric], settings: Settings) -> pl.D
     df = df.with_columns(columns) if columns else df
     for m in metrics:
         if m.kind == "weighted":
-            df = df.with_columns(_weighted(settings.sla_weights).alias(m.id))
+            df = df.with_columns(_weighted(getattr(settings, m.weights)).alias(m.id))
     return df
 
 
 def _weighted(weights: dict[str, float]) -> pl.Expr:
     """Σ attainment × weight over indicators with data, weights renormalised over them."""
-    num = pl.sum_horizontal([pl.col(k).fill_null(0.0) * w for k, w in weights.items()])
+    num = pl.sum_horizontal([_attained(k).fill_null(0.0) * w for k, w in weights.items()])
     den = pl.sum_horizontal(
         [pl.col(k).is_not_null().cast(pl.Float64) * w for k, w in weights.items()]
     )
     return pl.when(den > 0).then(num / den).otherwise(None)
+
+
+def _attained(metric_id: str) -> pl.Expr:
+    """The polars form of `Metric.attainment`."""
+    metric = catalog.get(metric_id)
+    if metric.unit == "points":
+        return pl.col(metric_id) / 100.0
+    return pl.col(metric_id) if metric.higher_is_better else 1.0 - pl.col(metric_id)
 
 
 def kpis(

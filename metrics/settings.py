@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -34,6 +35,12 @@ class Settings(BaseModel):
         default_factory=lambda: dict(catalog.DEFAULT_SLA_WEIGHTS)
     )
     business_hours: Schedule = Field(default_factory=Schedule)
+    # The agent composite's weights, and the sample an agent needs to be ranked.
+    agent_weights: dict[str, float] = Field(
+        default_factory=lambda: dict(catalog.DEFAULT_AGENT_WEIGHTS)
+    )
+    rank_min_tickets: int = Field(default=30, ge=1)
+    rank_min_answers: int = Field(default=10, ge=0)
 
     @field_validator("channel_standards_s")
     @classmethod
@@ -47,6 +54,11 @@ class Settings(BaseModel):
     @classmethod
     def _weights_valid(cls, value: dict[str, float]) -> dict[str, float]:
         return validate_weights(value)
+
+    @field_validator("agent_weights")
+    @classmethod
+    def _agent_weights_valid(cls, value: dict[str, float]) -> dict[str, float]:
+        return validate_agent_weights(value)
 
     @field_validator("targets")
     @classmethod
@@ -76,6 +88,8 @@ def validate_weights(weights: dict[str, float]) -> dict[str, float]:
         if not metric.higher_is_better:
             raise ValueError(f"{metric_id!r} is better when lower; only rates where higher is "
                              "better can be weighted as attainment")
+        if not math.isfinite(weight):
+            raise ValueError(f"the weight of {metric_id!r} is not a number ({weight})")
         if weight < 0:
             raise ValueError(f"the weight of {metric_id!r} is negative ({weight})")
     total = sum(weights.values())
@@ -83,3 +97,21 @@ def validate_weights(weights: dict[str, float]) -> dict[str, float]:
         raise ValueError(f"the weights must sum to 1, they sum to {total:g}")
     return weights
 
+
+
+def validate_agent_weights(weights: dict[str, float]) -> dict[str, float]:
+    """The agent composite's weights: known indicators, non-negative, summing to 1."""
+    if not weights:
+        raise ValueError("choose at least one indicator for the agent composite")
+    for metric_id, weight in weights.items():
+        if metric_id not in catalog.AGENT_WEIGHTABLE:
+            raise ValueError(f"{metric_id!r} cannot be weighted in the agent composite; "
+                             f"choose from {', '.join(catalog.AGENT_WEIGHTABLE)}")
+        if not math.isfinite(weight):
+            raise ValueError(f"the weight of {metric_id!r} is not a number ({weight})")
+        if weight < 0:
+            raise ValueError(f"the weight of {metric_id!r} is negative ({weight})")
+    total = sum(weights.values())
+    if abs(total - 1.0) > 1e-6:
+        raise ValueError(f"the agent weights must sum to 1, they sum to {total:g}")
+    return weights

@@ -105,10 +105,12 @@ def _qa(with_teams: bool) -> str:
     team = "coalesce(tk.team, agt.team)" if with_teams else "tk.team"
     join = f"LEFT JOIN {_AGENT_TEAMS} agt ON agt.agent = qi.agent" if with_teams else ""
     return f"""
-SELECT qi.*, qi.inspected_at AS ts,
+SELECT qi.*, qi.inspected_at AS ts, coalesce(nv.n, 0) AS n_violations,
        tk.channel, {team} AS team, tk.request_type, tk.category, tk.product, tk.priority
 FROM qa_inspections qi
 LEFT JOIN tickets tk ON tk.ticket_id = qi.ticket_id
+LEFT JOIN (SELECT inspection_id, count(*) AS n FROM qa_violations GROUP BY inspection_id) nv
+       ON nv.inspection_id = qi.inspection_id
 {join}"""
 
 
@@ -312,3 +314,41 @@ def _used(sql: str, params: dict[str, Any]) -> dict[str, Any]:
     """Only the parameters the text names: DuckDB rejects extra ones."""
     names = set(_PARAM.findall(sql))
     return {name: value for name, value in params.items() if name in names}
+
+
+# --- QA page: violation items and each agent's violation record ---------------------------
+
+def _violation_items() -> str:
+    """Violation items with their inspection (ticket, inspector, score) and the filter columns."""
+    return f"""
+SELECT v.inspection_id, v.item, v.category AS violation_category, v.severity,
+       q.ts, q.ticket_id, q.inspector, q.qa_score,
+       q.channel, q.team, q.agent, q.request_type, q.category, q.product, q.priority
+FROM qa_violations v
+JOIN ({_qa(True)}) q ON q.inspection_id = v.inspection_id"""
+
+
+def compile_violation_items(filters: Filters, limit: int) -> Query:
+    """The period's violation items under the filters, newest first, each with `_total`."""
+    where, params = _filter_clause(filters)
+    sql = (f"SELECT inspection_id, item, ts, ticket_id, inspector, qa_score, agent, team,\n"
+           f"       violation_category, severity, count(*) OVER () AS _total\n"
+           f"FROM ({_violation_items()}) s\nWHERE {where}\n"
+           f"ORDER BY ts DESC, inspection_id DESC, item\nLIMIT {int(limit)}")
+    return Query(sql=sql, params=_used(sql, params))
+
+
+def compile_violation_agents(filters: Filters) -> Query:
+    """Per agent with a violation in the period: inspections with one, items, severe items,
+    items per category and the latest violation date."""
+    where, params = _filter_clause(filters)
+    sql = f"""SELECT agent, arg_max(team, ts) AS team,
+       count(DISTINCT inspection_id) AS inspections_with_violations,
+       count(*) AS violation_items,
+       count(*) FILTER (WHERE severity = 'severe') AS severe_items,
+       map_entries(histogram(violation_category)) AS categories,
+       max(ts)::DATE AS latest
+FROM ({_violation_items()}) s
+WHERE {where}
+GROUP BY agent"""
+    return Query(sql=sql, params=_used(sql, params))

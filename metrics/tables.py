@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
 import polars as pl
 
@@ -10,6 +11,7 @@ from metrics import catalog, formatting
 from metrics.drill import column_label
 from metrics.i18n import t
 from metrics.schema import label
+from metrics.scorecards import CoachingPoint
 from metrics.settings import Settings
 
 
@@ -122,3 +124,127 @@ def catalog_table(lang: str, settings: Settings | None = None,
                      "target": goal, "notes": m.note(lang)})
     return pl.DataFrame(rows, schema=dict.fromkeys(
         ("id", "name", "formula", "unit", "direction", "target", "notes"), pl.String))
+
+
+# --- agent and team scorecards ---
+
+SCORECARD_SHOWN: Final[tuple[str, ...]] = (
+    "agent_composite", "tickets", "first_response_median_s", "resolution_median_s",
+    "response_within_standard_rate", "resolution_rate", "fcr_rate", "reopen_rate", "csat",
+    "mean_score", "qa_score_mean", "inspections", "minor_violations", "moderate_violations",
+    "severe_violations",
+)
+# Indicators whose cell is compared with the team's (counts are not: teams differ in size).
+COMPARED: Final[frozenset[str]] = frozenset(
+    m for m in SCORECARD_SHOWN if catalog.get(m).kind != "count"
+)
+
+
+def _interval_text(low: float | None, high: float | None) -> str:
+    if low is None or high is None:
+        return "—"
+    return f"{low * 100:.1f}–{high * 100:.1f}%"
+
+
+def unranked_reason(row: dict[str, object], settings: Settings, lang: str) -> str:
+    """Why a row has no rank: too few tickets, too few scored answers, or no data at all."""
+    tickets = int(row.get("tickets") or 0)  # type: ignore[call-overload]
+    answers = int(row.get("csat__den") or 0)  # type: ignore[call-overload]
+    if tickets < settings.rank_min_tickets:
+        return t("few_tickets", lang, n=tickets, min=settings.rank_min_tickets)
+    if settings.agent_weights.get("csat", 0) > 0 and answers < settings.rank_min_answers:
+        return t("few_answers", lang, n=answers, min=settings.rank_min_answers)
+    return t("no_composite", lang)
+
+
+def scorecard_table(df: pl.DataFrame, lang: str, settings: Settings,
+                    level: str = "agent") -> pl.DataFrame:
+    """The scorecard as people read it: rank (or why not), who, team, each indicator in its
+    unit, CSAT with its 95% interval and n, and the team's composite beside the agent's."""
+    composite = catalog.get("agent_composite")
+    columns: dict[str, pl.Series | list[object]] = {
+        t("rank", lang): df["rank"],
+        column_label(level, lang): df[level],
+    }
+    if level == "agent":
+        columns[column_label("team", lang)] = df["team"]
+    for metric_id in SCORECARD_SHOWN:
+        metric = catalog.get(metric_id)
+        columns[metric.name(lang)] = df[metric_id].fill_null(0).cast(pl.Int64) \
+            if metric.kind == "count" else _formatted(df[metric_id], metric, lang)
+        if metric_id == "agent_composite" and level == "agent":
+            columns[t("team_composite", lang)] = _formatted(df["team__agent_composite"],
+                                                            composite, lang)
+        if metric_id == "csat":
+            columns[t("csat_interval", lang)] = [
+                _interval_text(lo, hi) for lo, hi in zip(df["csat_low"].to_list(),
+                                                         df["csat_high"].to_list(), strict=True)]
+            columns[t("csat_n", lang)] = df["csat__den"].fill_null(0).cast(pl.Int64)
+    columns[t("ranking_note", lang)] = [
+        "" if row["ranked"] else unranked_reason(row, settings, lang)
+        for row in df.iter_rows(named=True)]
+    return pl.DataFrame(columns)
+
+
+def team_comparison(df: pl.DataFrame, lang: str) -> dict[str, list[int]]:
+    """Per shown column, each agent against their team: 1 better, -1 worse, 0 same or unknown."""
+    out: dict[str, list[int]] = {}
+    for metric_id in SCORECARD_SHOWN:
+        if metric_id not in COMPARED or f"team__{metric_id}" not in df.columns:
+            continue
+        metric = catalog.get(metric_id)
+        signs = []
+        for mine, team in zip(df[metric_id].to_list(), df[f"team__{metric_id}"].to_list(),
+                              strict=True):
+            if mine is None or team is None or abs(mine - team) < 1e-9:
+                signs.append(0)
+            else:
+                better = mine > team if metric.higher_is_better else mine < team
+                signs.append(1 if better else -1)
+        out[metric.name(lang)] = signs
+    return out
+
+
+def coaching_lines(points: Sequence[CoachingPoint], lang: str) -> list[str]:
+    """Coaching points as sentences: 满意率 88.0%，低于目标 95.0%（差 7.0 个百分点）."""
+    lines = []
+    for p in points:
+        metric = catalog.get(p.metric_id)
+        line = t("coach_target" if p.against == "target" else "coach_team", lang,
+                 metric=metric.name(lang), value=formatting.value(metric, p.value, lang),
+                 reference=formatting.value(metric, p.reference, lang),
+                 gap=_gap_text(metric, p.gap, lang))
+        if p.n is not None and metric.kind == "ratio":
+            line += f"（n = {p.n}）" if lang == "zh" else f" (n = {p.n})"
+        if not p.clear:
+            line += t("coach_noise", lang)
+        lines.append(line)
+    return lines
+
+
+def _gap_text(metric: catalog.Metric, gap: float, lang: str) -> str:
+    if metric.unit == "fraction":
+        return f"{gap * 100:.1f}{' 个百分点' if lang == 'zh' else ' pp'}"
+    if metric.unit == "seconds":
+        return formatting.duration(gap, lang)
+    if metric.unit == "count":
+        return f"{round(gap)}"
+    return f"{gap:.1f}"
+
+
+def coaching_table(df: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """The agents to coach, most urgent first, with the indicators behind each."""
+    return pl.DataFrame({
+        column_label("agent", lang): df["agent"],
+        column_label("team", lang): df["team"],
+        catalog.get("severe_violations").name(lang): df["severe_violations"],
+        t("below_team", lang): df["below_team"],
+        t("below_target", lang): df["below_target"],
+        t("coach_on", lang): [
+            "、".join(catalog.get(m).name(lang) for m in text.split(",")) if lang == "zh"
+            else ", ".join(catalog.get(m).name(lang) for m in text.split(","))
+            for text in df["metrics"].to_list()],
+    }, schema={column_label("agent", lang): pl.String, column_label("team", lang): pl.String,
+               catalog.get("severe_violations").name(lang): pl.Int64,
+               t("below_team", lang): pl.Int64, t("below_target", lang): pl.Int64,
+               t("coach_on", lang): pl.String})

@@ -7,9 +7,10 @@ from datetime import date
 
 import pytest
 
-from metrics import catalog, queries
+from metrics import catalog, queries, scorecards
 from metrics.cli import build_parser, catalog_markdown, main
 from metrics.filters import Filters
+from metrics.settings import Settings
 from metrics.store import Store
 from tests.unit.test_metrics import DOMAIN_IDS
 
@@ -147,3 +148,77 @@ def test_kpis_business_hours_says_which_clock(tiny_store: Store, capsys: pytest.
     assert business["resolution_median_s"] == pytest.approx(5.5 * 3600)
     _, out, _ = run(capsys, "kpis", *week, "--business-hours")
     assert out.splitlines()[0].startswith("2026-03-01 .. 2026-03-07 · durations in business hours")
+
+
+def _small_sample_rule(store: Store) -> Settings:
+    """Rank agents from 2 tickets, answers not required: in the tiny store's first week A (T1,
+    T2, T5) and B (T3, T4) are ranked, C (T7 only) is not."""
+    settings = Settings(rank_min_tickets=2, rank_min_answers=0)
+    store.save_settings(settings)
+    return settings
+
+
+def test_agents_json_is_the_scorecard_rows(tiny_store: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    settings = _small_sample_rule(tiny_store)
+    week = Filters(date_from=date(2026, 3, 1), date_to=date(2026, 3, 7))
+    for level in ("agent", "team"):
+        code, out, err = run(capsys, "agents", "--store", str(tiny_store.path), "--from",
+                             "2026-03-01", "--to", "2026-03-07", "--by", level, "--json")
+        assert code == 0
+        assert err.strip() == "servicelens agents: durations in calendar time"
+        expected = scorecards.rows(scorecards.scorecard(tiny_store, week, level,
+                                                        settings=settings), level)
+        assert json.loads(out) == expected
+    code, out, _ = run(capsys, "agents", "--store", str(tiny_store.path), "--from",
+                       "2026-03-01", "--to", "2026-03-07", "--json")
+    data = json.loads(out)
+    # B .72 (in standard 2/2, resolved 1/2, FCR 0/1, QA 95, no violation; no CSAT) ranks above
+    # A .4933; C has one ticket: listed, composite .2222, rank null.
+    assert [(r["agent"], r["rank"]) for r in data] == [("B", 1), ("A", 2), ("C", None)]
+    assert data[0]["composite"] == pytest.approx(0.72)
+    assert data[2]["composite"] == pytest.approx(0.1 / 0.45, abs=1e-6)
+    assert data[1]["csat"] == pytest.approx(0.5) and data[1]["csat_n"] == 2
+    assert data[1]["team"] == "X" and data[1]["tickets"] == 3
+    assert set(data[0]) >= {"agent", "team", "csat_n", "csat_ci", "composite", "rank",
+                            *(m for m in scorecards.INDICATORS if m != scorecards.COMPOSITE)}
+
+
+def test_agents_table_in_chinese(tiny_store: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    _small_sample_rule(tiny_store)
+    code, out, _ = run(capsys, "agents", "--store", str(tiny_store.path), "--from",
+                       "2026-03-01", "--to", "2026-03-07", "--lang", "zh")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "坐席绩效 · 2026-03-01 .. 2026-03-07 · 时长按自然时间计算"
+    assert lines[1].startswith("综合得分权重：及时响应率 20%、")
+    assert lines[2].startswith("排名要求：工单 ≥ 2 单")
+    assert lines[4].split()[:3] == ["排名", "坐席", "班组"]
+    assert [line.split()[:3] for line in lines[5:]] == [["1", "B", "Y"], ["2", "A", "X"],
+                                                         ["–", "C", "Y"]]
+    assert "50.0% (2)" in lines[6]  # A's CSAT with its sample
+
+
+def test_agents_table_in_english_by_team(tiny_store: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "agents", "--store", str(tiny_store.path), "--from",
+                       "2026-03-01", "--to", "2026-03-07", "--by", "team")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "Teams · 2026-03-01 .. 2026-03-07 · durations in calendar time"
+    # The store's default rule: 30 tickets, so no team of three tickets is ranked.
+    assert lines[2].startswith("Ranked only with ≥ 30 tickets and ≥ 10 scored CSAT answers")
+    assert lines[4].split()[:2] == ["Rank", "Team"]
+    assert sorted(line.split()[1] for line in lines[5:]) == ["X", "Y"]
+    assert all(line.split()[0] == "–" for line in lines[5:])
+
+
+def test_agents_empty_period_and_missing_store(tiny_store: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "agents", "--store", str(tiny_store.path), "--from",
+                       "2030-01-01", "--to", "2030-01-31")
+    assert code == 0 and out.splitlines()[-1] == "No agent has data in this selection."
+    code, out, _ = run(capsys, "agents", "--store", str(tiny_store.path), "--from",
+                       "2030-01-01", "--to", "2030-01-31", "--json")
+    assert code == 0 and json.loads(out) == []
+    code, out, err = run(capsys, "agents", "--store", "/nonexistent/x.duckdb")
+    assert code == 2 and out == ""
+    assert err.strip() == ("servicelens agents: no store at /nonexistent/x.duckdb: run "
+                           "`servicelens demo` or import first")
