@@ -23,7 +23,7 @@ PRIMARY: Final[str] = PALETTE[0]
 TARGET_COLOR: Final[str] = "#dc2626"
 FONT: Final[str] = "Noto Sans CJK SC, Noto Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
 HEIGHT: Final[int] = 240
-ChartSpec = alt.Chart | alt.LayerChart | alt.FacetChart
+ChartSpec = alt.Chart | alt.LayerChart | alt.FacetChart | alt.ConcatChart
 
 
 def _style(chart: ChartSpec, title: str) -> ChartSpec:
@@ -517,3 +517,221 @@ def mean_bars(df: pl.DataFrame, metric_id: str, by: str, lang: str, vocabulary: 
     bars = base.mark_bar(color=PALETTE[4], cornerRadiusTopRight=2, cornerRadiusBottomRight=2)
     text = base.mark_text(align="left", dx=4, fontSize=11, color="#334155").encode(text="text:N")
     return _style(alt.layer(bars, text), title)
+
+
+# --- scorecards ---
+
+ROW_PX: Final[int] = 22  # height per agent in the scorecard charts
+UNRANKED_COLOR: Final[str] = "#94a3b8"
+
+
+def composite_dots(df: pl.DataFrame, lang: str, level: str = "agent") -> ChartSpec:
+    """Each agent's (team's) composite as a dot, best first, with the team's as a tick.
+
+    Unranked rows (too small a sample) are grey; a click picks the row.
+    """
+    metric = catalog.get("agent_composite")
+    data = _shown(df.filter(pl.col("agent_composite").is_not_null()), "agent_composite", lang)
+    data = data.with_columns(
+        pl.when(pl.col("ranked")).then(pl.lit(t("ranked", lang)))
+        .otherwise(pl.lit(t("unranked", lang))).alias("status"))
+    order = data.sort("agent_composite", descending=True)[level].to_list()
+    tooltip = [alt.Tooltip(f"{level}:N", title=t(f"seg_{level}", lang)),
+               alt.Tooltip("shown:N", title=metric.name(lang)),
+               alt.Tooltip("status:N", title=t("rank", lang))]
+    y = alt.Y(f"{level}:N", sort=order, title=None)
+    x_scale = alt.Scale(zero=False, nice=True)
+    dots = alt.Chart(data).mark_point(filled=True, size=110).encode(
+        y=y, x=alt.X("agent_composite:Q", title=metric.name(lang), axis=alt.Axis(format=".0%"),
+                     scale=x_scale),
+        color=alt.Color("status:N", title=None, scale=alt.Scale(
+            domain=[t("ranked", lang), t("unranked", lang)], range=[PRIMARY, UNRANKED_COLOR])),
+        tooltip=tooltip,
+    ).add_params(_pick([level]))
+    layers: list[alt.Chart] = [dots]
+    if level == "agent" and "team__agent_composite" in data.columns:
+        team = _shown(data, "agent_composite", lang, "team__agent_composite", "team_shown")
+        layers.insert(0, alt.Chart(team).mark_tick(color="#334155", thickness=2, size=14)
+                      .encode(y=y, x=alt.X("team__agent_composite:Q", scale=x_scale),
+                              tooltip=[alt.Tooltip("team:N", title=t("seg_team", lang)),
+                                       alt.Tooltip("team_shown:N",
+                                                   title=t("team_composite", lang))]))
+    chart = alt.layer(*layers).properties(height=max(HEIGHT, ROW_PX * len(order)))
+    title = t("composite_chart" if level == "agent" else "composite_chart_team", lang)
+    return _style(chart, title).properties(height=max(HEIGHT, ROW_PX * len(order)))
+
+
+def csat_intervals(df: pl.DataFrame, target: float | None, lang: str,
+                   level: str = "agent") -> ChartSpec:
+    """CSAT per agent with its 95% Wilson interval: overlapping bars are not a real difference."""
+    metric = catalog.get("csat")
+    data = _shown(df.filter(pl.col("csat").is_not_null()), "csat", lang).with_columns(
+        pl.format("{} · n={} · 95% {}–{}", pl.col("shown"),
+                  pl.col("csat__den").cast(pl.Int64),
+                  (pl.col("csat_low") * 100).round(1), (pl.col("csat_high") * 100).round(1))
+        .alias("text"))
+    order = data.sort("csat", descending=True)[level].to_list()
+    y = alt.Y(f"{level}:N", sort=order, title=None)
+    tooltip = [alt.Tooltip(f"{level}:N", title=t(f"seg_{level}", lang)),
+               alt.Tooltip("text:N", title=metric.name(lang))]
+    scale = alt.Scale(zero=False, nice=True)
+    whiskers = alt.Chart(data).mark_rule(color=PALETTE[1], strokeWidth=2).encode(
+        y=y, x=alt.X("csat_low:Q", title=t("csat_interval", lang), axis=alt.Axis(format=".0%"),
+                     scale=scale),
+        x2="csat_high:Q", tooltip=tooltip)
+    dots = alt.Chart(data).mark_point(filled=True, size=70, color=PALETTE[1]).encode(
+        y=y, x=alt.X("csat:Q", scale=scale), tooltip=tooltip).add_params(_pick([level]))
+    layers: list[alt.Chart] = [whiskers, dots]
+    if target is not None:
+        layers.append(alt.Chart(pl.DataFrame({"target": [target]}))
+                      .mark_rule(color=TARGET_COLOR, strokeDash=[5, 4]).encode(x="target:Q"))
+    height = max(HEIGHT, ROW_PX * len(order))
+    return _style(alt.layer(*layers).properties(height=height),
+                  t("csat_ci_chart", lang)).properties(height=height)
+
+
+SEVERITY_COLORS: Final[dict[str, str]] = {
+    "minor": "#facc15", "moderate": "#f97316", "severe": "#b91c1c",
+}
+
+
+def violation_categories(df: pl.DataFrame, lang: str) -> ChartSpec:
+    """Violation items per forbidden-behaviour category, stacked by severity (severe in red)."""
+    data = _named(df, "violation_category", lang, "violation_category")
+    data = _named(data, "severity", lang, "severity", alias="level").with_columns(
+        pl.col("violations").cast(pl.Int64).alias("items"))
+    levels = [label("severity", code, lang) for code in SEVERITY_COLORS]
+    order = (data.group_by("name").agg(pl.col("items").sum())
+             .sort("items", descending=True)["name"].to_list())
+    chart = alt.Chart(data).mark_bar().encode(
+        y=alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
+        x=alt.X("items:Q", title=t("violations_items", lang), axis=alt.Axis(tickMinStep=1)),
+        color=alt.Color("level:N", title=None, sort=levels, scale=alt.Scale(
+            domain=levels, range=list(SEVERITY_COLORS.values()))),
+        order=alt.Order("severity_rank:Q"),
+        tooltip=[alt.Tooltip("name:N", title=t("seg_violation_category", lang)),
+                 alt.Tooltip("level:N", title=t("seg_severity", lang)),
+                 alt.Tooltip("items:Q", title=t("violations_items", lang))],
+    ).transform_calculate(
+        severity_rank="indexof(['minor', 'moderate', 'severe'], datum.severity)")
+    return _style(chart, t("violations_by_category", lang))
+
+
+def _time_unit(largest: float | None, lang: str) -> tuple[float, str]:
+    """Seconds, minutes or hours for an axis, by the largest value shown."""
+    if largest is None or largest < 180:
+        return 1.0, t("seconds_short", lang)
+    if largest < 3 * 3600:
+        return 60.0, t("minutes", lang)
+    return 3600.0, t("hours_short", lang)
+
+
+def agent_vs_team(df: pl.DataFrame, targets: dict[str, float | None], agent: str, lang: str,
+                  grain: str) -> alt.ConcatChart:
+    """Small multiples: each trended indicator of one agent against the team, with target."""
+    who = {"agent": agent, "team": t("team_average", lang)}
+    panels = []
+    for metric_id in df["metric"].unique(maintain_order=True).to_list():
+        metric = catalog.get(metric_id)
+        part = df.filter(pl.col("metric") == metric_id).with_columns(
+            pl.col("who").replace_strict(who, return_dtype=pl.String).alias("series"))
+        part = _shown(part, metric_id, lang, "value")
+        divisor, unit_word = 1.0, None
+        if metric.unit == "seconds":
+            divisor, unit_word = _time_unit(part["value"].max(), lang)  # type: ignore[arg-type]
+            part = part.with_columns((pl.col("value") / divisor).alias("value"))
+        axis = alt.Axis(format=".0%") if metric.unit == "fraction" else alt.Axis()
+        base = alt.Chart(part).encode(
+            x=alt.X("bucket:T", title=None, axis=alt.Axis(format=_bucket_format(grain))),
+            y=alt.Y("value:Q", title=unit_word, axis=axis, scale=alt.Scale(zero=False)),
+            color=alt.Color("series:N", title=None, scale=alt.Scale(
+                domain=list(who.values()), range=[PRIMARY, "#94a3b8"])),
+            strokeDash=alt.StrokeDash("series:N", title=None, scale=alt.Scale(
+                domain=list(who.values()), range=[[1, 0], [5, 3]])),
+            tooltip=[alt.Tooltip("bucket:T", title=t("date", lang)),
+                     alt.Tooltip("series:N", title=" "),
+                     alt.Tooltip("shown:N", title=metric.name(lang))],
+        )
+        layers: list[alt.Chart] = [base.mark_line(strokeWidth=2.5),
+                                   base.mark_point(filled=True, size=30)]
+        goal = targets.get(metric_id)
+        if goal is not None:
+            shown_goal = goal / divisor
+            layers.append(alt.Chart(pl.DataFrame({"target": [shown_goal]}))
+                          .mark_rule(color=TARGET_COLOR, strokeDash=[5, 4]).encode(y="target:Q"))
+        panels.append(alt.layer(*layers).properties(
+            title=alt.TitleParams(metric.name(lang), anchor="start", fontSize=13),
+            width=250, height=150))
+    return (
+        alt.concat(*panels, columns=2)
+        .configure(font=FONT, background="white")
+        .configure_view(stroke=None)
+        .configure_axis(labelFontSize=11, titleFontSize=11, gridColor="#eef0f3",
+                        domainColor="#cbd5e1", labelColor="#475569", titleColor="#475569")
+        .configure_legend(labelFontSize=11, titleFontSize=11, orient="bottom")
+    )
+
+
+# --- QA ---
+
+def severity_trend(df: pl.DataFrame, lang: str, grain: str) -> ChartSpec:
+    """Violation items per bucket stacked by severity, severe in red at the base."""
+    levels = [label("severity", code, lang) for code in SEVERITY_COLORS]
+    data = _named(df, "severity", lang, "severity", alias="level").with_columns(
+        pl.col("violations").cast(pl.Int64).alias("items"),
+        pl.col("bucket").dt.strftime(_bucket_format(grain)).alias("label"),
+        pl.col("severity").replace_strict({"severe": 0, "moderate": 1, "minor": 2}, default=3,
+                                          return_dtype=pl.Int64).alias("rank"),
+    ).sort("bucket", "rank")
+    chart = alt.Chart(data).mark_bar().encode(
+        x=alt.X("label:O", title=None, sort=None,
+                axis=alt.Axis(labelAngle=0, labelOverlap=True)),
+        y=alt.Y("items:Q", title=t("violations_items", lang),
+                axis=alt.Axis(tickMinStep=1, format="d")),
+        color=alt.Color("level:N", title=None, sort=levels, scale=alt.Scale(
+            domain=levels, range=list(SEVERITY_COLORS.values()))),
+        order=alt.Order("rank:Q"),
+        tooltip=[alt.Tooltip("bucket:T", title=t("date", lang)),
+                 alt.Tooltip("level:N", title=t("seg_severity", lang)),
+                 alt.Tooltip("items:Q", title=t("violations_items", lang))],
+    )
+    return _style(chart, t("qa_severity_trend", lang))
+
+
+def _score_span(values: list[float | None], least: float = 10.0) -> list[float]:
+    """An axis zoomed to 0-100 scores, at least `least` points wide so that a 1-point gap does
+    not look like a chasm."""
+    shown = [v for v in values if v is not None] or [0.0, 100.0]
+    low, high = min(shown), max(shown)
+    pad = max((least - (high - low)) / 2, 1.0)
+    return [max(0.0, low - pad), min(100.0, high + pad)]
+
+
+def qa_score_dots(df: pl.DataFrame, by: str, overall: float | None, lang: str,
+                  title: str) -> ChartSpec:
+    """Mean QA score per team or agent as dots, lowest first, each with its n, against the
+    overall mean (dashed); the axis is zoomed to the scores, so differences show. A click
+    drills in."""
+    metric = catalog.get("qa_score_mean")
+    data = _named(df.filter(pl.col("qa_score_mean").is_not_null()), by, lang).with_columns(
+        pl.format("{} · n={}", pl.col("qa_score_mean").round(1),
+                  pl.col("qa_score_mean__den").cast(pl.Int64)).alias("text"))
+    order = data.sort("qa_score_mean")["name"].to_list()
+    scale = alt.Scale(domain=_score_span([*data["qa_score_mean"].to_list(), overall]),
+                      nice=True)
+    base = alt.Chart(data).encode(
+        y=alt.Y("name:N", sort=order, title=None),
+        x=alt.X("qa_score_mean:Q", title=metric.name(lang), scale=scale),
+        tooltip=[alt.Tooltip("name:N", title=t(f"seg_{by}", lang)),
+                 alt.Tooltip("text:N", title=metric.name(lang))],
+    )
+    dots = base.mark_point(filled=True, size=110, color=PRIMARY, opacity=0.9).add_params(
+        _pick([by]))
+    text = base.mark_text(align="left", dx=9, fontSize=11, color="#334155").encode(text="text:N")
+    layers: list[alt.Chart] = [dots, text]
+    if overall is not None:
+        layers.insert(0, alt.Chart(pl.DataFrame({"overall": [overall]})).mark_rule(
+            color="#64748b", strokeDash=[4, 3]).encode(x=alt.X("overall:Q", scale=scale)))
+    height = max(HEIGHT, ROW_PX * len(order))
+    return _style(alt.layer(*layers).properties(height=height), title).properties(
+        height=height)

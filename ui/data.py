@@ -8,9 +8,10 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from metrics import analysis, ingest, queries
+from metrics import analysis, ingest, queries, scorecards
 from metrics import drill as drill_mod
 from metrics import overview as overview_mod
+from metrics import qa as qa_mod
 from metrics import themes as themes_mod
 from metrics.filters import Filters
 from metrics.mapping import Mapping
@@ -118,3 +119,49 @@ def themes(path: str, token: tuple[float, int, float, int], filters: Filters, si
     rows = drill_mod.drill(Store(path), filters, "comments", settings=site, as_of=as_of,
                            limit=THEMES_LIMIT).rows
     return themes_mod.themes(rows.select("comment", "score"))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def scorecard(path: str, token: tuple[float, int, float, int], filters: Filters, level: str,
+              site: Settings, as_of: datetime) -> pl.DataFrame:
+    """Every agent (or team) in scope with its indicators, composite and rank."""
+    return scorecards.scorecard(Store(path), filters, "team" if level == "team" else "agent",
+                                settings=site, as_of=as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def sparklines(path: str, token: tuple[float, int, float, int], filters: Filters, level: str,
+               site: Settings, as_of: datetime) -> dict[str, list[float | None]]:
+    """Each agent's (team's) composite per week or month."""
+    return scorecards.sparklines(Store(path), filters, "team" if level == "team" else "agent",
+                                 settings=site, as_of=as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def agent_trends(path: str, token: tuple[float, int, float, int], filters: Filters, agent: str,
+                 team: str | None, site: Settings, as_of: datetime) -> pl.DataFrame:
+    """One agent's trended indicators beside their team's."""
+    return scorecards.agent_trends(Store(path), filters, agent, team,
+                                   scorecards.trend_grain(filters), settings=site, as_of=as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def frame_by(path: str, token: tuple[float, int, float, int], filters: Filters,
+             metric_ids: tuple[str, ...], group_by: tuple[str, ...], site: Settings,
+             as_of: datetime) -> pl.DataFrame:
+    """Metrics per group for the scope (a breakdown a page needs once)."""
+    return queries.frame(Store(path), filters, metric_ids, group_by=group_by, settings=site,
+                         as_of=as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def qa(
+    path: str,
+    token: tuple[float, int, float, int],
+    filters: Filters,
+    grain: Grain,
+    site: Settings,
+    as_of: datetime,
+) -> qa_mod.QaView:
+    """The QA page's numbers: cards, team and agent scores, violations, repeat offenders."""
+    return qa_mod.qa_view(Store(path), filters, grain, settings=site, as_of=as_of)

@@ -84,16 +84,16 @@ def pickable(spec: ChartSpec, key: str, metric_id: str, page: str) -> None:
     """A chart whose clicked segment opens the drill-down below with that segment."""
     event = st.altair_chart(spec, theme=None, width="stretch", key=key, on_select="rerun",
                             selection_mode=[charts.PICK])
-    picked = _picked(event)
-    if picked is not None and st.session_state.get(f"_{key}_last") != picked:
-        st.session_state[f"_{key}_last"] = picked
+    chosen = picked(event)
+    if chosen is not None and st.session_state.get(f"_{key}_last") != chosen:
+        st.session_state[f"_{key}_last"] = chosen
         st.session_state[f"{page}_drill_metric"] = metric_id
-        st.session_state[f"{page}_drill_segment"] = picked
+        st.session_state[f"{page}_drill_segment"] = chosen
         st.session_state[f"{page}_drill_dim"] = None
         st.session_state.pop(f"{page}_drill_by_dim", None)
 
 
-def _picked(event: object) -> dict[str, object] | None:
+def picked(event: object) -> dict[str, object] | None:
     try:
         chosen = event["selection"][charts.PICK]  # type: ignore[index]
     except (KeyError, TypeError):

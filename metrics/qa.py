@@ -1,0 +1,198 @@
+"""质检 QA: inspections and scores by team and agent, violations by category and severity,
+repeat offenders and each agent's violation record. Pure functions: filters in, polars out.
+
+A repeat offender is an agent with violations in `REPEAT_MIN_INSPECTIONS` or more distinct
+inspections of the period (several items found in one inspection count as one inspection).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+import polars as pl
+
+from metrics import catalog, queries
+from metrics.drill import column_label, presentable
+from metrics.filters import Filters
+from metrics.i18n import t
+from metrics.overview import Card, cards
+from metrics.schema import label
+from metrics.settings import Settings
+from metrics.sql import Grain, compile_violation_agents, compile_violation_items
+from metrics.store import Store
+from metrics.tables import metric_table
+
+QA_CARDS: Final[tuple[str, ...]] = ("inspections", "qa_score_mean", "violations",
+                                    "severe_violations")
+BY_METRICS: Final[tuple[str, ...]] = ("inspections", "qa_score_mean", "violations",
+                                      "severe_violations", "violation_free_rate")
+SEVERITIES: Final[tuple[str, ...]] = ("severe", "moderate", "minor")  # worst first
+REPEAT_MIN_INSPECTIONS: Final[int] = 2
+ITEMS_LIMIT: Final[int] = 50_000  # violation items listed per view (they are rare events)
+_COUNTS: Final[tuple[str, ...]] = ("inspections", "violations", "severe_violations")
+# Worst first: severe items, then inspections with violations, items, the most recent.
+_WORST: Final[tuple[str, ...]] = ("repeat", "severe_items", "inspections_with_violations",
+                                  "violation_items", "latest")
+
+
+@dataclass(frozen=True)
+class QaView:
+    """The QA page's numbers: cards against target and the previous period, plus frames."""
+
+    filters: Filters
+    grain: Grain
+    cards: tuple[Card, ...]
+    trend: pl.DataFrame
+    by_team: pl.DataFrame
+    by_agent: pl.DataFrame
+    severity_trend: pl.DataFrame  # bucket × severity, 0 where none
+    by_category: pl.DataFrame  # violation_category × severity
+    agents: pl.DataFrame  # agents with a violation in the period, worst first
+    items: pl.DataFrame  # violation items, newest first (at most ITEMS_LIMIT)
+    items_total: int
+
+    def card(self, metric_id: str) -> Card:
+        return next(c for c in self.cards if c.metric.id == metric_id)
+
+    def count(self, metric_id: str) -> int:
+        return int(self.card(metric_id).current.value or 0)
+
+    @property
+    def repeat_offenders(self) -> pl.DataFrame:
+        return self.agents.filter(pl.col("repeat"))
+
+    @property
+    def severe_items(self) -> pl.DataFrame:
+        return self.items.filter(pl.col("severity") == "severe")
+
+    def record(self, agent: str) -> pl.DataFrame:
+        """One agent's violation items in the period, newest first."""
+        return self.items.filter(pl.col("agent") == agent)
+
+
+def qa_view(
+    store: Store,
+    filters: Filters,
+    grain: Grain | None = None,
+    *,
+    settings: Settings | None = None,
+    as_of: datetime | None = None,
+) -> QaView:
+    """Everything the QA page draws, for one scope."""
+    settings = settings or store.settings()
+    as_of = as_of or queries.site_now(settings)
+    grain = grain or queries.auto_grain(filters)
+    made, trend = cards(store, filters, QA_CARDS, grain, settings=settings, as_of=as_of)
+    by_team = _counted(queries.breakdown(store, filters, BY_METRICS, "team", settings=settings,
+                                         as_of=as_of))
+    by_agent = _counted(queries.breakdown(store, filters, BY_METRICS, "agent",
+                                          settings=settings, as_of=as_of))
+    teams = queries.agent_teams(store)
+    by_agent = by_agent.with_columns(
+        pl.col("agent").replace_strict(teams, default=None, return_dtype=pl.String).alias("team"))
+    by_severity = queries.frame(store, filters, ["violations"], group_by=["bucket", "severity"],
+                                grain=grain, settings=settings, as_of=as_of)
+    by_category = queries.frame(store, filters, ["violations"],
+                                group_by=["violation_category", "severity"], settings=settings,
+                                as_of=as_of)
+    agents, items = _violation_frames(store, filters)
+    total = int(items["_total"][0]) if items.height else 0
+    return QaView(
+        filters=filters, grain=grain, cards=made, trend=trend, by_team=by_team,
+        by_agent=by_agent,
+        severity_trend=severity_grid(by_severity, filters, grain),
+        by_category=by_category.select("violation_category", "severity", "violations"),
+        agents=worst_first(agents, by_agent), items=items.drop("_total"), items_total=total,
+    )
+
+
+def _counted(df: pl.DataFrame) -> pl.DataFrame:
+    """Counts of a segment with inspections but no violation (or none scored) are 0."""
+    return df.with_columns(pl.col(c).fill_null(0.0) for c in _COUNTS if c in df.columns)
+
+
+def _violation_frames(store: Store, filters: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
+    agents_q = compile_violation_agents(filters)
+    items_q = compile_violation_items(filters, ITEMS_LIMIT)
+    with store.reader() as con:
+        agents = con.sql(agents_q.sql, params=agents_q.params).pl()
+        items = con.sql(items_q.sql, params=items_q.params).pl()
+    return agents, items
+
+
+def severity_grid(df: pl.DataFrame, filters: Filters, grain: Grain) -> pl.DataFrame:
+    """Violation items per bucket and severity, every bucket × severity present (0 if none)."""
+    spine = pl.DataFrame({"bucket": queries.buckets(filters.date_from, filters.date_to, grain)})
+    grid = spine.join(pl.DataFrame({"severity": list(SEVERITIES)}), how="cross")
+    found = df.select("bucket", "severity", pl.col("violations").cast(pl.Float64))
+    return (grid.join(found, on=["bucket", "severity"], how="full", coalesce=True)
+            .with_columns(pl.col("violations").fill_null(0.0))
+            .sort("bucket", "severity"))
+
+
+def worst_first(agents: pl.DataFrame, by_agent: pl.DataFrame) -> pl.DataFrame:
+    """Agents with violations, repeat offenders first, then by severe items, inspections with
+    violations, items and the latest date; each with all their inspections in the period."""
+    inspections = by_agent.select("agent", pl.col("inspections").cast(pl.Int64))
+    return (
+        agents.with_columns(
+            (pl.col("inspections_with_violations") >= REPEAT_MIN_INSPECTIONS).alias("repeat"))
+        .join(inspections, on="agent", how="left")
+        .sort([*_WORST, "agent"], descending=[*(True for _ in _WORST), False], nulls_last=True)
+    )
+
+
+# --- tables as people read them ---------------------------------------------------------------
+
+def segment_table(view: QaView, by: str, lang: str) -> pl.DataFrame:
+    """Per team or agent: inspections (the n), QA score mean, violations, severe, clean share."""
+    df = view.by_team if by == "team" else view.by_agent.sort("team", "agent", nulls_last=True)
+    df = df.filter(pl.col("inspections") > 0)
+    shown = metric_table(df, by, BY_METRICS, lang)
+    if by == "agent":
+        words = df["team"].fill_null(t("unclassified", lang)).alias(column_label("team", lang))
+        shown.insert_column(1, words)
+    return shown
+
+
+def _categories(entries: list[dict[str, object]] | None, lang: str) -> str:
+    """[{key: attitude, value: 3}, …] -> 服务态度恶劣×3、误导客户×1, most items first."""
+    pairs = sorted(((str(e["key"]), int(str(e["value"]))) for e in entries or ()),
+                   key=lambda kv: (-kv[1], kv[0]))
+    sep, times = ("、", "×") if lang == "zh" else (", ", " ×")
+    return sep.join(f"{label('violation_category', k, lang)}{times}{n}" for k, n in pairs)
+
+
+def offenders_table(agents: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """Repeat offenders (or any agents with violations) with their record in numbers."""
+    return pl.DataFrame({
+        column_label("agent", lang): agents["agent"],
+        column_label("team", lang): agents["team"].fill_null(t("unclassified", lang)),
+        t("qa_inspections_with", lang): agents["inspections_with_violations"].cast(pl.Int64),
+        catalog.get("inspections").name(lang): agents["inspections"].cast(pl.Int64),
+        catalog.get("violations").name(lang): agents["violation_items"].cast(pl.Int64),
+        catalog.get("severe_violations").name(lang): agents["severe_items"].cast(pl.Int64),
+        t("qa_latest", lang): agents["latest"].cast(pl.String),
+        t("qa_categories", lang): pl.Series([_categories(c, lang)
+                                             for c in agents["categories"].to_list()],
+                                            dtype=pl.String),
+    })
+
+
+def items_table(items: pl.DataFrame, lang: str, with_agent: bool = True) -> pl.DataFrame:
+    """Violation items newest first: date, inspection, ticket, (agent, team), inspector, score,
+    category and severity in words."""
+    columns = ["inspection_id", "ticket_id", *(("agent", "team") if with_agent else ()),
+               "inspector", "qa_score", "violation_category", "severity"]
+    shown = presentable(items.select(columns), lang)
+    return shown.insert_column(0, items["ts"].dt.strftime("%Y-%m-%d").alias(t("date", lang)))
+
+
+def agent_summary(view: QaView, agent: str) -> dict[str, int]:
+    """One agent's items, severe items and inspections with violations in the period."""
+    rows = view.record(agent)
+    return {"items": rows.height,
+            "severe": rows.filter(pl.col("severity") == "severe").height,
+            "inspections": rows["inspection_id"].n_unique()}
