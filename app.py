@@ -28,6 +28,16 @@ pages = {
         st.Page("pages/satisfaction.py", title=t("satisfaction_page", lang),
                 icon=":material/sentiment_satisfied:", url_path="satisfaction"),
     ],
+    t("nav_team", lang): [
+        st.Page("pages/agents.py", title=t("agents_page", lang), icon=":material/groups:",
+                url_path="agents"),
+        st.Page("pages/agent.py", title=t("agent_page", lang), icon=":material/person:",
+                url_path="agent"),
+        st.Page("pages/teams.py", title=t("teams_page", lang), icon=":material/diversity_3:",
+                url_path="teams"),
+        st.Page("pages/qa.py", title=t("qa_page", lang), icon=":material/fact_check:",
+                url_path="qa"),
+    ],
     t("nav_admin", lang): [
         st.Page("pages/catalog.py", title=t("catalog_page", lang), icon=":material/menu_book:",
                 url_path="catalog"),

@@ -21,6 +21,9 @@ WEIGHTABLE: Final[tuple[Metric, ...]] = tuple(
     m for m in catalog.METRICS
     if m.public and m.kind == "ratio" and m.unit == "fraction" and m.higher_is_better
 )
+AGENT_WEIGHTABLE: Final[tuple[Metric, ...]] = tuple(
+    catalog.get(m) for m in catalog.AGENT_WEIGHTABLE
+)
 _SCALE: Final[dict[str, tuple[float, str]]] = {
     # unit -> (factor from stored to typed, unit word)
     "fraction": (100.0, "%"),
@@ -67,10 +70,19 @@ def parse_targets(typed: dict[str, str]) -> dict[str, float | None]:
 
 def build(current: Settings, *, targets: dict[str, float | None], standards: dict[str, float],
           limit_h: float, weekly: dict[int, str], holidays: bool,
-          weights: dict[str, float]) -> Settings:
+          weights: dict[str, float], agent_weights: dict[str, float] | None = None,
+          rank_min_tickets: int | None = None, rank_min_answers: int | None = None) -> Settings:
     """New settings from the form; pydantic's ValidationError says what is wrong."""
+    ranking = {
+        "agent_weights": current.agent_weights if agent_weights is None else agent_weights,
+        "rank_min_tickets": current.rank_min_tickets if rank_min_tickets is None
+        else rank_min_tickets,
+        "rank_min_answers": current.rank_min_answers if rank_min_answers is None
+        else rank_min_answers,
+    }
     return Settings.model_validate({
         **current.model_dump(),
+        **ranking,
         "targets": {**current.targets, **targets},
         "channel_standards_s": standards,
         "complaint_limit_s": limit_h * 3600,

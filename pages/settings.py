@@ -69,6 +69,22 @@ with st.form("settings"):
                                      key=f"weight_{metric.id}")
         if weight > 0:
             weights[metric.id] = weight
+    st.subheader(t("agent_weights", lang))
+    st.caption(t("agent_weights_help", lang))
+    agent_weights: dict[str, float] = {}
+    columns = list(st.columns(4))
+    for i, metric in enumerate(settings_form.AGENT_WEIGHTABLE):
+        with columns[i % 4]:
+            weight = st.number_input(metric.name(lang), min_value=0.0, max_value=1.0, step=0.05,
+                                     value=float(current.agent_weights.get(metric.id, 0.0)),
+                                     key=f"agent_weight_{metric.id}")
+        if weight > 0:
+            agent_weights[metric.id] = weight
+    left, right = st.columns(2)
+    min_tickets = left.number_input(t("rank_min_tickets", lang), min_value=1, step=5,
+                                    value=current.rank_min_tickets, key="rank_min_tickets")
+    min_answers = right.number_input(t("rank_min_answers", lang), min_value=0, step=5,
+                                     value=current.rank_min_answers, key="rank_min_answers")
     saved = st.form_submit_button(t("save", lang), type="primary", icon=":material/save:")
 
 if saved:
@@ -76,7 +92,9 @@ if saved:
         targets = settings_form.parse_targets(typed)
         new = settings_form.build(current, targets=targets, standards=standards,
                                   limit_h=limit_h, weekly=weekly, holidays=holidays,
-                                  weights=weights)
+                                  weights=weights, agent_weights=agent_weights,
+                                  rank_min_tickets=int(min_tickets),
+                                  rank_min_answers=int(min_answers))
     except ValidationError as error:
         for problem in settings_form.problems(error):
             st.error(problem, icon=":material/error:")

@@ -28,7 +28,8 @@ DIMENSION_OF: Final[dict[str, str]] = {
     "channel": "channel", "team": "team", "agent": "agent", "type": "request_type",
     "category": "category",
 }
-PAGE_KEYS: Final[tuple[str, ...]] = ("grain",)  # page widgets whose value joins the URL
+# Page widgets whose value joins the URL: the trend grain, the One agent page's person.
+PAGE_KEYS: Final[tuple[str, ...]] = ("grain", "person")
 
 
 @dataclass(frozen=True)

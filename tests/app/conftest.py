@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import pytest
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
+
+from metrics.store import Store
 
 
 def frame_app(path: str, timeout: float = 90) -> AppTest:
@@ -32,3 +37,15 @@ def frame_app(path: str, timeout: float = 90) -> AppTest:
 
     at._run = run  # type: ignore[method-assign]
     return at
+
+
+@pytest.fixture()
+def store_copy(demo_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
+    """A private copy of the demo store, for tests that write settings."""
+    path = tmp_path / "copy.duckdb"
+    shutil.copyfile(demo_store.path, path)
+    wal = demo_store.path.with_name(demo_store.path.name + ".wal")
+    if wal.exists():
+        shutil.copyfile(wal, path.with_name(path.name + ".wal"))
+    monkeypatch.setenv("SERVICELENS_STORE", str(path))
+    return Store(path)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -56,18 +55,6 @@ NOVEMBER_CLI = ["--from", "2026-11-01", "--to", "2026-11-23"]
 def app(demo_store: Store, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("SERVICELENS_STORE", str(demo_store.path))
     return frame_app(APP)
-
-
-@pytest.fixture()
-def store_copy(demo_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
-    """A private copy of the demo store, for tests that write settings."""
-    path = tmp_path / "copy.duckdb"
-    shutil.copyfile(demo_store.path, path)
-    wal = demo_store.path.with_name(demo_store.path.name + ".wal")
-    if wal.exists():
-        shutil.copyfile(wal, path.with_name(path.name + ".wal"))
-    monkeypatch.setenv("SERVICELENS_STORE", str(path))
-    return Store(path)
 
 
 def open_page(at: AppTest, page: str, lang: str = "zh", **state: Any) -> AppTest:

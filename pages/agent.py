@@ -1,0 +1,104 @@
+"""坐席详情 One agent: each KPI against the team and target over time, tickets, comments, QA,
+and what to coach. Reached from the Agents page or by a link with ?person=NAME."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import polars as pl
+import streamlit as st
+
+from metrics import catalog, charts, drill, formatting, scorecards, tables
+from metrics.i18n import t
+from ui import data, frame, scorecard_view, widgets
+
+ctx = frame.current()
+lang = ctx.lang
+filters = scorecard_view.header(ctx, "agent")
+# The person picker replaces the sidebar's agent filter on this page.
+scope = filters.model_copy(update={"agents": ()})
+board = data.scorecard(str(ctx.store.path), ctx.token, scope, "agent", ctx.settings,
+                       widgets.as_of(ctx))
+known = board["agent"].to_list()
+if not known:
+    widgets.empty(ctx, 0)
+wanted = frame.page_default("person", str(st.session_state.get("person") or ""))
+if wanted not in known:
+    if wanted:
+        st.warning(t("agent_not_in_scope", lang, agent=wanted), icon=":material/person_off:")
+    wanted = str(scorecards.needs_coaching(board, ctx.settings)["agent"].first() or known[0])
+st.session_state["person"] = wanted
+person = st.selectbox(t("pick_agent", lang), known, key="person")
+row = board.filter(pl.col("agent") == person).row(0, named=True)
+team = row["team"]
+
+rank = f"#{row['rank']} / {int(board['ranked'].sum())}" if row["ranked"] \
+    else tables.unranked_reason(row, ctx.settings, lang)
+st.markdown(f"### {person} · {team or '—'} · {t('rank', lang)} {rank}")
+shown = ("agent_composite", "tickets", "response_within_standard_rate", "fcr_rate", "csat",
+         "qa_score_mean", "severe_violations")
+for i, metric_id in enumerate(shown):
+    if i % 4 == 0:
+        row_columns = st.columns(4)
+    column = row_columns[i % 4]
+    metric = catalog.get(metric_id)
+    mine, theirs = row[metric_id], row[f"team__{metric_id}"]
+    column.metric(metric.name(lang), formatting.value(metric, mine, lang),
+                  delta=formatting.change(metric, mine, theirs, lang),
+                  delta_color={True: "normal", False: "inverse", None: "off"}[
+                      metric.higher_is_better],
+                  delta_description=t("vs_team", lang), border=True)
+
+st.subheader(t("coaching_points", lang))
+scorecard_view.coaching_block(
+    tables.coaching_lines(scorecards.coaching(row, ctx.settings), lang), lang)
+
+left, right = st.columns([2, 3])
+with left:
+    st.subheader(t("vs_team_and_target", lang))
+    widgets.table(scorecard_view.kpi_rows(row, ctx.settings, filters, lang), lang,
+                  "agent_kpis_dl", f"agent-{person}-{filters.date_from}-{filters.date_to}")
+with right:
+    st.subheader(t("over_time", lang))
+    trends = data.agent_trends(str(ctx.store.path), ctx.token, scope, person, team,
+                               ctx.settings, widgets.as_of(ctx))
+    targets = {m: ctx.settings.target(m) for m in scorecards.TRENDED
+               if catalog.get(m).target_kind in ("min", "max")}
+    widgets.chart(charts.agent_vs_team(trends, targets, person, lang,
+                                       scorecards.trend_grain(filters)), key="agent_trends")
+
+mine = scope.model_copy(update={"agents": (person,)})
+view = dataclasses.replace(ctx, filters=mine)
+st.subheader(t("survey_comments", lang))
+said = data.drill(str(ctx.store.path), ctx.token, mine, "comments", (), ctx.settings,
+                  widgets.as_of(ctx), "day")
+if said.total:
+    st.caption(t("comments_count", lang, n=f"{said.total:,}", agent=person))
+    comments = drill.presentable(said.rows.select("sent_at", "ticket_id", "score", "comment")
+                                 .with_columns(pl.col("score").cast(pl.String).fill_null("—")),
+                                 lang)
+    widgets.table(comments, lang, "agent_comments_dl", f"comments-{person}")
+else:
+    st.info(t("no_comments_agent", lang), icon=":material/chat_bubble_outline:")
+
+st.subheader(t("qa_of_agent", lang))
+found = data.frame_by(str(ctx.store.path), ctx.token, mine, ("violations",),
+                      ("violation_category", "severity"), ctx.settings, widgets.as_of(ctx))
+inspected = data.drill(str(ctx.store.path), ctx.token, mine, "inspections", (), ctx.settings,
+                       widgets.as_of(ctx), "day")
+if not inspected.total:
+    st.info(t("no_inspections_agent", lang), icon=":material/fact_check:")
+else:
+    left, right = st.columns([2, 3])
+    with left:
+        if found.is_empty():
+            st.success(t("no_violations_agent", lang), icon=":material/verified:")
+        else:
+            widgets.chart(charts.violation_categories(found, lang), key="agent_violations")
+    with right:
+        widgets.table(drill.presentable(inspected.rows, lang), lang, "agent_qa_dl",
+                      f"inspections-{person}")
+
+widgets.drill_panel(view, "agent", ("tickets", "response_within_standard_rate", "fcr_rate",
+                                    "reopen_rate", "csat", "violations"), "day",
+                    dimensions=("channel", "request_type", "category", "priority"))
