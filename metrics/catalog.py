@@ -377,7 +377,11 @@ METRICS: Final[tuple[Metric, ...]] = (
         "（默认 30 单、10 个回答）；样本不足的坐席照常显示，但不排名。"
         "班组均值：比率、时长与分数为该班组全部工单、调查与质检合并计算的值（不是坐席值的简单平均）；"
         "工单量、质检量与违规项等计数为班组合计除以班组坐席数。坐席所属班组取其最近一张工单的班组；"
-        "班组均值不受坐席筛选影响。",
+        "班组均值不受坐席筛选影响。"
+        "辅导要点：先列未达目标的指标"
+        "（比率的95% Wilson区间整体低于目标时为“明确”，否则注明在抽样误差内），"
+        "再列明显差于班组的指标（比率的95%区间不含班组值；时长中位数慢25%以上；质检分低5分以上）。"
+        "记分卡底色同理：比率看95%区间，时长差10%、质检分差2分、综合得分差1个百分点以上才着色。",
         note_en="Attainment: a rate is itself, a rate better when lower (reopen) counts as 1 − "
         "rate, the QA score as score / 100. Default weights: response within standard 0.2, "
         "resolution rate 0.1, FCR 0.15, CSAT 0.25, QA score 0.2, inspections without violation "
@@ -388,7 +392,12 @@ METRICS: Final[tuple[Metric, ...]] = (
         "tickets, surveys and inspections pooled for rates, durations and scores (not a mean "
         "of its agents' values); for counts (tickets, inspections, violations) it is the team's "
         "total per agent. An agent's team is the team of their latest ticket; the agent filter "
-        "does not change a team's average.",
+        "does not change a team's average. Coaching points list indicators below target "
+        "first (clear when the rate's 95% Wilson interval lies wholly below it, else marked as "
+        "within sampling noise), then those clearly worse than the team (a rate's 95% interval "
+        "excludes the team's value; a median 25% slower; QA 5 points lower). Scorecard shading "
+        "follows the same idea: rates by their 95% interval, durations 10% apart, QA 2 points, "
+        "the composite 1 pp.",
     ),
     Metric(
         id="comments", name_zh="评论数", name_en="Comments",

@@ -455,9 +455,12 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "agents_ranked": ("参与排名", "Ranked"),
     "agents_to_coach": ("需辅导坐席", "Agents to coach"),
     "scorecard": ("坐席记分卡", "Scorecard"),
-    "scorecard_help": ("单元格底色与所在班组均值比较：绿色优于班组，红色差于班组。点击一行（或行尾 ↗ 链接）查看该坐席详情。"
+    "scorecard_help": ("单元格底色与所在班组均值比较：绿色明显优于班组，红色明显差于班组（比率看95%区间是否包含班组值；"
+                       "时长差10%、质检分差2分、综合得分差1个百分点以上）。点击一行（或行尾 ↗ 链接）查看该坐席详情。"
                        "趋势为综合得分（按周，超过约7个月按月）。",
-                       "Cell shading compares with the agent's team: green better, red worse. "
+                       "Cell shading compares with the agent's team: green clearly better, red "
+                       "clearly worse (a rate when its 95% interval excludes the team's value; a "
+                       "duration 10% apart, QA 2 points, the composite 1 pp). "
                        "Pick a row (or its ↗ link) to open the agent. The trend is the composite "
                        "per week (per month beyond about 7 months)."),
     "coaching_list": ("需辅导名单", "Who needs coaching"),

@@ -11,7 +11,7 @@ from metrics import catalog, formatting
 from metrics.drill import column_label
 from metrics.i18n import t
 from metrics.schema import label
-from metrics.scorecards import CoachingPoint
+from metrics.scorecards import CoachingPoint, wilson
 from metrics.settings import Settings
 
 
@@ -186,23 +186,51 @@ def scorecard_table(df: pl.DataFrame, lang: str, settings: Settings,
     return pl.DataFrame(columns)
 
 
+# Below these a difference from the team is not shaded: noise, or too small to act on.
+# (Rates use their 95% interval instead.)
+SHADE_MARGIN: Final[dict[str, float]] = {
+    "seconds": 0.10,  # relative: 10% faster or slower
+    "points": 2.0,  # QA score points
+    "score": 0.1,  # mean score on 1-5
+    "fraction": 0.01,  # the composite: one percentage point
+}
+
+
 def team_comparison(df: pl.DataFrame, lang: str) -> dict[str, list[int]]:
-    """Per shown column, each agent against their team: 1 better, -1 worse, 0 same or unknown."""
+    """Per shown column, each agent against their team: 1 better, -1 worse, 0 when the gap is
+    within noise (a rate's 95% interval holds the team's value) or below SHADE_MARGIN."""
     out: dict[str, list[int]] = {}
     for metric_id in SCORECARD_SHOWN:
         if metric_id not in COMPARED or f"team__{metric_id}" not in df.columns:
             continue
         metric = catalog.get(metric_id)
+        ratio = metric.kind == "ratio" and f"{metric_id}__den" in df.columns
         signs = []
-        for mine, team in zip(df[metric_id].to_list(), df[f"team__{metric_id}"].to_list(),
-                              strict=True):
-            if mine is None or team is None or abs(mine - team) < 1e-9:
-                signs.append(0)
-            else:
-                better = mine > team if metric.higher_is_better else mine < team
-                signs.append(1 if better else -1)
+        for row in df.iter_rows(named=True):
+            mine, team = row[metric_id], row[f"team__{metric_id}"]
+            signs.append(_versus(metric, mine, team,
+                                 wilson(row[f"{metric_id}__num"], row[f"{metric_id}__den"])
+                                 if ratio else None))
         out[metric.name(lang)] = signs
     return out
+
+
+def _versus(metric: catalog.Metric, mine: float | None, team: float | None,
+            interval: tuple[float | None, float | None] | None) -> int:
+    if mine is None or team is None:
+        return 0
+    if interval is not None:
+        low, high = interval
+        if low is None or high is None or low <= team <= high:
+            return 0
+    else:
+        margin = SHADE_MARGIN.get(metric.unit, 0.0)
+        gap = abs(mine - team) / abs(team) if metric.unit == "seconds" and team else \
+            abs(mine - team)
+        if gap < margin:
+            return 0
+    better = mine > team if metric.higher_is_better else mine < team
+    return 1 if better else -1
 
 
 def coaching_lines(points: Sequence[CoachingPoint], lang: str) -> list[str]:

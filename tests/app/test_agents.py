@@ -161,3 +161,20 @@ def test_settings_refuses_bad_agent_weights(store_copy: Store) -> None:
     assert not at.error
     saved = Store(store_copy.path).settings().agent_weights
     assert "fcr_rate" not in saved and saved["reopen_rate"] == pytest.approx(0.15)
+
+
+def test_teams_table_equals_cli(app: AppTest, demo_store: Store,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    open_at(app, "teams", "en", period=NOVEMBER, channel=["phone", "chat"])
+    cli = cli_agents(demo_store, capsys, *NOVEMBER_CLI, "--channel", "phone", "--channel",
+                     "chat", "--by", "team")
+    table = scorecard_frame(app, "en")
+    assert list(table[t("seg_team", "en")]) == [r["team"] for r in cli]
+    for (_, shown), row in zip(table.iterrows(), cli, strict=True):
+        for metric_id in ("response_within_standard_rate", "csat", "qa_score_mean"):
+            metric = catalog.get(metric_id)
+            assert shown[metric.name_en] == formatting.value(metric, row[metric_id], "en")
+        assert shown[catalog.get("agent_composite").name_en] == \
+            formatting.value(catalog.get("agent_composite"), row["composite"], "en")
+    everything = cli_agents(demo_store, capsys, *NOVEMBER_CLI, "--by", "team")
+    assert [r["tickets"] for r in everything] != [r["tickets"] for r in cli]
