@@ -5,8 +5,13 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 DEMO_TICKETS ?= 300000
 STORE ?= data/servicelens.duckdb
+# A font with Chinese glyphs where vl-convert (exported charts) and chromium find it.
+HAS_CJK_FONT := { fc-list :lang=zh family 2>/dev/null | grep -q . || \
+	find /usr/share/fonts /usr/local/share/fonts -iname '*cjk*' 2>/dev/null | grep -q .; }
+NO_CJK_FONT := WARNING: no Chinese (CJK) font found. Chart downloads (PNG/SVG) will show empty \
+	boxes instead of Chinese. Install one: sudo apt-get install fonts-noto-cjk (or make fonts as root)
 
-.PHONY: run test install install-dev browser lint typecheck unit bench demo docs clean
+.PHONY: run test install install-dev fonts browser lint typecheck unit bench demo docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +26,7 @@ $(VENV)/.dev-installed: pyproject.toml $(VENV)/.installed
 	touch $@
 
 install: $(VENV)/.installed
+	@$(HAS_CJK_FONT) || echo "$(NO_CJK_FONT)" >&2
 
 install-dev: $(VENV)/.dev-installed
 
@@ -32,13 +38,22 @@ run: install
 demo: install
 	SERVICELENS_STORE=$(STORE) $(BIN)/servicelens demo --tickets $(DEMO_TICKETS)
 
-## browser: Debian's chromium and CJK fonts for the browser tests (installed when root)
-browser:
-	@if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then :; \
+## fonts: Noto Sans CJK, which exported charts render Chinese with (installed when root)
+fonts:
+	@if fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || \
+		find /usr/share/fonts -iname 'NotoSansCJK*' 2>/dev/null | grep -q .; then :; \
 	elif [ "$$(id -u)" = "0" ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			chromium fonts-noto-cjk >/dev/null; \
-	else echo "chromium or fonts-noto-cjk missing and not root: browser tests will skip"; fi
+			fonts-noto-cjk >/dev/null; \
+	else echo "$(NO_CJK_FONT)" >&2; fi
+
+## browser: Debian's chromium (and the CJK fonts) for the browser tests (installed when root)
+browser: fonts
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium >/dev/null; \
+	else echo "chromium missing and not root: browser tests will skip"; fi
 
 lint: install-dev
 	$(BIN)/ruff check .
@@ -47,7 +62,7 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy
 
-unit: install-dev
+unit: install-dev fonts
 	$(BIN)/pytest -q
 
 ## test: lint, types, layering contract and the whole test suite
@@ -58,6 +73,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_kpis.py
 	$(BIN)/python benchmarks/bench_import.py
 	$(BIN)/python benchmarks/bench_pages.py
+	$(BIN)/python benchmarks/bench_report.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

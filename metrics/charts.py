@@ -397,7 +397,7 @@ def pareto(df: pl.DataFrame, lang: str) -> ChartSpec:
                      line_base.mark_point(color="#0f172a", filled=True, size=35))
     rule = alt.Chart(pl.DataFrame({"y": [0.8]})).mark_rule(
         color="#94a3b8", strokeDash=[3, 3]).encode(y=alt.Y("y:Q", scale=alt.Scale(
-            domain=[0, 1]), axis=None))
+            domain=[0, 1]), title=t("cumulative", lang), axis=alt.Axis(format=".0%")))
     chart = alt.layer(bars, alt.layer(line, rule)).resolve_scale(y="independent")
     return _style(chart, t("pareto_title", lang))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from metrics.catalog import Metric
 
 
@@ -56,13 +58,13 @@ def change(metric: Metric, current: float | None, previous: float | None, lang: 
     if current is None or previous is None:
         return None
     if metric.unit == "fraction":
-        pp = (current - previous) * 100
+        pp = round((current - previous) * 100, 1) or 0.0  # no "-0.0"
         return f"{pp:+.1f}{'个百分点' if lang == 'zh' else ' pp'}"
     if metric.unit in ("nps", "points"):
-        return f"{current - previous:+.1f}"
+        return f"{round(current - previous, 1) or 0.0:+.1f}"
     if previous == 0:
         return None if current == 0 else ("新增" if lang == "zh" else "new")
-    return f"{(current - previous) / abs(previous) * 100:+.1f}%"
+    return f"{round((current - previous) / abs(previous) * 100, 1) or 0.0:+.1f}%"
 
 
 def target(metric: Metric, goal: float | None, lang: str) -> str:
@@ -78,3 +80,20 @@ def meets(metric: Metric, number: float | None, goal: float | None) -> bool | No
     if number is None or goal is None or metric.higher_is_better is None:
         return None
     return number >= goal if metric.higher_is_better else number <= goal
+
+
+_DURATION_UNITS: dict[str, int] = {
+    "天": 86400, "小时": 3600, "分钟": 60, "分": 60, "秒": 1,
+    "d": 86400, "h": 3600, "min": 60, "s": 1,
+}
+_DURATION = re.compile(r"^-?(\d+\s*(天|小时|分钟|分|秒|d|h|min|s)\s*)+$")
+_PART = re.compile(r"(\d+)\s*(天|小时|分钟|分|秒|d|h|min|s)")
+
+
+def parse_duration(text: str) -> float | None:
+    """The seconds `duration()` wrote ("3小时20分", "3 h 20 min"); None if it is not one."""
+    text = text.strip()
+    if not _DURATION.match(text):
+        return None
+    seconds = sum(int(n) * _DURATION_UNITS[u] for n, u in _PART.findall(text))
+    return -float(seconds) if text.startswith("-") else float(seconds)

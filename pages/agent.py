@@ -45,7 +45,7 @@ for i, metric_id in enumerate(shown):
     mine, theirs = row[metric_id], row[f"team__{metric_id}"]
     column.metric(metric.name(lang), formatting.value(metric, mine, lang),
                   delta=formatting.change(metric, mine, theirs, lang),
-                  delta_color={True: "normal", False: "inverse", None: "off"}[
+                  delta_color={True: "normal", False: "inverse", None: "off"}[  # type: ignore[arg-type]
                       metric.higher_is_better],
                   delta_description=t("vs_team", lang), border=True)
 
@@ -53,7 +53,8 @@ st.subheader(t("coaching_points", lang))
 scorecard_view.coaching_block(
     tables.coaching_lines(scorecards.coaching(row, ctx.settings), lang), lang)
 
-left, right = st.columns([2, 3])
+mine = scope.model_copy(update={"agents": (person,)})
+left, right = st.columns(2)
 with left:
     st.subheader(t("vs_team_and_target", lang))
     widgets.table(scorecard_view.kpi_rows(row, ctx.settings, filters, lang), lang,
@@ -65,9 +66,9 @@ with right:
     targets = {m: ctx.settings.target(m) for m in scorecards.TRENDED
                if catalog.get(m).target_kind in ("min", "max")}
     widgets.chart(charts.agent_vs_team(trends, targets, person, lang,
-                                       scorecards.trend_grain(filters)), key="agent_trends")
+                                       scorecards.trend_grain(filters)), key="agent_trends",
+                  scope=mine)
 
-mine = scope.model_copy(update={"agents": (person,)})
 view = dataclasses.replace(ctx, filters=mine)
 st.subheader(t("survey_comments", lang))
 said = data.drill(str(ctx.store.path), ctx.token, mine, "comments", (), ctx.settings,
@@ -94,7 +95,8 @@ else:
         if found.is_empty():
             st.success(t("no_violations_agent", lang), icon=":material/verified:")
         else:
-            widgets.chart(charts.violation_categories(found, lang), key="agent_violations")
+            widgets.chart(charts.violation_categories(found, lang), key="agent_violations",
+                          scope=mine)
     with right:
         widgets.table(drill.presentable(inspected.rows, lang), lang, "agent_qa_dl",
                       f"inspections-{person}")

@@ -21,11 +21,10 @@ config = {headers["formula"]: st.column_config.TextColumn(width="large"),
           headers["notes"]: st.column_config.TextColumn(width="large")}
 st.subheader(t("catalog_main", lang))
 main = tables.catalog_table(lang, ctx.settings, public=True).rename(headers)
-st.dataframe(main, hide_index=True, column_config=config)
+widgets.table(main, lang, "catalog_dl", "metric-catalog", column_config=config)
 st.subheader(t("catalog_supporting", lang))
-st.dataframe(tables.catalog_table(lang, ctx.settings, public=False).rename(headers),
-             hide_index=True, column_config=config)
-widgets.download(main, lang, "catalog_dl", "metric-catalog")
+widgets.table(tables.catalog_table(lang, ctx.settings, public=False).rename(headers), lang,
+              "catalog_supporting_dl", "metric-catalog-supporting", column_config=config)
 
 st.subheader(t("catalog_rules", lang))
 st.markdown(t("catalog_rules_text", lang))
@@ -37,7 +36,7 @@ standards = pl.DataFrame({
 left, right = st.columns(2)
 with left:
     st.markdown(f"**{t('channel_standards', lang)}**")
-    st.dataframe(standards, hide_index=True)
+    widgets.table(standards, lang, "standards_dl", "channel-standards")
 with right:
     st.markdown(f"**{t('schedule', lang)}**")
     st.markdown(widgets.schedule_text(ctx.settings.business_hours, lang))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
-from metrics.exports import csv_bytes
 from metrics.i18n import t
 from metrics.mapping import Mapping, MappingError, load_mapping, presets, save_preset
 from metrics.rows import KINDS
-from ui import data, frame, uploads
+from ui import data, frame, uploads, widgets
 
 ctx = frame.current()
 lang = ctx.lang
@@ -70,7 +71,8 @@ for item in staged:
         uploads.describe_columns(view, lang)
         problems = view.rows.filter(view.rows["problems"] != "").height
         st.caption(t("preview", lang, n=view.rows.height))
-        st.dataframe(view.rows, hide_index=True, height=260)
+        widgets.table(view.rows, lang, f"preview_{item.key}", f"preview-{Path(item.name).stem}",
+                      height=260)
         if problems:
             st.warning(t("preview_problems", lang, n=problems), icon=":material/rule:")
         if mapping.columns:
@@ -96,6 +98,4 @@ log = data.import_log(str(ctx.store.path), ctx.token) if ctx.store.exists() else
 if log is None or log.is_empty():
     st.caption(t("no_imports", lang))
 else:
-    st.dataframe(log, hide_index=True)
-    st.download_button(t("import_log", lang) + " CSV", csv_bytes(log),
-                       file_name="import-log.csv", mime="text/csv", icon=":material/download:")
+    widgets.table(log, lang, "import_log_dl", "import-log")

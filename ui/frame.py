@@ -99,6 +99,21 @@ def _clamp(day: date, first: date, latest: date) -> date:
 
 def _write_query_params(filters: Filters | None) -> None:
     """Mirror the view into the URL so that a copied link reproduces it."""
+    params = view_params(filters)
+    wanted = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
+    if {k: st.query_params.get_all(k) for k in st.query_params} != wanted:
+        st.query_params.from_dict(params)
+
+
+def switch_keeping_view(page: str, filters: Filters | None, **extra: str) -> None:
+    """st.switch_page, keeping language, filters and clock (Streamlit drops widget state on a
+    page switch): the next run reads the view back from the URL, as a shared link would."""
+    st.session_state["_qp_loaded"] = False
+    st.switch_page(page, query_params={**view_params(filters), **extra})
+
+
+def view_params(filters: Filters | None) -> dict[str, str | list[str]]:
+    """The URL parameters of the current view."""
     params: dict[str, str | list[str]] = {"lang": lang()}
     if filters is not None:
         params["from"] = filters.date_from.isoformat()
@@ -113,9 +128,7 @@ def _write_query_params(filters: Filters | None) -> None:
         value = st.session_state.get(key)
         if value:
             params[key] = str(value)
-    wanted = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
-    if {k: st.query_params.get_all(k) for k in st.query_params} != wanted:
-        st.query_params.from_dict(params)
+    return params
 
 
 def page_default(key: str, fallback: str) -> str:

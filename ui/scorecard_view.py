@@ -14,7 +14,7 @@ from metrics.charts import ChartSpec
 from metrics.filters import Filters
 from metrics.i18n import t
 from metrics.settings import Settings
-from ui import widgets
+from ui import frame, widgets
 from ui.frame import Context
 
 AGENT_PAGE = "pages/agent.py"
@@ -49,15 +49,16 @@ def rule_text(settings: Settings, lang: str) -> str:
 
 
 def go_to_agent(agent: str) -> None:
-    """Open the One agent page on this agent."""
+    """Open the One agent page on this agent, in the same view (language, filters, clock)."""
     st.session_state["person"] = agent
-    st.switch_page(AGENT_PAGE)
+    frame.switch_keeping_view(AGENT_PAGE, frame.current().filters, person=agent)
 
 
 def pick_to_agent(spec: ChartSpec, key: str) -> None:
-    """A chart whose clicked agent opens their page."""
+    """A chart whose clicked agent opens their page; with its PNG and SVG downloads."""
     event = st.altair_chart(spec, theme=None, width="stretch", key=key, on_select="rerun",
                             selection_mode=[charts.PICK])
+    widgets.chart_downloads(spec, key)
     picked = widgets.picked(event)
     if picked and picked.get("agent") and st.session_state.get(f"_{key}_last") != picked:
         st.session_state[f"_{key}_last"] = picked
@@ -78,13 +79,13 @@ def agent_link(ctx: Context, agent: str) -> str:
 def table(ctx: Context, df: pl.DataFrame, spark: dict[str, list[float | None]], level: str,
           key: str) -> None:
     """The scorecard, cells shaded against the team, a trend per row; a picked row opens the
-    agent's page. Downloads as CSV."""
+    agent's page. Downloads as CSV and XLSX."""
     lang = ctx.lang
     shown = tables.scorecard_table(df, lang, ctx.settings, level)
     frame_ = shown.to_pandas()
     trend_col = t("trend", lang)
     frame_.insert(3 if level == "agent" else 2, trend_col,
-                  [spark.get(str(name), []) for name in df[level].to_list()])
+                  [_points(spark.get(str(name), [])) for name in df[level].to_list()])
     config: dict[str, Any] = {
         trend_col: st.column_config.LineChartColumn(
             trend_col, help=t("trend_help", lang), width="small"),
@@ -102,14 +103,22 @@ def table(ctx: Context, df: pl.DataFrame, spark: dict[str, list[float | None]], 
         if level == "agent" else frame_
     if level == "agent":
         event: object = st.dataframe(styled, hide_index=True, column_config=config, key=key,
-                                     on_select="rerun", selection_mode="single-row")
+                                     on_select="rerun", selection_mode="single-row",
+                                     placeholder="—")
     else:
-        event = st.dataframe(styled, hide_index=True, column_config=config, key=key)
+        event = st.dataframe(styled, hide_index=True, column_config=config, key=key,
+                             placeholder="—")
     widgets.download(shown, lang, f"{key}_dl", f"scorecard-{level}-{ctx.filters.date_from}"
                      f"-{ctx.filters.date_to}" if ctx.filters else f"scorecard-{level}")
     rows = _selected_rows(event)
     if level == "agent" and rows:
         go_to_agent(str(df["agent"][rows[0]]))
+
+
+def _points(values: list[float | None]) -> list[float]:
+    """A sparkline's points: weeks without data are skipped (the column takes numbers only)."""
+    points = [v for v in values if v is not None]
+    return points if len(points) > 1 else []
 
 
 def _selected_rows(event: object) -> list[int]:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
 import streamlit as st
 
 from metrics import ingest
-from metrics.exports import csv_bytes
+from metrics.exports import XLSX_MIME, csv_bytes, xlsx_bytes
 from metrics.i18n import t
 from metrics.mapping import Mapping
 from metrics.store import Store
@@ -122,8 +123,14 @@ def show_result(store: Store, outcome: dict[str, Any], lang: str) -> None:
     st.markdown(f"**{t('rejects_title', lang, n=f'{rejects.height:,}')}**")
     shown = rejects.select("_row", "_field", "_value", "_reason", *rejects.columns[:-5])
     st.dataframe(shown.head(1000), hide_index=True, height=240)
-    st.download_button(
-        t("download_rejects", lang), csv_bytes(rejects),
-        file_name=f"{Path(result.file_name).stem}.rejects.csv", mime="text/csv",
-        key=f"rejects_{result.import_id}", icon=":material/download:",
-    )
+    stem = f"{Path(result.file_name).stem}.rejects"
+    with st.container(horizontal=True, gap="small"):
+        st.download_button(
+            t("download_rejects", lang), csv_bytes(rejects), file_name=f"{stem}.csv",
+            mime="text/csv", key=f"rejects_{result.import_id}", icon=":material/download:",
+        )
+        st.download_button(
+            t("download_rejects_xlsx", lang), partial(xlsx_bytes, rejects, "rejects"),
+            file_name=f"{stem}.xlsx", mime=XLSX_MIME, key=f"rejects_{result.import_id}_xlsx",
+            icon=":material/table_view:", on_click="ignore",
+        )

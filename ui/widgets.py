@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
+from typing import Any
 
 import polars as pl
 import streamlit as st
 
-from metrics import analysis, catalog, charts, formatting, queries
+from metrics import analysis, catalog, charts, exports, formatting, queries
 from metrics import drill as drill_mod
 from metrics.calendar import Schedule
 from metrics.charts import ChartSpec
-from metrics.exports import csv_bytes
+from metrics.filters import Filters
 from metrics.i18n import t
 from metrics.overview import Card
 from metrics.schema import WEEKDAYS, label
@@ -67,9 +70,40 @@ def target_line(card: Card, lang: str) -> str:
     return " · ".join(parts)
 
 
-def chart(spec: ChartSpec, key: str) -> None:
-    """Render a chart built in metrics.charts exactly as it exports (no Streamlit theme)."""
+def chart(spec: ChartSpec, key: str, *, scope: Filters | None = None) -> None:
+    """Render a chart built in metrics.charts exactly as it exports (no Streamlit theme), with
+    its PNG and SVG downloads. `scope`: the filters the chart covers when they are not the
+    sidebar's (the One agent page's person)."""
     st.altair_chart(spec, theme=None, width="stretch", key=key)
+    chart_downloads(spec, key, scope)
+
+
+def _download(lang: str, what: str, make: Callable[[], bytes], file_name: str, mime: str,
+              key: str, icon: str) -> None:
+    """A small download button whose file is made only when clicked (Streamlit runs `make` in
+    a worker thread then), so drawing a page renders no image and writes no workbook."""
+    st.download_button(t(f"download_{what}", lang), data=make, file_name=file_name, mime=mime,
+                       key=key, icon=icon, type="tertiary", on_click="ignore",
+                       help=t(f"download_{what}_help", lang))
+
+
+def file_stem(key: str, filters: Filters | None) -> str:
+    """pareto-2026-10-25-2026-11-23: what the file shows and when."""
+    return f"{key}-{filters.date_from}-{filters.date_to}" if filters else key
+
+
+def chart_downloads(spec: ChartSpec, key: str, scope: Filters | None = None) -> None:
+    """PNG (2x) and SVG of this very chart object, rendered offline by vl-convert, titled
+    with the period and filters it covers (the sidebar's unless `scope` is given)."""
+    ctx = frame.current()
+    filters = scope or ctx.filters
+    subtitle = exports.scope_line(filters, ctx.lang) if filters else ""
+    stem = file_stem(key, filters)
+    with st.container(horizontal=True, gap="small", key=f"{key}_downloads"):
+        _download(ctx.lang, "png", partial(exports.chart_png, spec, subtitle), f"{stem}.png",
+                  "image/png", f"{key}_png", ":material/image:")
+        _download(ctx.lang, "svg", partial(exports.chart_svg, spec, subtitle), f"{stem}.svg",
+                  "image/svg+xml", f"{key}_svg", ":material/polyline:")
 
 
 def cards(items: tuple[Card, ...], lang: str, per_row: int = 4) -> None:
@@ -80,10 +114,13 @@ def cards(items: tuple[Card, ...], lang: str, per_row: int = 4) -> None:
                 kpi_card(item, lang)
 
 
-def pickable(spec: ChartSpec, key: str, metric_id: str, page: str) -> None:
-    """A chart whose clicked segment opens the drill-down below with that segment."""
+def pickable(spec: ChartSpec, key: str, metric_id: str, page: str, *,
+             scope: Filters | None = None) -> None:
+    """A chart whose clicked segment opens the drill-down below with that segment; with its
+    PNG and SVG downloads."""
     event = st.altair_chart(spec, theme=None, width="stretch", key=key, on_select="rerun",
                             selection_mode=[charts.PICK])
+    chart_downloads(spec, key, scope)
     chosen = picked(event)
     if chosen is not None and st.session_state.get(f"_{key}_last") != chosen:
         st.session_state[f"_{key}_last"] = chosen
@@ -172,11 +209,8 @@ def drill_panel(ctx: Context, page: str, metric_ids: tuple[str, ...], grain: Gra
                  scope=scope))
     if found.truncated:
         st.caption(t("drill_truncated", lang, n=f"{found.rows.height:,}"))
-    table = drill_mod.presentable(found.rows, lang)
-    st.dataframe(table, hide_index=True, height=320)
-    st.download_button(t("download_csv", lang), csv_bytes(table),
-                       file_name=f"{metric_id}-{ctx.filters.date_from}-{ctx.filters.date_to}.csv",
-                       mime="text/csv", icon=":material/download:", key=f"{page}_drill_dl")
+    rows = drill_mod.presentable(found.rows, lang)
+    table(rows, lang, f"{page}_drill_dl", file_stem(metric_id, ctx.filters), height=320)
 
 
 def _segment_values(ctx: Context, dim: str) -> list[object]:
@@ -191,9 +225,10 @@ def as_of(ctx: Context) -> datetime:
     return queries.site_now(ctx.settings).replace(second=0)
 
 
-def table(df: pl.DataFrame, lang: str, key: str, name: str) -> None:
-    """A table with its CSV download (UTF-8 with BOM, formulas neutralised)."""
-    st.dataframe(df, hide_index=True)
+def table(df: pl.DataFrame, lang: str, key: str, name: str, *, height: int | None = None,
+          column_config: dict[str, Any] | None = None) -> None:
+    """A table with its CSV and XLSX downloads (formulas neutralised in both)."""
+    st.dataframe(df, hide_index=True, column_config=column_config, height=height or "auto")
     download(df, lang, key, name)
 
 
@@ -266,5 +301,10 @@ def schedule_text(schedule: Schedule, lang: str) -> str:
 
 
 def download(df: pl.DataFrame, lang: str, key: str, name: str) -> None:
-    st.download_button(t("download_csv", lang), csv_bytes(df), file_name=f"{name}.csv",
-                       mime="text/csv", icon=":material/download:", key=key)
+    """The table as CSV (UTF-8 with BOM) and XLSX (styled header, numbers in their formats),
+    each made when clicked."""
+    with st.container(horizontal=True, gap="small", key=f"{key}_downloads"):
+        _download(lang, "csv", partial(exports.csv_bytes, df), f"{name}.csv", "text/csv", key,
+                  ":material/download:")
+        _download(lang, "xlsx", partial(exports.xlsx_bytes, df, name), f"{name}.xlsx",
+                  exports.XLSX_MIME, f"{key}_xlsx", ":material/table_view:")
