@@ -7,7 +7,7 @@ import json
 import sys
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -25,6 +25,16 @@ def _date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date of the form YYYY-MM-DD") from None
+
+
+def _month(text: str) -> str:
+    from metrics.report import month_period  # loaded here: see _cmd_report
+
+    try:
+        month_period(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
 
 
 def _positive(text: str) -> int:
@@ -121,6 +131,26 @@ def build_parser() -> argparse.ArgumentParser:
     p_agents.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p_agents.add_argument("--lang", choices=("zh", "en"), default="en",
                           help="language of the table (default en)")
+
+    p_report = sub.add_parser(
+        "report", help="write the monthly review pack (月度复盘) as a PDF or a zip",
+        description="The review of a month (or a period) and filters: the Overview's KPIs "
+        "against target and the previous period, the key chart of each page, the complaint "
+        "Pareto and what moved the complaint rate, the agent scorecard, who needs coaching and "
+        "their coaching points, and a list of actions to fill in. FILE.pdf writes an A4 "
+        "landscape PDF; FILE.zip writes every chart as PNG (2x) and SVG and every table as "
+        "XLSX, with a README.txt. The numbers are the dashboard pages' numbers. Progress goes "
+        "to stderr; the last line gives the file, its pages (or files) and size.",
+    )
+    _add_store(p_report)
+    _add_filters(p_report)
+    p_report.add_argument("--month", type=_month, metavar="YYYY-MM",
+                          help="the calendar month to review, instead of --from/--to (cut at "
+                          "the latest ticket date when the month is not over)")
+    p_report.add_argument("--lang", choices=("zh", "en"), default="zh",
+                          help="language of the pack (default zh)")
+    p_report.add_argument("--out", type=Path, required=True, metavar="FILE.pdf|FILE.zip",
+                          help="where to write the pack; the extension picks the format")
 
     p_imp = sub.add_parser(
         "import", help="import ticket, survey or QA extracts",
@@ -376,6 +406,67 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
+REPORT_KINDS: tuple[str, ...] = (".pdf", ".zip")
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from metrics import report  # loaded here, so that fpdf and the charts load for reports only
+
+    started = time.perf_counter()
+    kind = args.out.suffix.lower()
+    if kind not in REPORT_KINDS:
+        raise ValueError(f"--out {args.out} must end in .pdf or .zip (the extension picks the "
+                         "format)")
+    if args.month and (args.date_from or args.date_to):
+        raise ValueError("--month and --from/--to are exclusive: give a month or a period")
+    store = Store(args.store)
+    if not store.exists():
+        raise StoreError(f"no store at {store.path}: run `servicelens demo` or import first")
+
+    def say(message: str) -> None:
+        print(f"servicelens report: {message}", file=sys.stderr, flush=True)
+
+    if args.month:
+        args.date_from, args.date_to = _month_span(args.month, store, say)
+    filters = _filters(args, store)
+    settings = store.settings()
+    say(f"{filters.date_from} .. {filters.date_to}: computing the pages' numbers")
+    pack = report.build(store, filters, args.lang, settings=settings,
+                        as_of=queries.site_now(settings), progress=say)
+    if kind == ".pdf":
+        try:
+            document = report.pdf_document(pack, progress=say)
+        except report.FontMissing as error:
+            raise ValueError(str(error)) from None
+        data = bytes(document.output())
+        what = f"{document.pages_count} pages"
+    else:
+        data = report.to_zip(pack, progress=say)
+        what = f"{len(report.zip_names(pack))} files"
+    try:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_bytes(data)
+    except OSError as error:
+        raise ValueError(f"cannot write {args.out}: {error.strerror or error}") from None
+    print(f"wrote {args.out}: {what}, {len(data) / 1e6:.1f} MB in "
+          f"{time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def _month_span(month: str, store: Store, say: Callable[[str], None]) -> tuple[date, date]:
+    """The month's first and last day, cut at the latest ticket date when it is not over."""
+    from metrics.report import month_period  # loaded here: see _cmd_report
+
+    first, last = month_period(month)
+    latest = store.latest_dates()["tickets"]
+    if latest is not None and first > latest:
+        raise ValueError(f"no data in {month}: the tickets end on {latest}")
+    if latest is not None and last > latest:
+        say(f"{month} is not over in the data: the review ends on {latest}")
+        last = latest
+    return first, last
+
+
 def summary_line(result: ingest.ImportResult) -> str:
     dups = f" ({result.duplicates:,} duplicate ids)" if result.duplicates else ""
     encoding = f", {result.encoding}" if result.encoding else ""
@@ -403,7 +494,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; exit 0 on success, 2 with one line on stderr for a user's error."""
     args = build_parser().parse_args(argv)
     commands = {"demo": _cmd_demo, "kpis": _cmd_kpis, "agents": _cmd_agents,
-                "catalog": _cmd_catalog, "import": _cmd_import}
+                "catalog": _cmd_catalog, "import": _cmd_import, "report": _cmd_report}
     try:
         return commands[args.command](args)
     except (StoreError, MappingError, ValueError) as error:

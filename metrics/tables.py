@@ -276,3 +276,17 @@ def coaching_table(df: pl.DataFrame, lang: str) -> pl.DataFrame:
                catalog.get("severe_violations").name(lang): pl.Int64,
                t("below_team", lang): pl.Int64, t("below_target", lang): pl.Int64,
                t("coach_on", lang): pl.String})
+
+
+def pareto_table(pareto: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """The Complaints page's Pareto table: category, complaints, share, cumulative, on time."""
+    shown = metric_table(pareto, "category",
+                                ["complaints", "complaint_closed_within_limit_rate"], lang,
+                                "category")
+    shown.insert_column(2, pareto["share"].map_elements(formatting.percent,
+                                                        return_dtype=pl.String)
+                        .alias(t("share", lang)))
+    shown.insert_column(3, pareto["cumulative"].map_elements(formatting.percent,
+                                                             return_dtype=pl.String)
+                        .alias(t("cumulative", lang)))
+    return shown

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import polars as pl
 import streamlit as st
 
 from metrics import charts, formatting, tables
@@ -33,16 +32,8 @@ with left:
     widgets.pickable(charts.pareto(pareto, lang), "pareto", "complaints", "complaints")
 with right:
     limit = formatting.duration(ctx.settings.complaint_limit_s, lang)
-    shown = tables.metric_table(pareto, "category", ["complaints",
-                                                     "complaint_closed_within_limit_rate"],
-                                lang, "category")
-    shown.insert_column(2, pareto["share"].map_elements(formatting.percent,
-                                                        return_dtype=pl.String)
-                        .alias(t("share", lang)))
-    shown.insert_column(3, pareto["cumulative"].map_elements(formatting.percent,
-                                                             return_dtype=pl.String)
-                        .alias(t("cumulative", lang)))
-    widgets.table(shown, lang, "pareto_table", f"complaint-pareto-{view.filters.date_from}")
+    widgets.table(tables.pareto_table(pareto, lang), lang, "pareto_table",
+                  f"complaint-pareto-{view.filters.date_from}")
     st.caption(t("limit_note", lang, limit=limit))
 
 st.subheader(t("what_moved", lang))

@@ -36,7 +36,22 @@ if view.empty:
             icon=":material/filter_alt_off:")
     st.stop()
 
-st.subheader(t("headline", lang))
+head, pack = st.columns([3, 1], vertical_alignment="bottom")
+head.subheader(t("headline", lang))
+with pack.popover(t("review_pack", lang), icon=":material/summarize:", width="stretch",
+                  key="review_pack"):
+    st.caption(t("review_pack_help", lang))
+    kind = st.segmented_control(t("review_pack_format", lang), ["pdf", "zip"], default="pdf",
+                                required=True, key="review_pack_kind",
+                                format_func=lambda k: t(f"review_pack_{k}", lang)) or "pdf"
+    chosen = (str(ctx.store.path), ctx.token, filters, view.grain, ctx.settings,
+              widgets.as_of(ctx), lang, kind)
+    st.download_button(  # made on the click, on its own thread (the button spins meanwhile)
+        t("review_pack_download", lang), data=lambda: data.review_pack(*chosen),
+        file_name=f"servicelens-review-{filters.date_from}-{filters.date_to}.{kind}",
+        mime="application/pdf" if kind == "pdf" else "application/zip", on_click="ignore",
+        icon=":material/download:", type="primary", width="stretch", key="review_pack_dl")
+    st.caption(t("review_pack_wait", lang))
 widgets.cards(view.cards, lang, per_row=4)
 
 widgets.section(t("trends", lang), lang, with_grain=True)

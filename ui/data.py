@@ -165,3 +165,13 @@ def qa(
 ) -> qa_mod.QaView:
     """The QA page's numbers: cards, team and agent scores, violations, repeat offenders."""
     return qa_mod.qa_view(Store(path), filters, grain, settings=site, as_of=as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def review_pack(path: str, token: tuple[float, int, float, int], filters: Filters, grain: Grain,
+                site: Settings, as_of: datetime, lang: str, kind: str) -> bytes:
+    """The monthly review pack for the scope, as PDF or zip bytes (made when downloaded)."""
+    from metrics import report  # here, not on top: fpdf loads only when a pack is made
+
+    pack = report.build(Store(path), filters, lang, settings=site, as_of=as_of, grain=grain)
+    return report.to_pdf(pack) if kind == "pdf" else report.to_zip(pack)

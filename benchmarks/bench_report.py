@@ -1,0 +1,86 @@
+"""The monthly review pack against the Overview's KPI cards, measured in the same run.
+
+The baseline is what the Overview page computes for its cards (every card's value this
+period and the previous one, and their sparklines); the contenders are the pack's steps:
+`report.build` (every page's numbers, through the functions the pages call), rendering its
+charts to PNG at 2x (vl-convert), laying out and writing the PDF (fpdf2, Noto Sans CJK
+embedded), the zip (SVG and XLSX on top of the PNGs), and the whole PDF as
+`servicelens report` makes it (without starting Python). Medians of --repeat runs after one
+warm-up, and their ratio to the baseline.
+
+Run: .venv/bin/python benchmarks/bench_report.py --store /tmp/demo1m.duckdb --month 2026-10
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date, timedelta
+
+from bench_kpis import timed  # run as a script: benchmarks/ is on sys.path
+
+from metrics import overview, queries, report
+from metrics.filters import Filters
+from metrics.store import Store
+
+
+def last_full_month(latest: date) -> str:
+    """The month before the one the data ends in (the latest one a review can cover whole)."""
+    return f"{latest.replace(day=1) - timedelta(days=1):%Y-%m}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--store", default=None)
+    parser.add_argument("--month", default=None, help="YYYY-MM (default: the last full month)")
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    store = Store(args.store)
+    latest = store.latest_dates()["tickets"] or date.today()
+    month = args.month or last_full_month(latest)
+    first, last = report.month_period(month)
+    filters = Filters(date_from=first, date_to=min(last, latest))
+    settings = store.settings()
+    as_of = queries.site_now(settings)
+    grain = queries.auto_grain(filters)
+    lang = args.lang
+
+    def cards() -> object:
+        return overview.cards(store, filters, overview.CARD_METRICS, grain, settings=settings,
+                              as_of=as_of)
+
+    def build() -> report.Pack:
+        return report.build(store, filters, lang, settings=settings, as_of=as_of)
+
+    pack = build()
+    rendered = pack.fresh()
+    report.render(rendered, svg=True)
+    pdf = report.to_pdf(rendered)
+
+    base = timed(cards, args.repeat)
+    steps = [
+        ("build: every page's numbers", timed(build, args.repeat)),
+        (f"render {len(pack.figures)} charts, PNG 2x",
+         timed(lambda: report.render(pack.fresh()), args.repeat)),
+        ("PDF from rendered charts", timed(lambda: report.to_pdf(rendered), args.repeat)),
+        ("zip from rendered PNGs (+SVG, XLSX)",
+         timed(lambda: report.to_zip(_with_png(rendered)), args.repeat)),
+        ("whole PDF: build, render, PDF", timed(lambda: report.to_pdf(build()), args.repeat)),
+    ]
+    print(f"store {store.path}: {store.ticket_count():,} tickets; review of {month} "
+          f"({filters.date_from} – {filters.date_to}), {lang}; PDF {len(pdf) / 1e6:.1f} MB")
+    print(f"{'what':<38} {'median s':>9} {'x cards':>8}")
+    print(f"{'Overview KPI cards (baseline)':<38} {base:>9.2f} {1:>8.2f}")
+    for name, seconds in steps:
+        print(f"{name:<38} {seconds:>9.2f} {seconds / base:>8.2f}")
+
+
+def _with_png(pack: report.Pack) -> report.Pack:
+    """A copy holding the PNGs but no SVG, so that the zip renders the SVGs it needs."""
+    fresh = pack.fresh()
+    fresh.png.update(pack.png)
+    return fresh
+
+
+if __name__ == "__main__":
+    main()
