@@ -81,37 +81,34 @@ def validate_weights(weights: dict[str, float]) -> dict[str, float]:
     """Weights over rate metrics: non-negative and summing to 1, else a ValueError saying why."""
     if not weights:
         raise ValueError("choose at least one indicator for the weighted score")
-    for metric_id, weight in weights.items():
+    for metric_id in weights:
         metric = catalog.get(metric_id)
         if metric.unit != "fraction" or metric.kind != "ratio":
             raise ValueError(f"{metric_id!r} is not a rate and cannot be weighted")
         if not metric.higher_is_better:
             raise ValueError(f"{metric_id!r} is better when lower; only rates where higher is "
                              "better can be weighted as attainment")
-        if not math.isfinite(weight):
-            raise ValueError(f"the weight of {metric_id!r} is not a number ({weight})")
-        if weight < 0:
-            raise ValueError(f"the weight of {metric_id!r} is negative ({weight})")
-    total = sum(weights.values())
-    if abs(total - 1.0) > 1e-6:
-        raise ValueError(f"the weights must sum to 1, they sum to {total:g}")
-    return weights
-
+    return _weights_sum_to_one(weights, "the weights")
 
 
 def validate_agent_weights(weights: dict[str, float]) -> dict[str, float]:
     """The agent composite's weights: known indicators, non-negative, summing to 1."""
     if not weights:
         raise ValueError("choose at least one indicator for the agent composite")
-    for metric_id, weight in weights.items():
+    for metric_id in weights:
         if metric_id not in catalog.AGENT_WEIGHTABLE:
             raise ValueError(f"{metric_id!r} cannot be weighted in the agent composite; "
                              f"choose from {', '.join(catalog.AGENT_WEIGHTABLE)}")
+    return _weights_sum_to_one(weights, "the agent weights")
+
+
+def _weights_sum_to_one(weights: dict[str, float], what: str) -> dict[str, float]:
+    for metric_id, weight in weights.items():
         if not math.isfinite(weight):
             raise ValueError(f"the weight of {metric_id!r} is not a number ({weight})")
         if weight < 0:
             raise ValueError(f"the weight of {metric_id!r} is negative ({weight})")
     total = sum(weights.values())
     if abs(total - 1.0) > 1e-6:
-        raise ValueError(f"the agent weights must sum to 1, they sum to {total:g}")
+        raise ValueError(f"{what} must sum to 1, they sum to {total:g}")
     return weights

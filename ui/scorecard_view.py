@@ -24,11 +24,7 @@ BETTER, WORSE = "background-color: #dcfce7", "background-color: #fee2e2"
 def header(ctx: Context, page: str) -> Filters:
     """Title, scope line and the composite's rule; stops with a next step when there is no data."""
     lang = ctx.lang
-    st.title(t(f"{page}_page", lang))
-    if ctx.filters is None:
-        st.info(t("no_store", lang), icon=":material/database:")
-        st.stop()
-    filters = ctx.filters
+    filters = widgets.page_head(ctx, page)
     clock = t("clock_business" if filters.business_hours else "clock_calendar", lang)
     st.caption(f"{filters.date_from} – {filters.date_to} · {clock}  \n"
                f"{weights_text(ctx.settings, lang)}  \n{rule_text(ctx.settings, lang)}")

@@ -264,14 +264,19 @@ def section(title: str, lang: str, with_grain: bool = False) -> None:
         grain_control(lang)
 
 
+def page_head(ctx: Context, name: str) -> Filters:
+    """The page's title; stops with a pointer to the Data page while the store is empty."""
+    st.title(t(f"{name}_page", ctx.lang))
+    if ctx.filters is None:
+        st.info(t("no_store", ctx.lang), icon=":material/database:")
+        st.stop()
+    return ctx.filters
+
+
 def analysis_page(ctx: Context, name: str) -> analysis.Page:
     """Title, scope line and the page's numbers; stops with a next step when there are none."""
     lang = ctx.lang
-    st.title(t(f"{name}_page", lang))
-    if ctx.filters is None:
-        st.info(t("no_store", lang), icon=":material/database:")
-        st.stop()
-    filters = ctx.filters
+    filters = page_head(ctx, name)
     prev = filters.previous()
     clock = t("clock_business" if filters.business_hours else "clock_calendar", lang)
     st.caption(f"{filters.date_from} – {filters.date_to} · {t('compared_with', lang)} "
