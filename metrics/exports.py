@@ -56,8 +56,16 @@ def csv_bytes(frame: pl.DataFrame) -> bytes:
 
 _PERCENT = re.compile(r"^[+-]?\d[\d,]*(\.\d+)?%$")
 _NUMBER = re.compile(r"^[+-]?\d[\d,]*(\.\d+)?$")
-# Digits that are a code, not a quantity: a leading zero (00123) or more than Excel's 15 digits.
-_IDENTIFIER = re.compile(r"^[+-]?(0\d|\d{16})")
+# Digits that are a code, not a quantity: a leading zero (00123), or four digits or more
+# without the thousands separator the app writes into every count it formats (1,584).
+_IDENTIFIER = re.compile(r"^[+-]?(0\d|\d{4,}$)")
+# Columns that hold codes and names whatever they look like (ids, phones, people).
+_CODE_COLUMNS: Final[tuple[str, ...]] = (
+    "ticket_id", "survey_id", "inspection_id", "customer_id", "customer_name",
+    "customer_phone", "agent", "team", "inspector", "product",
+)
+CODE_LABELS: Final[frozenset[str]] = frozenset(
+    {*_CODE_COLUMNS, *(column_label(c, lang) for c in _CODE_COLUMNS for lang in ("zh", "en"))})
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 BLANKS: Final[frozenset[str]] = frozenset({"—", "-", ""})
 HEADER_FORMAT: Final[dict[str, object]] = {
@@ -103,7 +111,7 @@ def typed(frame: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
     columns: list[pl.Series] = []
     for name in frame.columns:
         series = frame[name]
-        if series.dtype == pl.String:
+        if series.dtype == pl.String and name not in CODE_LABELS:
             kind = _kind(series.to_list())
             if kind is not None:
                 series = pl.Series(name, [_cell(v, kind) for v in series.to_list()],
@@ -117,12 +125,13 @@ def typed(frame: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
     return neutralise(pl.DataFrame(columns)), formats
 
 
-def xlsx_bytes(frame: pl.DataFrame, sheet: str = "data") -> bytes:
+def xlsx_bytes(frame: pl.DataFrame, sheet: str = "data", *, as_shown: bool = True) -> bytes:
     """An XLSX of the table: header styled, percentages, durations and counts as numbers in
-    their formats, text that looks like a formula kept as text."""
+    their formats, text that looks like a formula kept as text. `as_shown=False` keeps raw
+    cells as they are (rejected rows to fix and import again), formulas still neutralised."""
     import xlsxwriter  # only exports need it: imported when one is made
 
-    data, formats = typed(_flat(frame))
+    data, formats = typed(_flat(frame)) if as_shown else (neutralise(_flat(frame)), {})
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
                                             "strings_to_urls": False,

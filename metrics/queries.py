@@ -235,14 +235,21 @@ def dimension_values(store: Store) -> dict[str, list[str]]:
     return out
 
 
-def agent_teams(store: Store) -> dict[str, str]:
-    """Each agent's team: the team of their latest ticket."""
+def agent_teams(store: Store, date_from: date | None = None,
+                date_to: date | None = None) -> dict[str, str]:
+    """Each agent's team: the team of their latest ticket in the period when one is given
+    (an agent who moved is reviewed with the team they worked in), else their latest."""
     if not store.exists():
         return {}
+    start = datetime.combine(date_from or date.min, datetime.min.time())
+    end = datetime.combine((date_to or date.max - timedelta(days=1)) + timedelta(days=1),
+                           datetime.min.time())
     with store.reader() as con:
         rows = con.execute(
-            "SELECT agent, arg_max(team, created_at) FROM tickets"
-            " WHERE agent IS NOT NULL AND team IS NOT NULL GROUP BY agent ORDER BY agent"
+            "SELECT agent, coalesce(arg_max(team, created_at) FILTER (WHERE created_at >= $start"
+            " AND created_at < $end), arg_max(team, created_at)) FROM tickets"
+            " WHERE agent IS NOT NULL AND team IS NOT NULL GROUP BY agent ORDER BY agent",
+            {"start": start, "end": end},
         ).fetchall()
     return {str(agent): str(team) for agent, team in rows}
 

@@ -106,8 +106,8 @@ def scorecard(
 ) -> pl.DataFrame:
     """One row per agent (or team) in scope with every indicator, composite and rank.
 
-    Agents carry `team` (their latest ticket's team) and their team's values as `team__<id>`.
-    An agent with tickets outside the filtered teams still shows under their latest team.
+    Agents carry `team` (the team of their latest ticket in the period) and their team's
+    values as `team__<id>`; ranks are among all agents in scope, whatever the agent filter.
     """
     settings = settings or store.settings()
     as_of = as_of or queries.site_now(settings)
@@ -115,35 +115,37 @@ def scorecard(
     if df.is_empty():
         return _empty(level)
     if level == "agent":
-        teams = queries.agent_teams(store)
-        df = df.with_columns(
-            pl.col("agent").replace_strict(teams, default=None, return_dtype=pl.String)
-            .alias("team"))
-        # A team's values are the whole team's, whichever of its agents the filters pick.
-        whole_teams = filters.model_copy(update={"agents": ()})
-        team_df = _level_frame(store, whole_teams, "team", settings, as_of)
-        keep = ["team", *INDICATORS, "csat_low", "csat_high"]
-        team_df = team_df.select([c for c in keep if c in team_df.columns]).rename(
-            {c: f"team__{c}" for c in keep if c != "team"})
-        df = df.join(team_df, on="team", how="left")
-        everyone = df if not filters.agents else _level_frame(store, whole_teams, "agent",
-                                                              settings, as_of)
-        df = _per_agent_counts(df, everyone, teams)
-    return _ranked(df, settings, level)
+        df = _beside_team(df, store, filters, settings, as_of)
+    ranked = _ranked(df, settings, level)
+    if level == "agent" and filters.agents:
+        # Ranks are among everyone in scope: picking agents must not promote them.
+        ranked = ranked.filter(pl.col("agent").is_in(list(filters.agents)))
+    return ranked
 
 
-def _per_agent_counts(df: pl.DataFrame, everyone: pl.DataFrame,
-                      teams: dict[str, str]) -> pl.DataFrame:
-    """A team's counts (tickets, inspections, violations) as the mean per agent of the team,
-    so that an agent's count compares with a like number; rates stay pooled."""
-    sizes = (everyone.select(pl.col("agent").replace_strict(teams, default=None,
-                                                            return_dtype=pl.String)
-                             .alias("team"))
-             .group_by("team").len("team__agents"))
-    df = df.join(sizes, on="team", how="left")
+def _beside_team(df: pl.DataFrame, store: Store, filters: Filters, settings: Settings,
+                 as_of: datetime) -> pl.DataFrame:
+    """Every agent of the scope (the agent filter aside) with their team and its values."""
+    whole = filters.model_copy(update={"agents": ()})
+    everyone = df if not filters.agents else _level_frame(store, whole, "agent", settings,
+                                                          as_of)
+    teams = queries.agent_teams(store, filters.date_from, filters.date_to)
+    everyone = everyone.with_columns(
+        pl.col("agent").replace_strict(teams, default=None, return_dtype=pl.String)
+        .alias("team"))
+    # Rates, durations and scores: the team's rows pooled.
+    team_df = _level_frame(store, whole, "team", settings, as_of)
+    keep = ["team", *INDICATORS, "csat_low", "csat_high"]
+    team_df = team_df.select([c for c in keep if c in team_df.columns]).rename(
+        {c: f"team__{c}" for c in keep if c != "team"})
+    # Counts: the mean over the team's agents, so they compare with one agent's count.
     counts = [m for m in INDICATORS if catalog.get(m).kind == "count"]
-    return df.with_columns([(pl.col(f"team__{m}") / pl.col("team__agents")).alias(f"team__{m}")
-                            for m in counts])
+    means = everyone.group_by("team").agg(
+        [pl.col(m).mean().alias(f"team__{m}") for m in counts]
+        + [pl.len().alias("team__agents")])
+    team_df = team_df.drop([f"team__{m}" for m in counts]).join(
+        means, on="team", how="left", nulls_equal=False)
+    return everyone.join(team_df, on="team", how="left")
 
 
 def _empty(level: Level) -> pl.DataFrame:

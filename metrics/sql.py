@@ -272,7 +272,8 @@ def compile_rows(
     relation = _source_relation(metric.source, needs_teams, filters.business_hours)
     sql = (f"SELECT {', '.join(columns)}, {counted} AS _counted, count(*) OVER () AS _total\n"
            f"FROM ({relation}) s\nWHERE {' AND '.join(clauses)}\n"
-           f"ORDER BY ts DESC\nLIMIT {int(limit)}")
+           "ORDER BY ts DESC\nLIMIT $limit")
+    params["limit"] = int(limit)
     params.update(_settings_params(filters, settings, as_of, grain))
     return Query(sql=sql, params=_used(sql, params))
 
@@ -334,7 +335,8 @@ def compile_violation_items(filters: Filters, limit: int) -> Query:
     sql = (f"SELECT inspection_id, item, ts, ticket_id, inspector, qa_score, agent, team,\n"
            f"       violation_category, severity, count(*) OVER () AS _total\n"
            f"FROM ({_violation_items()}) s\nWHERE {where}\n"
-           f"ORDER BY ts DESC, inspection_id DESC, item\nLIMIT {int(limit)}")
+           "ORDER BY ts DESC, inspection_id DESC, item\nLIMIT $limit")
+    params["limit"] = int(limit)
     return Query(sql=sql, params=_used(sql, params))
 
 

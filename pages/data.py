@@ -72,7 +72,7 @@ for item in staged:
         problems = view.rows.filter(view.rows["problems"] != "").height
         st.caption(t("preview", lang, n=view.rows.height))
         widgets.table(view.rows, lang, f"preview_{item.key}", f"preview-{Path(item.name).stem}",
-                      height=260)
+                      height=260, as_shown=False)
         if problems:
             st.warning(t("preview_problems", lang, n=problems), icon=":material/rule:")
         if mapping.columns:

@@ -62,14 +62,9 @@ def pick_to_agent(spec: ChartSpec, key: str) -> None:
 
 
 def agent_link(ctx: Context, agent: str) -> str:
-    """A link to the agent's page that reproduces the view."""
-    params: dict[str, str] = {"person": agent, "lang": ctx.lang}
-    if ctx.filters is not None:
-        params.update({"from": ctx.filters.date_from.isoformat(),
-                       "to": ctx.filters.date_to.isoformat()})
-        if ctx.filters.business_hours:
-            params["clock"] = "business"
-    return "agent?" + urlencode(params)
+    """A link to the agent's page that reproduces the view (language, filters, clock)."""
+    params = {**frame.view_params(ctx.filters), "person": agent}
+    return "agent?" + urlencode(params, doseq=True)
 
 
 def table(ctx: Context, df: pl.DataFrame, spark: dict[str, list[float | None]], level: str,

@@ -130,7 +130,8 @@ def show_result(store: Store, outcome: dict[str, Any], lang: str) -> None:
             mime="text/csv", key=f"rejects_{result.import_id}", icon=":material/download:",
         )
         st.download_button(
-            t("download_rejects_xlsx", lang), partial(xlsx_bytes, rejects, "rejects"),
+            t("download_rejects_xlsx", lang),
+            partial(xlsx_bytes, rejects, "rejects", as_shown=False),
             file_name=f"{stem}.xlsx", mime=XLSX_MIME, key=f"rejects_{result.import_id}_xlsx",
             icon=":material/table_view:", on_click="ignore",
         )

@@ -226,10 +226,10 @@ def as_of(ctx: Context) -> datetime:
 
 
 def table(df: pl.DataFrame, lang: str, key: str, name: str, *, height: int | None = None,
-          column_config: dict[str, Any] | None = None) -> None:
+          column_config: dict[str, Any] | None = None, as_shown: bool = True) -> None:
     """A table with its CSV and XLSX downloads (formulas neutralised in both)."""
     st.dataframe(df, hide_index=True, column_config=column_config, height=height or "auto")
-    download(df, lang, key, name)
+    download(df, lang, key, name, as_shown=as_shown)
 
 
 GRAINS = ["day", "week", "month"]
@@ -305,11 +305,12 @@ def schedule_text(schedule: Schedule, lang: str) -> str:
     return f"{days or t('closed', lang)}  \n{rule}"
 
 
-def download(df: pl.DataFrame, lang: str, key: str, name: str) -> None:
-    """The table as CSV (UTF-8 with BOM) and XLSX (styled header, numbers in their formats),
-    each made when clicked."""
+def download(df: pl.DataFrame, lang: str, key: str, name: str, *,
+             as_shown: bool = True) -> None:
+    """The table as CSV (UTF-8 with BOM) and XLSX (styled header, numbers in their formats;
+    raw cells kept when not `as_shown`), each made when clicked."""
     with st.container(horizontal=True, gap="small", key=f"{key}_downloads"):
         _download(lang, "csv", partial(exports.csv_bytes, df), f"{name}.csv", "text/csv", key,
                   ":material/download:")
-        _download(lang, "xlsx", partial(exports.xlsx_bytes, df, name), f"{name}.xlsx",
-                  exports.XLSX_MIME, f"{key}_xlsx", ":material/table_view:")
+        _download(lang, "xlsx", partial(exports.xlsx_bytes, df, name, as_shown=as_shown),
+                  f"{name}.xlsx", exports.XLSX_MIME, f"{key}_xlsx", ":material/table_view:")

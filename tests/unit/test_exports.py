@@ -225,3 +225,21 @@ def test_scope_line_names_the_period_filters_and_clock() -> None:
     plain = Filters(date_from=date(2026, 11, 1), date_to=date(2026, 11, 23))
     assert exports.scope_line(plain, "en") == (
         "2026-11-01 – 2026-11-23 · durations in calendar time")
+
+
+def test_id_and_phone_columns_stay_text_even_when_all_digits() -> None:
+    # A numeric ticket number, an unmasked phone and a short employee code: no thousands
+    # separator, so not a count the app formatted; the id columns are text by name as well.
+    frame = pl.DataFrame({"工单号": ["20261001123", "20261001124"],
+                          "联系电话": ["13812345678", "13900001111"],
+                          "工号": ["1001", "1002"], "工单量": ["1,584", "12"]})
+    sheet = workbook(exports.xlsx_bytes(frame))
+    assert [c.value for c in sheet[2]] == ["20261001123", "13812345678", "1001", 1584]
+    assert sheet.cell(2, 4).number_format == "#,##0"
+
+
+def test_raw_rows_keep_their_cells_for_fixing_and_importing_again() -> None:
+    rejects = pl.DataFrame({"row": [3], "score": ["12%"], "channel": ["-"],
+                            "formula": ["=1+1"]})
+    sheet = workbook(exports.xlsx_bytes(rejects, "rejects", as_shown=False))
+    assert [c.value for c in sheet[2]] == [3, "12%", "'-", "'=1+1"]

@@ -371,3 +371,42 @@ def test_good_agent_weights_are_kept() -> None:
     assert Settings(agent_weights=weights).agent_weights == weights
     assert abs(sum(catalog.DEFAULT_AGENT_WEIGHTS.values()) - 1) < 1e-9
     assert set(catalog.DEFAULT_AGENT_WEIGHTS) <= set(catalog.AGENT_WEIGHTABLE)
+
+
+def raw(df: pl.DataFrame, agent: str) -> dict[str, Any]:
+    """One agent's row as the frame has it (team__ columns included)."""
+    return df.filter(pl.col("agent") == agent).row(0, named=True)
+
+
+def test_picking_agents_keeps_their_rank_among_everyone(store: Store) -> None:
+    # Without a filter: Cai 1, Bob 2, Ann 3 (see test_small_sample_is_listed_but_not_ranked).
+    everyone = scorecards.scorecard(store, WEEK, settings=SMALL, as_of=AS_OF)
+    picked = scorecards.scorecard(store, WEEK.model_copy(update={"agents": ("Ann", "Dan")}),
+                                  settings=SMALL, as_of=AS_OF)
+    assert picked["agent"].to_list() == ["Ann", "Dan"]
+    assert picked["rank"].to_list() == [raw(everyone, "Ann")["rank"], None] == [3, None]
+    # and the team's values are the whole team's, not the picked agents'
+    assert raw(picked, "Ann")["team__tickets"] == pytest.approx(7 / 2)
+
+
+def test_team_counts_are_per_agent_leaving_unassigned_tickets_out(store: Store) -> None:
+    with store.writer() as con:  # a North ticket nobody handled yet
+        con.execute("INSERT INTO tickets (ticket_id, created_at, channel, request_type, team)"
+                    " VALUES ('N1', '2026-04-08 12:00:00', 'phone', 'inquiry', 'North')")
+    df = scorecards.scorecard(store, WEEK, settings=SMALL, as_of=AS_OF)
+    # North: Ann 4 + Bob 3 tickets over 2 agents = 3.5; N1 has no agent to count it for
+    assert raw(df, "Ann")["team__tickets"] == pytest.approx(7 / 2)
+    # the pooled team rates do include N1: 4 of 8 responded within standard (N1 unanswered)
+    assert raw(df, "Ann")["team__response_within_standard_rate"] == pytest.approx(4 / 8)
+
+
+def test_an_agent_who_moved_is_reviewed_with_the_team_of_the_period(store: Store) -> None:
+    with store.writer() as con:  # Bob joins South in May
+        con.execute("INSERT INTO tickets (ticket_id, created_at, channel, request_type, agent,"
+                    " team) VALUES ('B9', '2026-05-04 09:00:00', 'phone', 'inquiry', 'Bob',"
+                    " 'South')")
+    april = scorecards.scorecard(store, WEEK, settings=SMALL, as_of=AS_OF)
+    assert by(april, "Bob")["team"] == "North"
+    may = Filters(date_from=date(2026, 5, 1), date_to=date(2026, 5, 31))
+    assert by(scorecards.scorecard(store, may, settings=SMALL, as_of=AS_OF), "Bob")["team"] \
+        == "South"
