@@ -120,3 +120,27 @@ def test_an_agents_chart_downloads(browser: Any, served_app: str) -> None:
     assert "综合得分" in text and f"{start} – {end}" in text
     assert image.width > 1000
     page.close()
+
+
+def test_review_pack_downloads_from_overview(browser: Any, served_app: str,
+                                             demo_store: Any) -> None:
+    """The 月度复盘包 popover on Overview: the PDF comes down, has several pages and its KPI
+    page carries the ticket count the page's card shows."""
+    import pypdf
+    import pypdfium2
+
+    page = _page(browser)
+    page.goto(f"{served_app}/overview?lang=zh")
+    _settled(page)
+    tickets = page.locator("[data-testid='stMetric']").filter(has_text="工单量").first \
+        .locator("[data-testid='stMetricValue']").inner_text().strip()
+    page.get_by_role("button", name="月度复盘包").click()
+    name, body = _download(page, page.get_by_role("button", name="生成并下载"))
+    assert name.endswith(".pdf") and body.startswith(b"%PDF")
+    assert len(pypdf.PdfReader(io.BytesIO(body)).pages) >= 5
+    pdf = pypdfium2.PdfDocument(body)
+    text = "".join(pdf[i].get_textpage().get_text_range() for i in range(min(3, len(pdf))))
+    assert tickets in text and "核心指标" in text
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    (SHOTS / name).write_bytes(body)
+    page.close()
