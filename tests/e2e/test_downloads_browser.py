@@ -130,7 +130,7 @@ def test_review_pack_downloads_from_overview(browser: Any, served_app: str,
     import pypdfium2
 
     page = _page(browser)
-    page.goto(f"{served_app}/overview?lang=zh")
+    page.goto(f"{served_app}/?lang=zh")  # Overview is the default page: its path is /
     _settled(page)
     tickets = page.locator("[data-testid='stMetric']").filter(has_text="工单量").first \
         .locator("[data-testid='stMetricValue']").inner_text().strip()
