@@ -6,6 +6,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from metrics import settings_form
+from metrics.catalog import Metric
 from metrics.i18n import t
 from metrics.schema import label
 from metrics.settings import Settings
@@ -19,6 +20,21 @@ if not ctx.store.exists():
     st.stop()
 current = ctx.settings
 st.caption(t("settings_intro", lang))
+
+def weight_inputs(metrics: tuple[Metric, ...], current: dict[str, float],
+                  prefix: str) -> dict[str, float]:
+    """One 0-1 box per indicator, four to a row; the indicators weighted above 0."""
+    chosen: dict[str, float] = {}
+    columns = list(st.columns(4))
+    for i, metric in enumerate(metrics):
+        with columns[i % 4]:
+            weight = st.number_input(metric.name(lang), min_value=0.0, max_value=1.0, step=0.05,
+                                     value=float(current.get(metric.id, 0.0)),
+                                     key=f"{prefix}_{metric.id}")
+        if weight > 0:
+            chosen[metric.id] = weight
+    return chosen
+
 
 with st.form("settings"):
     st.subheader(t("targets", lang))
@@ -60,26 +76,11 @@ with st.form("settings"):
 
     st.subheader(t("sla_weights", lang))
     st.caption(t("sla_weights_help", lang))
-    weights: dict[str, float] = {}
-    columns = list(st.columns(4))
-    for i, metric in enumerate(settings_form.WEIGHTABLE):
-        with columns[i % 4]:
-            weight = st.number_input(metric.name(lang), min_value=0.0, max_value=1.0, step=0.05,
-                                     value=float(current.sla_weights.get(metric.id, 0.0)),
-                                     key=f"weight_{metric.id}")
-        if weight > 0:
-            weights[metric.id] = weight
+    weights = weight_inputs(settings_form.WEIGHTABLE, current.sla_weights, "weight")
     st.subheader(t("agent_weights", lang))
     st.caption(t("agent_weights_help", lang))
-    agent_weights: dict[str, float] = {}
-    columns = list(st.columns(4))
-    for i, metric in enumerate(settings_form.AGENT_WEIGHTABLE):
-        with columns[i % 4]:
-            weight = st.number_input(metric.name(lang), min_value=0.0, max_value=1.0, step=0.05,
-                                     value=float(current.agent_weights.get(metric.id, 0.0)),
-                                     key=f"agent_weight_{metric.id}")
-        if weight > 0:
-            agent_weights[metric.id] = weight
+    agent_weights = weight_inputs(settings_form.AGENT_WEIGHTABLE, current.agent_weights,
+                                  "agent_weight")
     left, right = st.columns(2)
     min_tickets = left.number_input(t("rank_min_tickets", lang), min_value=1, step=5,
                                     value=current.rank_min_tickets, key="rank_min_tickets")
