@@ -66,15 +66,6 @@ class Metric(BaseModel):
                 else f"({self.rows}) AND {self.value} IS NOT NULL"
         return self.rows
 
-    def attainment(self, value: float | None) -> float | None:
-        """The indicator as an attainment 0-1: a rate itself, 1 − a rate better when lower, a
-        0-100 score / 100. The weighted scores add these up."""
-        if value is None:
-            return None
-        if self.unit == "points":
-            return value / 100.0
-        return value if self.higher_is_better else 1.0 - value
-
     @property
     def drillable(self) -> bool:
         return self.source in ("tickets", "surveys", "qa", "violations") and self.kind != "weighted"

@@ -27,9 +27,14 @@ ChartSpec = alt.Chart | alt.LayerChart | alt.FacetChart | alt.ConcatChart
 
 
 def _style(chart: ChartSpec, title: str) -> ChartSpec:
+    return _configure(chart.properties(title=alt.TitleParams(title, anchor="start",
+                                                             fontSize=14), height=HEIGHT))
+
+
+def _configure(chart: ChartSpec) -> ChartSpec:
+    """The one look of every chart: font, background, axes, legend."""
     return (
-        chart.properties(title=alt.TitleParams(title, anchor="start", fontSize=14), height=HEIGHT)
-        .configure(font=FONT, background="white")
+        chart.configure(font=FONT, background="white")
         .configure_view(stroke=None)
         .configure_axis(labelFontSize=11, titleFontSize=11, gridColor="#eef0f3",
                         domainColor="#cbd5e1", labelColor="#475569", titleColor="#475569")
@@ -627,7 +632,7 @@ def _time_unit(largest: float | None, lang: str) -> tuple[float, str]:
 
 
 def agent_vs_team(df: pl.DataFrame, targets: dict[str, float | None], agent: str, lang: str,
-                  grain: str) -> alt.ConcatChart:
+                  grain: str) -> ChartSpec:
     """Small multiples: each trended indicator of one agent against the team, with target."""
     who = {"agent": agent, "team": t("team_average", lang)}
     panels = []
@@ -662,14 +667,7 @@ def agent_vs_team(df: pl.DataFrame, targets: dict[str, float | None], agent: str
         panels.append(alt.layer(*layers).properties(
             title=alt.TitleParams(metric.name(lang), anchor="start", fontSize=13),
             width=250, height=150))
-    return (
-        alt.concat(*panels, columns=2)
-        .configure(font=FONT, background="white")
-        .configure_view(stroke=None)
-        .configure_axis(labelFontSize=11, titleFontSize=11, gridColor="#eef0f3",
-                        domainColor="#cbd5e1", labelColor="#475569", titleColor="#475569")
-        .configure_legend(labelFontSize=11, titleFontSize=11, orient="bottom")
-    )
+    return _configure(alt.concat(*panels, columns=2))
 
 
 # --- QA ---

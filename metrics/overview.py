@@ -11,6 +11,7 @@ import polars as pl
 from metrics import catalog, formatting, queries
 from metrics.catalog import Metric
 from metrics.filters import Filters
+from metrics.i18n import t
 from metrics.queries import MetricValue
 from metrics.settings import Settings
 from metrics.sql import Grain
@@ -58,6 +59,18 @@ def resolve_target(metric: Metric, filters: Filters, settings: Settings) -> floa
             return settings.channel_standard(filters.channels[0])
         return None
     return settings.target(metric.target_metric or metric.id)
+
+
+def goal_text(card: Card, lang: str) -> str:
+    """A card's target as a condition: ≥ 95.0%, 严重违规项 = 0, 按渠道标准, or —."""
+    metric = card.metric
+    if metric.target_kind == "channel_standard" and card.target is None:
+        return t("channel_target", lang)
+    if card.target is None:
+        return "—"
+    if metric.target_metric:
+        return f"{t('severe', lang)} = 0"
+    return formatting.target(metric, card.target, lang)
 
 
 def card(

@@ -116,7 +116,8 @@ def _weighted(weights: dict[str, float]) -> pl.Expr:
 
 
 def _attained(metric_id: str) -> pl.Expr:
-    """The polars form of `Metric.attainment`."""
+    """An indicator as an attainment 0-1 for the weighted scores: a rate itself, 1 − a rate
+    better when lower, a 0-100 score / 100."""
     metric = catalog.get(metric_id)
     if metric.unit == "points":
         return pl.col(metric_id) / 100.0

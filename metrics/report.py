@@ -234,18 +234,6 @@ def _table(slug: str, title: str, frame: pl.DataFrame, keys: int = 1,
     return Table("", slug, title, frame, keys, tones or {}, size)
 
 
-def target_text(card: Card, lang: str) -> str:
-    """The target as the Overview card states it: ≥ 95.0%, 严重 = 0, 按渠道标准, —."""
-    metric = card.metric
-    if metric.target_kind == "channel_standard" and card.target is None:
-        return t("channel_target", lang)
-    if card.target is None:
-        return "—"
-    if metric.target_metric:
-        return f"{t('severe', lang)} = 0"
-    return formatting.target(metric, card.target, lang)
-
-
 def kpi_table(cards: Sequence[Card], lang: str) -> tuple[pl.DataFrame, dict[str, list[int]]]:
     """The Overview cards as rows: value, target, status, previous value, change, n."""
     rows = []
@@ -260,7 +248,7 @@ def kpi_table(cards: Sequence[Card], lang: str) -> tuple[pl.DataFrame, dict[str,
         rows.append({
             t("indicator", lang): metric.name(lang),
             t("this_period", lang): formatting.value(metric, now, lang),
-            t("target", lang): target_text(card, lang),
+            t("target", lang): overview.goal_text(card, lang),
             t("status", lang): status,
             t("review_previous", lang): formatting.value(metric, before, lang),
             t("review_change", lang): formatting.change(metric, now, before, lang) or "—",
@@ -431,7 +419,7 @@ def action_rows(cards: Sequence[Card], pareto: pl.DataFrame, coach: pl.DataFrame
     with empty cells for the action, the owner and the date, to fill in at the review."""
     issues = [t("review_issue_kpi", lang, metric=c.metric.name(lang),
                 value=formatting.value(c.metric, c.current.value, lang),
-                target=target_text(c, lang))
+                target=overview.goal_text(c, lang))
               for c in cards if c.target is not None and c.on_target is False]
     vital = pareto.filter(pl.col("cumulative").shift(1, fill_value=0.0) < 0.8) \
         .head(ACTION_CATEGORIES) if pareto.height else pareto

@@ -10,7 +10,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from metrics import analysis, catalog, charts, exports, formatting, queries
+from metrics import analysis, catalog, charts, exports, formatting, overview, queries
 from metrics import drill as drill_mod
 from metrics.calendar import Schedule
 from metrics.charts import ChartSpec
@@ -47,22 +47,14 @@ def kpi_card(card: Card, lang: str) -> None:
 def target_line(card: Card, lang: str) -> str:
     """"Target ≥ 95.0% · below target", with the sample behind a rate where it matters."""
     m = card.metric
-    if m.target_kind == "channel_standard" and card.target is None:
-        text = f"{t('target', lang)}：{t('channel_target', lang)}" if lang == "zh" \
-            else f"{t('target', lang)}: {t('channel_target', lang)}"
-        return text
+    sep = "：" if lang == "zh" else ": "
+    goal = f"{t('target', lang)}{sep}{overview.goal_text(card, lang)}"
     if card.target is None:
-        return t("no_target", lang)
-    if m.target_metric:
-        goal = f"{t('severe', lang)} = 0"
-        sample = f"{t('severe', lang)} {int(card.target_value or 0)}"
-    else:
-        goal = formatting.target(m, card.target, lang)
-        sample = ""
+        return goal if m.target_kind == "channel_standard" else t("no_target", lang)
+    sample = f"{t('severe', lang)} {int(card.target_value or 0)}" if m.target_metric else ""
     status = {True: f":green[{t('met', lang)}]", False: f":red[{t('missed', lang)}]",
               None: t("no_data", lang)}[card.on_target]
-    sep = "：" if lang == "zh" else ": "
-    parts = [f"{t('target', lang)}{sep}{goal}", status]
+    parts = [goal, status]
     if sample:
         parts.append(sample)
     if m.unit == "fraction" and card.current.denominator is not None:
