@@ -89,9 +89,7 @@ def qa_view(
                                          as_of=as_of))
     by_agent = _counted(queries.breakdown(store, filters, BY_METRICS, "agent",
                                           settings=settings, as_of=as_of))
-    teams = queries.agent_teams(store, filters.date_from, filters.date_to)
-    by_agent = by_agent.with_columns(
-        pl.col("agent").replace_strict(teams, default=None, return_dtype=pl.String).alias("team"))
+    by_agent = queries.with_agent_team(by_agent, store, filters)
     by_severity = queries.frame(store, filters, ["violations"], group_by=["bucket", "severity"],
                                 grain=grain, settings=settings, as_of=as_of)
     by_category = queries.frame(store, filters, ["violations"],

@@ -255,6 +255,14 @@ def agent_teams(store: Store, date_from: date | None = None,
     return {str(agent): str(team) for agent, team in rows}
 
 
+def with_agent_team(df: pl.DataFrame, store: Store, filters: Filters) -> pl.DataFrame:
+    """`team` beside each `agent`: the team of their latest ticket in the filters' period."""
+    teams = agent_teams(store, filters.date_from, filters.date_to)
+    return df.with_columns(
+        pl.col("agent").replace_strict(teams, default=None, return_dtype=pl.String)
+        .alias("team"))
+
+
 def first_ticket_date(store: Store) -> date | None:
     if not store.exists():
         return None

@@ -129,10 +129,7 @@ def _beside_team(df: pl.DataFrame, store: Store, filters: Filters, settings: Set
     whole = filters.model_copy(update={"agents": ()})
     everyone = df if not filters.agents else _level_frame(store, whole, "agent", settings,
                                                           as_of)
-    teams = queries.agent_teams(store, filters.date_from, filters.date_to)
-    everyone = everyone.with_columns(
-        pl.col("agent").replace_strict(teams, default=None, return_dtype=pl.String)
-        .alias("team"))
+    everyone = queries.with_agent_team(everyone, store, filters)
     # Rates, durations and scores: the team's rows pooled.
     team_df = _level_frame(store, whole, "team", settings, as_of)
     keep = ["team", *INDICATORS, "csat_low", "csat_high"]

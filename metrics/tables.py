@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final
 
 import polars as pl
 
@@ -290,3 +290,35 @@ def pareto_table(pareto: pl.DataFrame, lang: str) -> pl.DataFrame:
                                                              return_dtype=pl.String)
                         .alias(t("cumulative", lang)))
     return shown
+
+
+def agent_kpi_table(row: dict[str, Any], settings: Settings, lang: str) -> pl.DataFrame:
+    """One agent's indicators beside the team's and the target, with where each stands."""
+    out = []
+    for metric_id in SCORECARD_SHOWN:
+        metric = catalog.get(metric_id)
+        mine, team = row.get(metric_id), row.get(f"team__{metric_id}")
+        # No target for the per-channel standard; violations' target is on severe items,
+        # which have their own row.
+        goal = None if metric.target_kind == "channel_standard" or metric.target_metric \
+            else settings.target(metric_id)
+        out.append({
+            t("indicator", lang): metric.name(lang),
+            t("this_agent", lang): formatting.value(metric, mine, lang),
+            t("team_average", lang): formatting.value(metric, team, lang),
+            t("target", lang): formatting.target(metric, goal, lang),
+            t("status", lang): _standing(metric, mine, team, goal, lang),
+        })
+    return pl.DataFrame(out)
+
+
+def _standing(metric: catalog.Metric, mine: float | None, team: float | None,
+              goal: float | None, lang: str) -> str:
+    meets = formatting.meets(metric, mine, goal)
+    parts = []
+    if meets is not None:
+        parts.append(t("met", lang) if meets else "🔴 " + t("missed", lang))
+    if metric.kind != "count" and mine is not None and team is not None:
+        better = formatting.meets(metric, mine, team)
+        parts.append(t("vs_team_better", lang) if better else t("vs_team_worse", lang))
+    return " · ".join(parts)

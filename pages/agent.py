@@ -57,7 +57,7 @@ mine = scope.model_copy(update={"agents": (person,)})
 left, right = st.columns(2)
 with left:
     st.subheader(t("vs_team_and_target", lang))
-    widgets.table(scorecard_view.kpi_rows(row, ctx.settings, filters, lang), lang,
+    widgets.table(tables.agent_kpi_table(row, ctx.settings, lang), lang,
                   "agent_kpis_dl", f"agent-{person}-{filters.date_from}-{filters.date_to}")
 with right:
     st.subheader(t("over_time", lang))

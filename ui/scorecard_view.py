@@ -9,7 +9,7 @@ import pandas as pd
 import polars as pl
 import streamlit as st
 
-from metrics import catalog, charts, formatting, tables
+from metrics import catalog, charts, tables
 from metrics.charts import ChartSpec
 from metrics.filters import Filters
 from metrics.i18n import t
@@ -136,36 +136,3 @@ def coaching_block(points_text: list[str], lang: str) -> None:
         st.success(t("no_points", lang), icon=":material/thumb_up:")
         return
     st.markdown("\n".join(f"- {line}" for line in points_text))
-
-
-def kpi_rows(row: dict[str, object], settings: Settings, filters: Filters,
-             lang: str) -> pl.DataFrame:
-    """One agent's indicators beside the team's and the target, with the gap to each."""
-    out = []
-    for metric_id in tables.SCORECARD_SHOWN:
-        metric = catalog.get(metric_id)
-        mine, team = row.get(metric_id), row.get(f"team__{metric_id}")
-        goal = None if metric.target_kind == "channel_standard" else \
-            settings.target(metric.target_metric or metric_id)
-        if metric.target_metric:
-            goal = None  # violations' target is on severe items, its own row
-        out.append({
-            t("indicator", lang): metric.name(lang),
-            t("this_agent", lang): formatting.value(metric, mine, lang),  # type: ignore[arg-type]
-            t("team_average", lang): formatting.value(metric, team, lang),  # type: ignore[arg-type]
-            t("target", lang): formatting.target(metric, goal, lang),
-            t("status", lang): _status(metric, mine, team, goal, lang),  # type: ignore[arg-type]
-        })
-    return pl.DataFrame(out)
-
-
-def _status(metric: catalog.Metric, mine: float | None, team: float | None,
-            goal: float | None, lang: str) -> str:
-    meets = formatting.meets(metric, mine, goal)
-    parts = []
-    if meets is not None:
-        parts.append(t("met", lang) if meets else "🔴 " + t("missed", lang))
-    if metric.kind != "count" and mine is not None and team is not None:
-        better = formatting.meets(metric, mine, team)
-        parts.append(t("vs_team_better", lang) if better else t("vs_team_worse", lang))
-    return " · ".join(parts)
