@@ -39,6 +39,18 @@ def frame_app(path: str, timeout: float = 90) -> AppTest:
     return at
 
 
+def open_file(at: AppTest, page: str, lang: str = "zh", **state: Any) -> AppTest:
+    """Run app.py once with the view in session state, then switch to the page file."""
+    at.query_params["lang"] = lang
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
 @pytest.fixture()
 def store_copy(demo_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
     """A private copy of the demo store, for tests that write settings."""

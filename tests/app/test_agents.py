@@ -18,7 +18,7 @@ from metrics.cli import main
 from metrics.i18n import t
 from metrics.settings import Settings
 from metrics.store import Store
-from tests.app.conftest import frame_app
+from tests.app.conftest import frame_app, open_file
 from tests.app.test_analysis import NOVEMBER, NOVEMBER_CLI, save_button
 
 APP = str(Path(__file__).parents[2] / "app.py")
@@ -34,14 +34,7 @@ def app(demo_store: Store, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 
 
 def open_at(at: AppTest, page: str, lang: str = "zh", **state: Any) -> AppTest:
-    at.query_params["lang"] = lang
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    at.switch_page(FILES[page]).run()
-    assert not at.exception, at.exception
-    return at
+    return open_file(at, FILES[page], lang, **state)
 
 
 def cli_agents(store: Store, capsys: pytest.CaptureFixture[str], *args: str) -> list[Any]:

@@ -26,7 +26,7 @@ from metrics.cli import main
 from metrics.filters import Filters
 from metrics.i18n import t
 from metrics.store import Store
-from tests.app.conftest import frame_app
+from tests.app.conftest import frame_app, open_file
 
 APP = str(Path(__file__).parents[2] / "app.py")
 CHART = "vega_lite_chart"  # the element type st.altair_chart gives in AppTest (Streamlit 1.67)
@@ -59,14 +59,7 @@ def app(demo_store: Store, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 
 def open_page(at: AppTest, page: str, lang: str = "zh", **state: Any) -> AppTest:
     """Run app.py once with the view in session state, then switch to `page`."""
-    at.query_params["lang"] = lang
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    at.switch_page(PAGES[page][0]).run()
-    assert not at.exception, at.exception
-    return at
+    return open_file(at, PAGES[page][0], lang, **state)
 
 
 def metric_values(at: AppTest) -> dict[str, str]:

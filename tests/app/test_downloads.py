@@ -24,7 +24,7 @@ from streamlit.testing.v1 import AppTest
 
 from metrics.i18n import t
 from metrics.store import Store
-from tests.app.conftest import frame_app
+from tests.app.conftest import frame_app, open_file
 from tests.app.test_analysis import CHART
 
 APP = str(Path(__file__).parents[2] / "app.py")
@@ -66,12 +66,7 @@ def app(demo_store: Store, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 
 
 def open_at(at: AppTest, page: str, lang: str) -> AppTest:
-    at.query_params["lang"] = lang
-    at.run()
-    assert not at.exception, at.exception
-    at.switch_page(FILES[page]).run()
-    assert not at.exception, at.exception
-    return at
+    return open_file(at, FILES[page], lang)
 
 
 def buttons(at: AppTest, key: str, lang: str) -> list[Any]:

@@ -19,7 +19,7 @@ from metrics.filters import Filters
 from metrics.i18n import t
 from metrics.qa import QA_CARDS
 from metrics.store import Store
-from tests.app.conftest import frame_app
+from tests.app.conftest import frame_app, open_file
 from tests.conftest import FIXTURE_SQL
 
 APP = str(Path(__file__).parents[2] / "app.py")
@@ -38,14 +38,7 @@ def app(demo_store: Store, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 
 def open_qa(at: AppTest, lang: str = "zh", **state: Any) -> AppTest:
     """Run app.py once with the view in session state, then switch to the QA page."""
-    at.query_params["lang"] = lang
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
+    return open_file(at, PAGE, lang, **state)
 
 
 def metric_values(at: AppTest) -> dict[str, str]:
