@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics.i18n import t
+from metrics.present.words import t
 from ui import frame
 
 st.set_page_config(

@@ -12,8 +12,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-from metrics import demo
-from metrics.store import Store
+from metrics.engine.store import Store
+from metrics.ingest import demo
 
 
 def main() -> None:

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import polars as pl
 
-from metrics import demo, ingest
-from metrics.store import Store
+from metrics.engine.store import Store
+from metrics.ingest import demo, importer
 
 BASELINE = (
     "INSERT OR REPLACE INTO tickets BY NAME SELECT * FROM read_csv($p, header = true)"
@@ -48,7 +48,7 @@ def baseline(store: Store, path: Path) -> float:
 
 def ours(store: Store, path: Path) -> float:
     t0 = time.perf_counter()
-    ingest.import_file(store, "tickets", path)
+    importer.import_file(store, "tickets", path)
     return time.perf_counter() - t0
 
 
@@ -71,11 +71,12 @@ def peak_rss_mb(code: str, path: Path, folder: Path) -> float:
 
 
 OURS_CHILD = (
-    "import sys; from pathlib import Path; from metrics import ingest; from metrics.store import"
-    " Store; ingest.import_file(Store(sys.argv[2]), 'tickets', Path(sys.argv[1]))"
+    "import sys; from pathlib import Path; from metrics.ingest import importer;"
+    " from metrics.engine.store import Store;"
+    " importer.import_file(Store(sys.argv[2]), 'tickets', Path(sys.argv[1]))"
 )
 BASE_CHILD = (
-    "import sys; from metrics.store import Store; s = Store(sys.argv[2]); s.ensure();"
+    "import sys; from metrics.engine.store import Store; s = Store(sys.argv[2]); s.ensure();"
     " c = __import__('duckdb').connect(sys.argv[2]); c.execute(\"SET enable_progress_bar ="
     " false\"); c.execute(" + repr(BASELINE) + ", {'p': sys.argv[1]})"
 )

@@ -17,9 +17,10 @@ from datetime import date, datetime
 
 import duckdb
 
-from metrics import overview, queries
-from metrics.filters import Filters
-from metrics.store import Store
+from metrics.core.filters import Filters
+from metrics.engine import queries
+from metrics.engine.store import Store
+from metrics.views import overview
 
 BASELINE_SQL = """
 SELECT count(*),

@@ -1,6 +1,6 @@
 """The analysis pages' queries on a store, against raw DuckDB SQL measured in the same run.
 
-- Each page (`metrics.analysis.*`): median seconds to compute everything it draws.
+- Each page (`metrics.views.analysis.*`): median seconds to compute everything it draws.
 - Business hours: the ticket KPIs with durations in business hours, against the same KPIs in
   calendar time (the day-table lookups are the whole difference).
 - Drill-down: `drill.drill` (compiled population, masking, newest 5,000) against a raw SQL
@@ -20,10 +20,11 @@ from datetime import datetime, timedelta
 
 from bench_kpis import timed  # run as a script: benchmarks/ is on sys.path
 
-from metrics import analysis, drill, queries, scorecards
-from metrics.filters import Filters
-from metrics.settings import Settings
-from metrics.store import Store
+from metrics.core.filters import Filters
+from metrics.core.settings import Settings
+from metrics.engine import queries
+from metrics.engine.store import Store
+from metrics.views import analysis, drill, scorecards
 
 RAW_DRILL = """
 SELECT ticket_id, created_at, channel, request_type, category, priority, status, agent, team,

@@ -2,7 +2,7 @@
 
 The baseline is what the Overview page computes for its cards (every card's value this
 period and the previous one, and their sparklines); the contenders are the pack's steps:
-`report.build` (every page's numbers, through the functions the pages call), rendering its
+`review.build` (every page's numbers, through the functions the pages call), rendering its
 charts to PNG at 2x (vl-convert), laying out and writing the PDF (fpdf2, Noto Sans CJK
 embedded), the zip (SVG and XLSX on top of the PNGs), and the whole PDF as
 `servicelens report` makes it (without starting Python). Medians of --repeat runs after one
@@ -18,9 +18,13 @@ from datetime import date, timedelta
 
 from bench_kpis import timed  # run as a script: benchmarks/ is on sys.path
 
-from metrics import overview, queries, report
-from metrics.filters import Filters
-from metrics.store import Store
+from metrics.core.filters import Filters
+from metrics.engine import queries
+from metrics.engine.store import Store
+from metrics.report import archive as review_zip
+from metrics.report import pack as review
+from metrics.report import pdf as review_pdf
+from metrics.views import overview
 
 
 def last_full_month(latest: date) -> str:
@@ -38,7 +42,7 @@ def main() -> None:
     store = Store(args.store)
     latest = store.latest_dates()["tickets"] or date.today()
     month = args.month or last_full_month(latest)
-    first, last = report.month_period(month)
+    first, last = review.month_period(month)
     filters = Filters(date_from=first, date_to=min(last, latest))
     settings = store.settings()
     as_of = queries.site_now(settings)
@@ -49,23 +53,23 @@ def main() -> None:
         return overview.cards(store, filters, overview.CARD_METRICS, grain, settings=settings,
                               as_of=as_of)
 
-    def build() -> report.Pack:
-        return report.build(store, filters, lang, settings=settings, as_of=as_of)
+    def build() -> review.Pack:
+        return review.build(store, filters, lang, settings=settings, as_of=as_of)
 
     pack = build()
     rendered = pack.fresh()
-    report.render(rendered, svg=True)
-    pdf = report.to_pdf(rendered)
+    review.render(rendered, svg=True)
+    pdf = review_pdf.to_pdf(rendered)
 
     base = timed(cards, args.repeat)
     steps = [
         ("build: every page's numbers", timed(build, args.repeat)),
         (f"render {len(pack.figures)} charts, PNG 2x",
-         timed(lambda: report.render(pack.fresh()), args.repeat)),
-        ("PDF from rendered charts", timed(lambda: report.to_pdf(rendered), args.repeat)),
+         timed(lambda: review.render(pack.fresh()), args.repeat)),
+        ("PDF from rendered charts", timed(lambda: review_pdf.to_pdf(rendered), args.repeat)),
         ("zip from rendered PNGs (+SVG, XLSX)",
-         timed(lambda: report.to_zip(_with_png(rendered)), args.repeat)),
-        ("whole PDF: build, render, PDF", timed(lambda: report.to_pdf(build()), args.repeat)),
+         timed(lambda: review_zip.to_zip(_with_png(rendered)), args.repeat)),
+        ("whole PDF: build, render, PDF", timed(lambda: review_pdf.to_pdf(build()), args.repeat)),
     ]
     print(f"store {store.path}: {store.ticket_count():,} tickets; review of {month} "
           f"({filters.date_from} – {filters.date_to}), {lang}; PDF {len(pdf) / 1e6:.1f} MB")
@@ -75,7 +79,7 @@ def main() -> None:
         print(f"{name:<38} {seconds:>9.2f} {seconds / base:>8.2f}")
 
 
-def _with_png(pack: report.Pack) -> report.Pack:
+def _with_png(pack: review.Pack) -> review.Pack:
     """A copy holding the PNGs but no SVG, so that the zip renders the SVGs it needs."""
     fresh = pack.fresh()
     fresh.png.update(pack.png)

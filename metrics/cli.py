@@ -11,13 +11,18 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
-from metrics import catalog, demo, formatting, ingest, queries, scorecards, tables
-from metrics.filters import Filters, default_period
-from metrics.i18n import t
-from metrics.mapping import MappingError, load_mapping
-from metrics.schema import CHANNELS, REQUEST_TYPES, WEEKDAYS
-from metrics.settings import Settings
-from metrics.store import Store, StoreError
+from metrics.core import catalog
+from metrics.core.errors import ServiceLensError, UsageError
+from metrics.core.filters import Filters, default_period
+from metrics.core.schema import CHANNELS, REQUEST_TYPES
+from metrics.core.settings import Settings
+from metrics.engine import queries
+from metrics.engine.store import Store, StoreError
+from metrics.ingest import demo, importer
+from metrics.ingest.mapping import load_mapping
+from metrics.present import formatting, tables
+from metrics.present.words import t
+from metrics.views import scorecards
 
 
 def _date(text: str) -> date:
@@ -28,7 +33,7 @@ def _date(text: str) -> date:
 
 
 def _month(text: str) -> str:
-    from metrics.report import month_period  # loaded here: see _cmd_report
+    from metrics.report.pack import month_period  # loaded here: see _cmd_report
 
     try:
         month_period(text)
@@ -192,6 +197,8 @@ def _filters(args: argparse.Namespace, store: Store) -> Filters:
     if date_to is None:
         date_to = store.latest_dates()["tickets"] or date.today()
     date_from = args.date_from or default_period(date_to)[0]
+    if date_from > date_to:
+        raise UsageError(f"the period starts ({date_from}) after it ends ({date_to})")
     return Filters(
         date_from=date_from, date_to=date_to,
         channels=tuple(args.channel), teams=tuple(args.team), agents=tuple(args.agent),
@@ -237,7 +244,7 @@ def _cmd_kpis(args: argparse.Namespace) -> int:
     filters = _filters(args, store)
     settings = store.settings()
     values = queries.kpis(store, filters, settings=settings)
-    clock = clock_line(filters, settings)
+    clock = formatting.clock_line(filters, settings, "en")
     if args.json:
         out = {m: _json_value(m, values[m].value) for m in catalog.PUBLIC_IDS}
         print(json.dumps(out, ensure_ascii=False))
@@ -263,7 +270,8 @@ def _cmd_agents(args: argparse.Namespace) -> int:
     records = scorecards.rows(df, args.by)
     if args.json:
         print(json.dumps(records, ensure_ascii=False))
-        print(f"servicelens agents: {clock_line(filters, settings)}", file=sys.stderr)
+        clock = formatting.clock_line(filters, settings, "en")
+        print(f"servicelens agents: {clock}", file=sys.stderr)
         return 0
     print(agents_table(records, args.by, filters, settings, args.lang), end="")
     return 0
@@ -289,7 +297,7 @@ def agents_table(records: Sequence[dict[str, object]], level: scorecards.Level,
                        for m, w in settings.agent_weights.items() if w > 0)
     rule = ("cli_agents_rule" if settings.agent_weights.get("csat", 0) > 0
             else "cli_agents_rule_tickets")
-    clock = _clock_text(filters, settings, lang)
+    clock = formatting.clock_line(filters, settings, lang)
     lines = [
         f"{title} · {filters.date_from} .. {filters.date_to} · {clock}",
         t("cli_agents_weights", lang, weights=weights),
@@ -325,29 +333,6 @@ def _agent_cell(record: dict[str, object], field: str, lang: str) -> str:
     shown = formatting.value(catalog.get(field), number, lang)
     return f"{shown} ({record['csat_n']})" if field == "csat" else shown
 
-
-def _clock_text(filters: Filters, settings: Settings, lang: str) -> str:
-    """`clock_line` in the chosen language."""
-    if lang == "en":
-        return clock_line(filters, settings)
-    if not filters.business_hours:
-        return t("cli_clock_calendar", lang)
-    hours = "，".join(f"{WEEKDAYS[lang][d - 1]} {h}"
-                     for d, h in sorted(settings.business_hours.weekly.items()))
-    rule = t("cli_holidays_cn" if settings.business_hours.holidays == "cn"
-             else "cli_holidays_none", lang)
-    return t("cli_clock_business", lang, hours=hours or t("cli_closed", lang), rule=rule)
-
-
-def clock_line(filters: Filters, settings: Settings) -> str:
-    """Which clock the durations used, with the schedule when it is business hours."""
-    if not filters.business_hours:
-        return "durations in calendar time"
-    hours = ", ".join(f"{WEEKDAYS['en'][d - 1]} {h}"
-                      for d, h in sorted(settings.business_hours.weekly.items()))
-    rule = ("Chinese public holidays closed, make-up working days open"
-            if settings.business_hours.holidays == "cn" else "no public holidays")
-    return f"durations in business hours ({hours or 'closed'}; {rule})"
 
 
 def catalog_markdown(lang: str, public: bool = True) -> str:
@@ -387,11 +372,11 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
     for path in args.files:
         try:
-            result = ingest.import_file(
+            result = importer.import_file(
                 store, args.kind, path, mapping=mapping, encoding=args.encoding,
                 sheet=args.sheet, lang=args.lang, on_wait=waiting,
             )
-        except ingest.ImportFailed as error:
+        except importer.ImportFailed as error:
             print(f"servicelens import: {error}", file=sys.stderr)
             failed += 1
             continue
@@ -400,7 +385,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
             print("  the demo data was removed: the store now holds imported data only")
         if result.previous_import is not None:
             print(f"  the same content was imported before (import #{result.previous_import})")
-        rejects = ingest.write_rejects(store, result.import_id, folder)
+        rejects = importer.write_rejects(store, result.import_id, folder)
         if rejects is not None:
             print(f"  rejected rows, with the reason for each: {rejects}")
     return 2 if failed else 0
@@ -410,15 +395,18 @@ REPORT_KINDS: tuple[str, ...] = (".pdf", ".zip")
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from metrics import report  # loaded here, so that fpdf and the charts load for reports only
+    # loaded here, so that fpdf and the charts load for reports only
+    from metrics.report import archive as review_zip
+    from metrics.report import pack as review
+    from metrics.report import pdf as review_pdf
 
     started = time.perf_counter()
     kind = args.out.suffix.lower()
     if kind not in REPORT_KINDS:
-        raise ValueError(f"--out {args.out} must end in .pdf or .zip (the extension picks the "
+        raise UsageError(f"--out {args.out} must end in .pdf or .zip (the extension picks the "
                          "format)")
     if args.month and (args.date_from or args.date_to):
-        raise ValueError("--month and --from/--to are exclusive: give a month or a period")
+        raise UsageError("--month and --from/--to are exclusive: give a month or a period")
     store = Store(args.store)
     if not store.exists():
         raise StoreError(f"no store at {store.path}: run `servicelens demo` or import first")
@@ -431,23 +419,20 @@ def _cmd_report(args: argparse.Namespace) -> int:
     filters = _filters(args, store)
     settings = store.settings()
     say(f"{filters.date_from} .. {filters.date_to}: computing the pages' numbers")
-    pack = report.build(store, filters, args.lang, settings=settings,
+    pack = review.build(store, filters, args.lang, settings=settings,
                         as_of=queries.site_now(settings), progress=say)
     if kind == ".pdf":
-        try:
-            document = report.pdf_document(pack, progress=say)
-        except report.FontMissing as error:
-            raise ValueError(str(error)) from None
+        document = review_pdf.pdf_document(pack, progress=say)
         data = bytes(document.output())
         what = f"{document.pages_count} pages"
     else:
-        data = report.to_zip(pack, progress=say)
-        what = f"{len(report.zip_names(pack))} files"
+        data = review_zip.to_zip(pack, progress=say)
+        what = f"{len(review_zip.zip_names(pack))} files"
     try:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_bytes(data)
     except OSError as error:
-        raise ValueError(f"cannot write {args.out}: {error.strerror or error}") from None
+        raise UsageError(f"cannot write {args.out}: {error.strerror or error}") from None
     print(f"wrote {args.out}: {what}, {len(data) / 1e6:.1f} MB in "
           f"{time.perf_counter() - started:.1f} s")
     return 0
@@ -455,19 +440,19 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _month_span(month: str, store: Store, say: Callable[[str], None]) -> tuple[date, date]:
     """The month's first and last day, cut at the latest ticket date when it is not over."""
-    from metrics.report import month_period  # loaded here: see _cmd_report
+    from metrics.report.pack import month_period  # loaded here: see _cmd_report
 
     first, last = month_period(month)
     latest = store.latest_dates()["tickets"]
     if latest is not None and first > latest:
-        raise ValueError(f"no data in {month}: the tickets end on {latest}")
+        raise UsageError(f"no data in {month}: the tickets end on {latest}")
     if latest is not None and last > latest:
         say(f"{month} is not over in the data: the review ends on {latest}")
         last = latest
     return first, last
 
 
-def summary_line(result: ingest.ImportResult) -> str:
+def summary_line(result: importer.ImportResult) -> str:
     dups = f" ({result.duplicates:,} duplicate ids)" if result.duplicates else ""
     encoding = f", {result.encoding}" if result.encoding else ""
     return (
@@ -497,7 +482,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "catalog": _cmd_catalog, "import": _cmd_import, "report": _cmd_report}
     try:
         return commands[args.command](args)
-    except (StoreError, MappingError, ValueError) as error:
+    except ServiceLensError as error:
         print(f"servicelens {args.command}: {error}", file=sys.stderr)
         return 2
 

@@ -8,8 +8,10 @@ import dataclasses
 import polars as pl
 import streamlit as st
 
-from metrics import catalog, charts, drill, formatting, scorecards, tables
-from metrics.i18n import t
+from metrics.core import catalog
+from metrics.present import charts, formatting, tables
+from metrics.present.words import t
+from metrics.views import scorecards
 from ui import data, frame, scorecard_view, widgets
 
 ctx = frame.current()
@@ -75,7 +77,7 @@ said = data.drill(str(ctx.store.path), ctx.token, mine, "comments", (), ctx.sett
                   widgets.as_of(ctx), "day")
 if said.total:
     st.caption(t("comments_count", lang, n=f"{said.total:,}", agent=person))
-    comments = drill.presentable(said.rows.select("sent_at", "ticket_id", "score", "comment")
+    comments = tables.presentable(said.rows.select("sent_at", "ticket_id", "score", "comment")
                                  .with_columns(pl.col("score").cast(pl.String).fill_null("—")),
                                  lang)
     widgets.table(comments, lang, "agent_comments_dl", f"comments-{person}")
@@ -98,7 +100,7 @@ else:
             widgets.chart(charts.violation_categories(found, lang), key="agent_violations",
                           scope=mine)
     with right:
-        widgets.table(drill.presentable(inspected.rows, lang), lang, "agent_qa_dl",
+        widgets.table(tables.presentable(inspected.rows, lang), lang, "agent_qa_dl",
                       f"inspections-{person}")
 
 widgets.drill_panel(view, "agent", ("tickets", "response_within_standard_rate", "fcr_rate",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics import catalog, charts, scorecards, tables
-from metrics.i18n import t
+from metrics.core import catalog
+from metrics.present import charts, tables
+from metrics.present.words import t
+from metrics.views import scorecards
 from ui import data, frame, scorecard_view, widgets
 
 ctx = frame.current()

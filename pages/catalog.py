@@ -5,9 +5,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from metrics import formatting, tables
-from metrics.i18n import t
-from metrics.schema import label
+from metrics.present import formatting, tables
+from metrics.present.words import label, t
 from ui import frame, widgets
 
 ctx = frame.current()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics import charts, formatting, tables
-from metrics.analysis import MOVED_BY
-from metrics.i18n import t
+from metrics.present import charts, formatting, tables
+from metrics.present.words import t
+from metrics.views.analysis import MOVED_BY
 from ui import frame, widgets
 
 ctx = frame.current()

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from metrics.i18n import t
-from metrics.mapping import Mapping, MappingError, load_mapping, presets, save_preset
-from metrics.rows import KINDS
+from metrics.ingest.mapping import Mapping, MappingError, load_mapping, presets, save_preset
+from metrics.ingest.rows import KINDS
+from metrics.present.words import t
 from ui import data, frame, uploads, widgets
 
 ctx = frame.current()

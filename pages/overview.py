@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics import charts
-from metrics.i18n import t
-from metrics.overview import CARD_METRICS
+from metrics.present import charts
+from metrics.present.words import t
+from metrics.views.overview import CARD_METRICS
 from ui import data, frame, widgets
 
 ctx = frame.current()

@@ -9,10 +9,9 @@ import polars as pl
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from metrics import charts, qa
-from metrics.drill import column_label
-from metrics.i18n import t
-from metrics.schema import label
+from metrics.present import charts, tables
+from metrics.present.words import column_label, label, t
+from metrics.views import qa
 from ui import data, frame, widgets
 
 SEVERE_ROW = "background-color: #fee2e2; color: #991b1b; font-weight: 600"
@@ -57,7 +56,7 @@ if severe.height:
                agents=severe["agent"].n_unique(), inspections=severe["inspection_id"].n_unique()),
              icon=":material/error:")
     st.markdown(f"**{t('qa_severe_title', lang)}**")
-    widgets.table(qa.items_table(severe, lang), lang, "qa_severe_table", f"qa-severe-{name}")
+    widgets.table(tables.qa_items_table(severe, lang), lang, "qa_severe_table", f"qa-severe-{name}")
 
 widgets.section(t("qa_violations_title", lang), lang, with_grain=True)
 if not view.count("violations"):
@@ -81,7 +80,7 @@ for tab, by in zip(st.tabs([t("qa_tab_team", lang), t("qa_tab_agent", lang)]),
                                                   by, overall, lang, t(f"qa_score_by_{by}", lang)),
                              f"qa_score_{by}", "qa_score_mean", "qa")
         with right:
-            widgets.table(qa.segment_table(view, by, lang), lang, f"qa_table_{by}",
+            widgets.table(tables.qa_segment_table(view, by, lang), lang, f"qa_table_{by}",
                           f"qa-by-{by}-{name}")
 st.caption(t("qa_n_note", lang))
 
@@ -91,7 +90,7 @@ offenders = view.repeat_offenders
 if offenders.is_empty():
     st.success(t("qa_no_repeat", lang), icon=":material/verified:")
 else:
-    widgets.table(qa.offenders_table(offenders, lang), lang, "qa_repeat_table",
+    widgets.table(tables.qa_offenders_table(offenders, lang), lang, "qa_repeat_table",
                   f"qa-repeat-offenders-{name}")
 
 st.subheader(t("qa_record_title", lang))
@@ -106,7 +105,7 @@ else:
                          format_func=lambda a: a + (t("qa_repeat_mark", lang) if a in repeat
                                                     else ""))
     st.caption(t("qa_record_summary", lang, agent=agent, **qa.agent_summary(view, agent)))
-    record = qa.items_table(view.record(agent), lang, with_agent=False)
+    record = tables.qa_items_table(view.record(agent), lang, with_agent=False)
     st.dataframe(red_severe(record), hide_index=True)
     widgets.download(record, lang, "qa_record_dl", f"qa-record-{agent}-{name}")
 if view.items_total > view.items.height:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics import charts, tables
-from metrics.analysis import RESPONSE_CARDS
-from metrics.i18n import t
-from metrics.sql import BANDS
+from metrics.engine.sql import BANDS
+from metrics.present import charts, tables
+from metrics.present.words import t
+from metrics.views.analysis import RESPONSE_CARDS
 from ui import frame, widgets
 
 ctx = frame.current()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics import charts, tables
-from metrics.drill import presentable
-from metrics.i18n import t
+from metrics.present import charts, tables
+from metrics.present.tables import presentable
+from metrics.present.words import t
 from ui import data, frame, widgets
 
 ctx = frame.current()

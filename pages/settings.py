@@ -5,12 +5,11 @@ from __future__ import annotations
 import streamlit as st
 from pydantic import ValidationError
 
-from metrics import settings_form
-from metrics.catalog import Metric
-from metrics.i18n import t
-from metrics.schema import label
-from metrics.settings import Settings
-from ui import frame, widgets
+from metrics.core.catalog import Metric
+from metrics.core.settings import Settings
+from metrics.present import settings_form
+from metrics.present.words import label, t, weekday
+from ui import frame
 
 ctx = frame.current()
 lang = ctx.lang
@@ -66,7 +65,7 @@ with st.form("settings"):
     weekly: dict[int, str] = {}
     columns = list(st.columns(7))
     for day, column in zip(range(1, 8), columns, strict=True):
-        text = column.text_input(widgets.weekday_name(day, lang),
+        text = column.text_input(weekday(day, lang),
                                  value=current.business_hours.weekly.get(day, ""),
                                  placeholder=t("closed", lang), key=f"hours_{day}")
         if text.strip():

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from metrics import demo
-from metrics.store import Store
+from metrics.engine.store import Store
+from metrics.ingest import demo
 
 # Period 2026-03-01..07. Times are site wall-clock. Expected values are derived in
 # tests/unit/test_metrics.py next to each assertion.

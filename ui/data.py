@@ -8,16 +8,18 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from metrics import analysis, ingest, queries, scorecards
-from metrics import drill as drill_mod
-from metrics import overview as overview_mod
-from metrics import qa as qa_mod
-from metrics import themes as themes_mod
-from metrics.filters import Filters
-from metrics.mapping import Mapping
-from metrics.settings import Settings
-from metrics.sql import Grain
-from metrics.store import Store
+from metrics.core.filters import Filters
+from metrics.core.settings import Settings
+from metrics.engine import queries
+from metrics.engine.sql import Grain
+from metrics.engine.store import Store
+from metrics.ingest import importer
+from metrics.ingest.mapping import Mapping
+from metrics.views import analysis, scorecards
+from metrics.views import drill as drill_mod
+from metrics.views import overview as overview_mod
+from metrics.views import qa as qa_mod
+from metrics.views import themes as themes_mod
 
 THEMES_LIMIT = 50_000  # the newest comments whose themes are counted
 
@@ -67,14 +69,14 @@ def overview(
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def import_log(path: str, token: tuple[float, int, float, int]) -> pl.DataFrame:
-    return ingest.log(Store(path))
+    return importer.log(Store(path))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def preview(path: Path, kind: str | None, mapping: Mapping, encoding: str | None, site_tz: str,
-            lang: str, rows: int) -> ingest.Preview:
+            lang: str, rows: int) -> importer.Preview:
     """The head of an uploaded file as it would be stored (files are keyed by content)."""
-    return ingest.preview_file(path, kind=kind, mapping=mapping, encoding=encoding,
+    return importer.preview_file(path, kind=kind, mapping=mapping, encoding=encoding,
                                site_tz=site_tz, lang=lang, rows=rows)
 
 
@@ -171,7 +173,10 @@ def qa(
 def review_pack(path: str, token: tuple[float, int, float, int], filters: Filters, grain: Grain,
                 site: Settings, as_of: datetime, lang: str, kind: str) -> bytes:
     """The monthly review pack for the scope, as PDF or zip bytes (made when downloaded)."""
-    from metrics import report  # here, not on top: fpdf loads only when a pack is made
+    # here, not on top: fpdf loads only when a pack is made
+    from metrics.report import archive as review_zip
+    from metrics.report import pack as review
+    from metrics.report import pdf as review_pdf
 
-    pack = report.build(Store(path), filters, lang, settings=site, as_of=as_of, grain=grain)
-    return report.to_pdf(pack) if kind == "pdf" else report.to_zip(pack)
+    pack = review.build(Store(path), filters, lang, settings=site, as_of=as_of, grain=grain)
+    return review_pdf.to_pdf(pack) if kind == "pdf" else review_zip.to_zip(pack)

@@ -9,11 +9,10 @@ from typing import Final
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from metrics.filters import Filters, default_period
-from metrics.i18n import LANGS, t
-from metrics.schema import label
-from metrics.settings import Settings
-from metrics.store import Store, default_path
+from metrics.core.filters import Filters, default_period
+from metrics.core.settings import Settings
+from metrics.engine.store import Store, default_path
+from metrics.present.words import LANGS, label, t
 from ui import data
 
 # filter key in session state and URL -> (vocabulary for its words, i18n label key)

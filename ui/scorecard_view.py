@@ -9,11 +9,12 @@ import pandas as pd
 import polars as pl
 import streamlit as st
 
-from metrics import catalog, charts, tables
-from metrics.charts import ChartSpec
-from metrics.filters import Filters
-from metrics.i18n import t
-from metrics.settings import Settings
+from metrics.core import catalog
+from metrics.core.filters import Filters
+from metrics.core.settings import Settings
+from metrics.present import charts, tables
+from metrics.present.charts import ChartSpec
+from metrics.present.words import t
 from ui import frame, widgets
 from ui.frame import Context
 

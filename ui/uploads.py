@@ -11,11 +11,11 @@ from typing import Any, Final
 
 import streamlit as st
 
-from metrics import ingest
-from metrics.exports import XLSX_MIME, csv_bytes, xlsx_bytes
-from metrics.i18n import t
-from metrics.mapping import Mapping
-from metrics.store import Store
+from metrics.engine.store import Store
+from metrics.ingest import importer
+from metrics.ingest.mapping import Mapping
+from metrics.present.exports import XLSX_MIME, csv_bytes, xlsx_bytes
+from metrics.present.words import t
 
 SUFFIXES: Final[tuple[str, ...]] = (
     "csv", "tsv", "txt", "xlsx", "xlsm", "parquet", "jsonl", "ndjson", "json",
@@ -66,7 +66,7 @@ def picked_mapping(item: Staged, base: Mapping) -> Mapping:
     return base.model_copy(update={"columns": {**base.columns, **picked}})
 
 
-def describe_columns(view: ingest.Preview, lang: str) -> None:
+def describe_columns(view: importer.Preview, lang: str) -> None:
     assert view.resolution is not None
     found = [f"`{name}` ← {view.headers[i]}" for name, i in view.resolution.columns.items()]
     found += [f"`score_{d}` ← {view.headers[i]}" for d, i in view.resolution.dimensions.items()]
@@ -92,11 +92,11 @@ def run_imports(store: Store, ready: list[tuple[Staged, str, Mapping]], encoding
             note.info(t("store_busy", lang), icon=":material/hourglass_top:")
 
         try:
-            result = ingest.import_file(store, kind, item.path, mapping=mapping, name=item.name,
+            result = importer.import_file(store, kind, item.path, mapping=mapping, name=item.name,
                                         encoding=encoding, lang=lang, progress=progress,
                                         on_wait=waiting)
             results.append({"result": result})
-        except ingest.ImportFailed as error:
+        except importer.ImportFailed as error:
             results.append({"name": item.name, "error": str(error)})
         note.empty()
     bar.empty()
@@ -108,7 +108,7 @@ def show_result(store: Store, outcome: dict[str, Any], lang: str) -> None:
     if "error" in outcome:
         st.error(t("import_failed", lang, error=outcome["error"]), icon=":material/error:")
         return
-    result: ingest.ImportResult = outcome["result"]
+    result: importer.ImportResult = outcome["result"]
     counts = {k: f"{getattr(result, k):,}" for k in
               ("inserted", "updated", "unchanged", "skipped", "rejected")}
     text = t("import_done", lang, name=result.file_name, read=f"{result.rows_read:,}", **counts)
@@ -119,7 +119,7 @@ def show_result(store: Store, outcome: dict[str, Any], lang: str) -> None:
         st.caption(t("imported_before", lang, n=result.previous_import))
     if not result.rejected:
         return
-    rejects = ingest.rejects(store, result.import_id)
+    rejects = importer.rejects(store, result.import_id)
     st.markdown(f"**{t('rejects_title', lang, n=f'{rejects.height:,}')}**")
     shown = rejects.select("_row", "_field", "_value", "_reason", *rejects.columns[:-5])
     st.dataframe(shown.head(1000), hide_index=True, height=240)

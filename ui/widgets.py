@@ -10,17 +10,24 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from metrics import analysis, catalog, charts, exports, formatting, overview, queries
-from metrics import drill as drill_mod
-from metrics.calendar import Schedule
-from metrics.charts import ChartSpec
-from metrics.filters import Filters
-from metrics.i18n import t
-from metrics.overview import Card
-from metrics.schema import WEEKDAYS, label
-from metrics.sql import BANDS, Grain
+from metrics.core import catalog
+from metrics.core.filters import Filters
+from metrics.core.hours import Schedule
+from metrics.engine import queries
+from metrics.engine.sql import BANDS, Grain
+from metrics.present import cards as cards_words
+from metrics.present import charts, exports, formatting
+from metrics.present.charts import ChartSpec
+from metrics.present.tables import presentable
+from metrics.present.words import column_label, label, t, weekday
+from metrics.views import analysis
+from metrics.views.overview import Card
 from ui import data, frame
 from ui.frame import Context
+
+
+def _coloured(ok: bool, word: str) -> str:
+    return f":green[{word}]" if ok else f":red[{word}]"
 
 
 def kpi_card(card: Card, lang: str) -> None:
@@ -41,31 +48,14 @@ def kpi_card(card: Card, lang: str) -> None:
             chart_type="area" if m.unit == "count" else "line",
             delta_description=t("vs_previous", lang) if delta else None,
         )
-        st.caption(target_line(card, lang))
+        st.caption(cards_words.target_line(card, lang, mark=_coloured))
 
-
-def target_line(card: Card, lang: str) -> str:
-    """"Target ≥ 95.0% · below target", with the sample behind a rate where it matters."""
-    m = card.metric
-    sep = "：" if lang == "zh" else ": "
-    goal = f"{t('target', lang)}{sep}{overview.goal_text(card, lang)}"
-    if card.target is None:
-        return goal if m.target_kind == "channel_standard" else t("no_target", lang)
-    sample = f"{t('severe', lang)} {int(card.target_value or 0)}" if m.target_metric else ""
-    status = {True: f":green[{t('met', lang)}]", False: f":red[{t('missed', lang)}]",
-              None: t("no_data", lang)}[card.on_target]
-    parts = [goal, status]
-    if sample:
-        parts.append(sample)
-    if m.unit == "fraction" and card.current.denominator is not None:
-        parts.append(f"n = {int(card.current.denominator):,}")
-    return " · ".join(parts)
 
 
 def chart(spec: ChartSpec, key: str, *, scope: Filters | None = None) -> None:
-    """Render a chart built in metrics.charts exactly as it exports (no Streamlit theme), with
-    its PNG and SVG downloads. `scope`: the filters the chart covers when they are not the
-    sidebar's (the One agent page's person)."""
+    """Render a chart built in metrics.present.charts exactly as it exports (no Streamlit
+    theme), with its PNG and SVG downloads. `scope`: the filters the chart covers when they are
+    not the sidebar's (the One agent page's person)."""
     st.altair_chart(spec, theme=None, width="stretch", key=key)
     chart_downloads(spec, key, scope)
 
@@ -143,13 +133,13 @@ def segment_text(segment: dict[str, object], lang: str) -> str:
             words = charts.band_label(int(str(value)), BANDS[column], lang) \
                 if column != "age_band" else t(f"age_{int(str(value))}", lang)
         elif column == "weekday" and value is not None:
-            words = WEEKDAYS[lang][int(str(value)) - 1]
+            words = weekday(int(str(value)), lang)
         elif column == "bucket":
             words = str(value)[:10]
         else:
             words = label(column, None if value is None else str(value), lang) \
                 if value is not None else t("unclassified", lang)
-        name = drill_mod.column_label(column, lang) if column in DIMENSIONS \
+        name = column_label(column, lang) if column in DIMENSIONS \
             else t("seg_" + column, lang)
         parts.append(f"{name} = {words}")
     return " · ".join(parts)
@@ -176,7 +166,7 @@ def drill_panel(ctx: Context, page: str, metric_ids: tuple[str, ...], grain: Gra
                                format_func=lambda m: catalog.get(m).name(lang))
     dim = middle.selectbox(t("drill_dimension", lang), [None, *dimensions], key=dim_key,
                            format_func=lambda d: t("drill_any", lang) if d is None
-                           else drill_mod.column_label(d, lang))
+                           else column_label(d, lang))
     chosen_by_dim = f"{page}_drill_by_dim"
     if dim is None and st.session_state.pop(chosen_by_dim, False):
         st.session_state.pop(seg_key, None)  # back to 不细分: the whole scope again
@@ -201,7 +191,7 @@ def drill_panel(ctx: Context, page: str, metric_ids: tuple[str, ...], grain: Gra
                  scope=scope))
     if found.truncated:
         st.caption(t("drill_truncated", lang, n=f"{found.rows.height:,}"))
-    rows = drill_mod.presentable(found.rows, lang)
+    rows = presentable(found.rows, lang)
     table(rows, lang, f"{page}_drill_dl", file_stem(metric_id, ctx.filters), height=320)
 
 
@@ -286,13 +276,10 @@ def empty(ctx: Context, count: object) -> None:
         st.stop()
 
 
-def weekday_name(day: int, lang: str) -> str:
-    return WEEKDAYS[lang if lang == "zh" else "en"][day - 1]
-
 
 def schedule_text(schedule: Schedule, lang: str) -> str:
     """Mon 09:00-18:00 · … · public holidays closed, make-up days open."""
-    days = " · ".join(f"{weekday_name(d, lang)} {h}" for d, h in sorted(schedule.weekly.items()))
+    days = " · ".join(f"{weekday(d, lang)} {h}" for d, h in sorted(schedule.weekly.items()))
     rule = t("holidays_cn" if schedule.holidays == "cn" else "holidays_none", lang)
     return f"{days or t('closed', lang)}  \n{rule}"
 

@@ -11,7 +11,7 @@ import pytest
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from metrics.store import Store
+from metrics.engine.store import Store
 
 
 def frame_app(path: str, timeout: float = 90) -> AppTest:

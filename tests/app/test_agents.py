@@ -13,11 +13,12 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from metrics import catalog, formatting
 from metrics.cli import main
-from metrics.i18n import t
-from metrics.settings import Settings
-from metrics.store import Store
+from metrics.core import catalog
+from metrics.core.settings import Settings
+from metrics.engine.store import Store
+from metrics.present import formatting
+from metrics.present.words import t
 from tests.app.conftest import frame_app, open_file
 from tests.app.test_analysis import NOVEMBER, NOVEMBER_CLI, save_button
 

@@ -15,17 +15,19 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from metrics import catalog, formatting, queries
-from metrics.analysis import (
+from metrics.cli import main
+from metrics.core import catalog
+from metrics.core.filters import Filters
+from metrics.engine import queries
+from metrics.engine.store import Store
+from metrics.present import formatting
+from metrics.present.words import t
+from metrics.views.analysis import (
     COMPLAINT_CARDS,
     RESOLUTION_CARDS,
     RESPONSE_CARDS,
     SATISFACTION_CARDS,
 )
-from metrics.cli import main
-from metrics.filters import Filters
-from metrics.i18n import t
-from metrics.store import Store
 from tests.app.conftest import frame_app, open_file
 
 APP = str(Path(__file__).parents[2] / "app.py")

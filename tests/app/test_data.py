@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from metrics.store import Store
+from metrics.engine.store import Store
 from tests.app.conftest import frame_app
 
 ROOT = Path(__file__).parents[2]

@@ -22,8 +22,8 @@ from PIL import Image
 from streamlit.elements.widgets import button as button_module
 from streamlit.testing.v1 import AppTest
 
-from metrics.i18n import t
-from metrics.store import Store
+from metrics.engine.store import Store
+from metrics.present.words import t
 from tests.app.conftest import frame_app, open_file
 from tests.app.test_analysis import CHART
 

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from metrics import catalog, formatting
 from metrics.cli import main
-from metrics.overview import CARD_METRICS
-from metrics.store import Store
+from metrics.core import catalog
+from metrics.engine.store import Store
+from metrics.present import formatting
+from metrics.views.overview import CARD_METRICS
 from tests.app.conftest import frame_app
 
 APP = str(Path(__file__).parents[2] / "app.py")

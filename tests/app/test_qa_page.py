@@ -13,12 +13,14 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from metrics import catalog, formatting, queries
 from metrics.cli import main
-from metrics.filters import Filters
-from metrics.i18n import t
-from metrics.qa import QA_CARDS
-from metrics.store import Store
+from metrics.core import catalog
+from metrics.core.filters import Filters
+from metrics.engine import queries
+from metrics.engine.store import Store
+from metrics.present import formatting
+from metrics.present.words import t
+from metrics.views.qa import QA_CARDS
 from tests.app.conftest import frame_app, open_file
 from tests.conftest import FIXTURE_SQL
 

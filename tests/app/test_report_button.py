@@ -12,8 +12,8 @@ import pypdf
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from metrics.filters import Filters
-from metrics.store import Store
+from metrics.core.filters import Filters
+from metrics.engine.store import Store
 from tests.app.conftest import frame_app
 from ui import data
 

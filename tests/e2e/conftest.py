@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from metrics.store import Store
+from metrics.engine.store import Store
 
 ROOT = Path(__file__).parents[2]
 CHROMIUM = Path("/usr/bin/chromium")

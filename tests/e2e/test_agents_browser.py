@@ -14,9 +14,9 @@ from urllib.parse import parse_qs, quote, urlparse
 
 import pytest
 
-from metrics import scorecards
-from metrics.filters import Filters
-from metrics.store import Store
+from metrics.core.filters import Filters
+from metrics.engine.store import Store
+from metrics.views import scorecards
 from tests.e2e.conftest import ARTIFACTS, ROOT
 
 pytestmark = pytest.mark.e2e

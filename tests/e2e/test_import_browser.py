@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from metrics.store import Store
+from metrics.engine.store import Store
 from tests.e2e.conftest import ARTIFACTS, ROOT, serve
 
 pytestmark = pytest.mark.e2e

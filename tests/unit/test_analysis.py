@@ -9,10 +9,13 @@ import polars as pl
 import pytest
 from pydantic import ValidationError
 
-from metrics import analysis, calendar, catalog, drill, queries, settings_form
-from metrics.filters import Filters
-from metrics.settings import Settings
-from metrics.store import Store
+from metrics.core import catalog, hours
+from metrics.core.filters import Filters
+from metrics.core.settings import Settings
+from metrics.engine import queries
+from metrics.engine.store import Store
+from metrics.present import settings_form
+from metrics.views import analysis, drill
 
 WEEK = Filters(date_from=date(2026, 3, 1), date_to=date(2026, 3, 7))
 AS_OF = datetime(2026, 3, 10)
@@ -162,10 +165,10 @@ def test_business_hours_durations_equal_the_reference(demo_store: Store) -> None
     assert merged.height == 400
     for row in merged.iter_rows(named=True):
         assert row["res_s"] == pytest.approx(
-            calendar.business_seconds(row["created_at"], row["done"], schedule))
+            hours.business_seconds(row["created_at"], row["done"], schedule))
         if row["first_response_at"] is not None:
             assert row["frt_s"] == pytest.approx(
-                calendar.business_seconds(row["created_at"], row["first_response_at"],
+                hours.business_seconds(row["created_at"], row["first_response_at"],
                                           schedule))
 
 

@@ -17,8 +17,8 @@ from datetime import UTC, date, datetime, timedelta
 import chinese_calendar
 import pytest
 
-from metrics import calendar
-from metrics.calendar import DayTable, Schedule, business_seconds, day_table
+from metrics.core import hours
+from metrics.core.hours import DayTable, Schedule, business_seconds, day_table
 
 H = 3600
 NINE_TO_SIX = (9 * H, 18 * H)
@@ -320,7 +320,7 @@ def test_day_table_agrees_with_business_seconds_and_brute_force(schedule: Schedu
 def test_day_table_over_three_years_is_fast() -> None:
     best = float("inf")
     for _ in range(3):
-        calendar._cn_year.cache_clear()  # measure the cold path, library lookups included
+        hours._cn_year.cache_clear()  # measure the cold path, library lookups included
         started = time.perf_counter()
         t = day_table(Schedule(), date(2024, 1, 1), date(2026, 12, 31))
         best = min(best, time.perf_counter() - started)
@@ -329,6 +329,6 @@ def test_day_table_over_three_years_is_fast() -> None:
 
 
 def test_module_does_not_import_streamlit() -> None:
-    code = "import sys, metrics.calendar; print('streamlit' in sys.modules)"
+    code = "import sys, metrics.core.hours; print('streamlit' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -7,11 +7,13 @@ from datetime import date
 
 import pytest
 
-from metrics import catalog, queries, scorecards
 from metrics.cli import build_parser, catalog_markdown, main
-from metrics.filters import Filters
-from metrics.settings import Settings
-from metrics.store import Store
+from metrics.core import catalog
+from metrics.core.filters import Filters
+from metrics.core.settings import Settings
+from metrics.engine import queries
+from metrics.engine.store import Store
+from metrics.views import scorecards
 from tests.unit.test_metrics import DOMAIN_IDS
 
 

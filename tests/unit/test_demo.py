@@ -7,9 +7,10 @@ from datetime import date, datetime
 import polars as pl
 import pytest
 
-from metrics import demo, queries
-from metrics.filters import Filters
-from metrics.store import Store
+from metrics.core.filters import Filters
+from metrics.engine import queries
+from metrics.engine.store import Store
+from metrics.ingest import demo
 
 END = date(2026, 11, 23)
 

@@ -14,8 +14,8 @@ import polars as pl
 import pytest
 from PIL import Image, ImageChops
 
-from metrics import charts, exports, formatting
-from metrics.filters import Filters
+from metrics.core.filters import Filters
+from metrics.present import charts, exports, formatting
 
 SUBTITLE = "2026-11-01 – 2026-11-23 · 渠道：电话 · 时长按自然时间计"
 

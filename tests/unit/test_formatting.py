@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from metrics import catalog, formatting
+from metrics.core import catalog
+from metrics.present import formatting
 
 
 @pytest.mark.parametrize(
@@ -41,8 +42,8 @@ def test_change_is_in_points_for_rates_and_relative_otherwise() -> None:
 
 
 def test_meets_respects_direction() -> None:
-    assert formatting.meets(catalog.get("csat"), 0.96, 0.95) is True
-    assert formatting.meets(catalog.get("csat"), 0.94, 0.95) is False
-    assert formatting.meets(catalog.get("severe_violations"), 0, 0) is True
-    assert formatting.meets(catalog.get("severe_violations"), 2, 0) is False
-    assert formatting.meets(catalog.get("tickets"), 10, None) is None
+    assert catalog.meets(catalog.get("csat"), 0.96, 0.95) is True
+    assert catalog.meets(catalog.get("csat"), 0.94, 0.95) is False
+    assert catalog.meets(catalog.get("severe_violations"), 0, 0) is True
+    assert catalog.meets(catalog.get("severe_violations"), 2, 0) is False
+    assert catalog.meets(catalog.get("tickets"), 10, None) is None

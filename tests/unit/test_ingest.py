@@ -27,10 +27,10 @@ import polars as pl
 import pytest
 from pydantic import ValidationError
 
-from metrics import ingest
 from metrics.cli import main
-from metrics.rows import KINDS, QaRow, SurveyRow, TicketRow
-from metrics.store import Store
+from metrics.engine.store import Store
+from metrics.ingest import importer
+from metrics.ingest.rows import KINDS, QaRow, SurveyRow, TicketRow
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -107,20 +107,20 @@ def tickets(store: Store) -> dict[str, dict[str, Any]]:
     return {r["ticket_id"]: r for r in frame.to_dicts()}
 
 
-def balanced(result: ingest.ImportResult) -> bool:
+def balanced(result: importer.ImportResult) -> bool:
     return result.rows_read == (result.inserted + result.updated + result.unchanged
                                 + result.skipped + result.rejected)
 
 
-def imported(store: Store, kind: str, path: Path, **options: Any) -> ingest.ImportResult:
-    result = ingest.import_file(store, kind, path, **options)
+def imported(store: Store, kind: str, path: Path, **options: Any) -> importer.ImportResult:
+    result = importer.import_file(store, kind, path, **options)
     assert balanced(result), result
     return result
 
 
 def rejected(store: Store, import_id: int) -> list[tuple[int, str | None, str | None]]:
     """(row, field, value) of each rejected row."""
-    frame = ingest.rejects(store, import_id)
+    frame = importer.rejects(store, import_id)
     return list(zip(frame["_row"].to_list(), frame["_field"].to_list(),
                     frame["_value"].to_list(), strict=True))
 
@@ -171,7 +171,7 @@ def test_good_tickets_in_every_encoding_and_delimiter(store: Store, name: str,
             expected = {**expected, "customer_name": "陈明"}  # 𫖯 has no GBK code
         got = {k: stored[ticket_id][k] for k in expected}
         assert got == expected, ticket_id
-    assert ingest.rejects(store, result.import_id).is_empty()
+    assert importer.rejects(store, result.import_id).is_empty()
 
 
 def test_good_tickets_through_the_cli(store: Store, tmp_path: Path,
@@ -240,8 +240,8 @@ def test_missing_required_column_names_it_and_lists_the_headers(
 
 def test_empty_file_is_refused(store: Store, tmp_path: Path,
                                capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(ingest.ImportFailed, match=r"^empty\.csv: the file is empty$"):
-        ingest.import_file(store, "tickets", CORPUS / "empty.csv")
+    with pytest.raises(importer.ImportFailed, match=r"^empty\.csv: the file is empty$"):
+        importer.import_file(store, "tickets", CORPUS / "empty.csv")
     code, out, err = cli_import(capsys, store, tmp_path, "tickets", CORPUS / "empty.csv")
     assert (code, out) == (2, "")
     assert one_line(err) == "servicelens import: empty.csv: the file is empty"
@@ -299,7 +299,7 @@ def test_bad_values_reject_their_rows_only(store: Store) -> None:
         (4, "created_at", "昨天下午三点"),  # unparseable date
         (5, "first_response_at", "2026-03-01 11:59:00"),  # response before creation
     ]
-    reasons = ingest.rejects(store, result.import_id)["_reason"].to_list()
+    reasons = importer.rejects(store, result.import_id)["_reason"].to_list()
     assert reasons[0].startswith("unknown value; known values: phone, chat, email, social,")
     assert reasons[1].startswith("not a date-time we recognise")
     assert reasons[2] == "earlier than created_at"
@@ -321,7 +321,7 @@ def test_rejected_rows_go_to_a_rejects_csv_through_the_cli(
 
 def test_reasons_in_chinese(store: Store) -> None:
     result = imported(store, "tickets", CORPUS / "tickets_bad_values.csv", lang="zh")
-    reasons = ingest.rejects(store, result.import_id)["_reason"].to_list()
+    reasons = importer.rejects(store, result.import_id)["_reason"].to_list()
     assert reasons[0].startswith("未知取值")
     assert reasons[2] == "早于 created_at"
 
@@ -363,7 +363,7 @@ def test_duplicate_ids_keep_the_later_row(store: Store) -> None:
     assert (result.rows_read, result.inserted, result.rejected, result.duplicates) == (5, 3, 2, 2)
     assert {k: v["agent"] for k, v in tickets(store).items()} == {
         "D001": "third", "D002": "only", "D003": "only"}
-    frame = ingest.rejects(store, result.import_id)
+    frame = importer.rejects(store, result.import_id)
     assert rejected(store, result.import_id) == [(2, "ticket_id", "D001"),
                                                  (4, "ticket_id", "D001")]
     assert frame["agent"].to_list() == ["first", "second"]
@@ -386,7 +386,7 @@ def test_ragged_row_is_rejected_with_its_row_number(store: Store) -> None:
     result = imported(store, "tickets", CORPUS / "tickets_ragged.csv")
     assert (result.rows_read, result.inserted, result.rejected) == (3, 2, 1)
     assert list(tickets(store)) == ["R001", "R003"]
-    frame = ingest.rejects(store, result.import_id)
+    frame = importer.rejects(store, result.import_id)
     assert frame["_row"].to_list() == [3]
     assert frame["_reason"].to_list() == ["7 fields, header has 5"]
 
@@ -402,13 +402,13 @@ def test_the_exact_reader_stores_what_the_fast_one_does(store: Store, tmp_path: 
     stored = tickets(store)
     for ticket_id, expected in GOOD_TICKETS.items():
         assert {k: stored[ticket_id][k] for k in expected} == expected, ticket_id
-    assert ingest.rejects(store, result.import_id)["_row"].to_list() == [7]
+    assert importer.rejects(store, result.import_id)["_row"].to_list() == [7]
 
 
 def test_ragged_row_rejects_csv_shows_its_cells_and_reimports(store: Store,
                                                               tmp_path: Path) -> None:
     result = imported(store, "tickets", CORPUS / "tickets_ragged.csv")
-    out = ingest.write_rejects(store, result.import_id, tmp_path)
+    out = importer.write_rejects(store, result.import_id, tmp_path)
     assert out is not None
     records = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert records == [
@@ -432,7 +432,7 @@ def test_xlsx_row_with_values_beyond_the_headers_keeps_its_cells(store: Store,
     path = tmp_path / "export.xlsx"
     _xlsx(path)
     result = imported(store, "tickets", path, sheet="工单")
-    frame = ingest.rejects(store, result.import_id).filter(pl.col("_row") == 6)
+    frame = importer.rejects(store, result.import_id).filter(pl.col("_row") == 6)
     assert frame.select("工单号", "渠道", "坐席", "column8").row(0) == ("X004", "邮件", "赵磊",
                                                                       "多出来")
 
@@ -465,7 +465,7 @@ def test_formula_cells_are_text_and_neutralised_in_the_rejects_csv(store: Store,
     assert (stored["F001"]["agent"], stored["F001"]["team"], stored["F001"]["product"]) == (
         '=HYPERLINK("http://evil.example","click")', "+1", "@SUM(A1:A9)")
 
-    out = ingest.write_rejects(store, result.import_id, tmp_path / "rejects")
+    out = importer.write_rejects(store, result.import_id, tmp_path / "rejects")
     assert out is not None
     assert out.name == f"tickets_formulas.import-{result.import_id}.rejects.csv"
     data = out.read_bytes()
@@ -493,7 +493,7 @@ def test_rejects_csv_neutralises_every_formula_start(store: Store, tmp_path: Pat
         "ticket_id,created_at,channel,request_type,agent\n"
         '=cmd|\' /C calc\'!A0,2026-03-01 09:00,fax,inquiry,"@SUM(1,2)"\n', encoding="utf-8")
     result = imported(store, "tickets", path)
-    out = ingest.write_rejects(store, result.import_id, tmp_path)
+    out = importer.write_rejects(store, result.import_id, tmp_path)
     assert out is not None
     text = out.read_text(encoding="utf-8-sig")
     assert "'=cmd" in text and "'@SUM(1,2)" in text
@@ -525,13 +525,13 @@ def test_xlsx_with_a_chosen_sheet(store: Store, tmp_path: Path,
                                   capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "export.xlsx"
     _xlsx(path)
-    with pytest.raises(ingest.ImportFailed, match=r"required columns? .* not found"):
-        ingest.import_file(store, "tickets", path)  # the first sheet holds notes
+    with pytest.raises(importer.ImportFailed, match=r"required columns? .* not found"):
+        importer.import_file(store, "tickets", path)  # the first sheet holds notes
     result = imported(store, "tickets", path, sheet="工单")
     assert (result.file_format, result.encoding) == ("xlsx", None)
     assert (result.rows_read, result.inserted, result.rejected) == (5, 3, 2)
     assert rejected(store, result.import_id) == [(5, "channel", "传真"), (6, "", "")]
-    assert ingest.rejects(store, result.import_id)["_reason"][1] == "values beyond the 7 headed columns"
+    assert importer.rejects(store, result.import_id)["_reason"][1] == "values beyond the 7 headed columns"
     got = {k: (v["created_at"], v["channel"], v["reopen_count"], v["escalated"], v["agent"])
            for k, v in tickets(store).items()}
     assert got == {
@@ -581,7 +581,7 @@ def test_json_lines_with_an_invalid_line(store: Store) -> None:
     result = imported(store, "tickets", CORPUS / "tickets.jsonl")
     assert (result.file_format, result.rows_read, result.inserted, result.rejected) == (
         "jsonl", 4, 3, 1)
-    frame = ingest.rejects(store, result.import_id)
+    frame = importer.rejects(store, result.import_id)
     assert frame["_row"].to_list() == [3]
     assert frame["_reason"].to_list()[0].startswith("not valid JSON")
     got = {k: (v["created_at"], v["channel"], v["request_type"], v["agent"], v["escalated"],
@@ -602,7 +602,7 @@ def test_json_lines_longer_than_a_batch(store: Store, tmp_path: Path) -> None:
     lines[-1] = lines[-1][:-1] + ', "agent": "王芳"}'
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     seen: list[str] = []
-    result = ingest.import_file(store, "tickets", path, progress=lambda f, s: seen.append(s))
+    result = importer.import_file(store, "tickets", path, progress=lambda f, s: seen.append(s))
     assert (result.rows_read, result.inserted, result.rejected) == (60_001, 60_001, 0)
     assert tickets(store)["M60000"]["agent"] == "王芳"
     assert seen.count("read") == 3  # start, after the first 50,000-line batch, end
@@ -666,7 +666,7 @@ def test_a_failure_inside_the_merge_leaves_the_store_as_it_was(
     imported(store, "tickets", CORPUS / "tickets_overlap_a.csv")
     imported(store, "qa", CORPUS / "qa_zh.csv")
     before = snapshot(store)
-    real = ingest.fetch_one
+    real = importer.fetch_one
     calls: list[str] = []
 
     def failing(con: duckdb.DuckDBPyConnection, sql: str,
@@ -677,12 +677,12 @@ def test_a_failure_inside_the_merge_leaves_the_store_as_it_was(
             raise RuntimeError("disk on fire")
         return row
 
-    monkeypatch.setattr(ingest, "fetch_one", failing)
+    monkeypatch.setattr(importer, "fetch_one", failing)
     with pytest.raises(RuntimeError, match="disk on fire"):
-        ingest.import_file(store, "tickets", CORPUS / "tickets_overlap_b.csv")
+        importer.import_file(store, "tickets", CORPUS / "tickets_overlap_b.csv")
     assert any("BEGIN" in sql for sql in calls)  # it failed inside the transaction
     assert snapshot(store) == before
-    monkeypatch.setattr(ingest, "fetch_one", real)
+    monkeypatch.setattr(importer, "fetch_one", real)
     result = imported(store, "tickets", CORPUS / "tickets_overlap_b.csv")  # store still usable
     assert (result.inserted, result.updated, result.skipped) == (1, 1, 1)
 

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from metrics import ingest
-from metrics.mapping import (
+from metrics.core.errors import UsageError
+from metrics.engine.store import Store
+from metrics.ingest import importer
+from metrics.ingest.mapping import (
     Mapping,
     MappingError,
     guess_kind,
@@ -18,7 +20,6 @@ from metrics.mapping import (
     save_preset,
     vocabulary,
 )
-from metrics.store import Store
 
 ZENDESK_CSV = """\
 Id,Requester,Requester id,Assignee,Group,Subject,Status,Priority,Via,Ticket type,Created at,Updated at,Solved at,Reopens,First reply time in minutes
@@ -91,7 +92,7 @@ def test_zendesk_export_imports_with_its_preset(tmp_path: Path) -> None:
     path = tmp_path / "zendesk.csv"
     path.write_text(ZENDESK_CSV, encoding="utf-8")
     store = Store(tmp_path / "s.duckdb")
-    result = ingest.import_file(store, None, path, mapping=load_mapping(presets()["zendesk"]))
+    result = importer.import_file(store, None, path, mapping=load_mapping(presets()["zendesk"]))
     assert (result.kind, result.inserted, result.rejected) == ("tickets", 2, 1)
     with store.reader() as con:
         rows = con.execute(
@@ -104,7 +105,7 @@ def test_zendesk_export_imports_with_its_preset(tmp_path: Path) -> None:
     ]
     assert str(rows[0][7]) == "2026-10-01 09:12:00"  # 12 minutes after creation
     assert str(rows[0][8]) == "2026-10-02 09:30:00"
-    bad = ingest.rejects(store, result.import_id)
+    bad = importer.rejects(store, result.import_id)
     assert bad["_row"].to_list() == [4]  # -5 minutes: a reply before the ticket existed
     assert bad["_field"].to_list() == ["first_response_at"]
 
@@ -113,7 +114,7 @@ def test_freshdesk_export_imports_with_its_preset(tmp_path: Path) -> None:
     path = tmp_path / "freshdesk.csv"
     path.write_text(FRESHDESK_CSV, encoding="utf-8")
     store = Store(tmp_path / "s.duckdb")
-    result = ingest.import_file(store, None, path, mapping=load_mapping(presets()["freshdesk"]))
+    result = importer.import_file(store, None, path, mapping=load_mapping(presets()["freshdesk"]))
     assert (result.inserted, result.rejected) == (2, 0)
     with store.reader() as con:
         rows = con.execute(
@@ -143,18 +144,18 @@ def test_headers_and_cells_that_are_sql_are_only_data(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     store = Store(tmp_path / "s.duckdb")
-    result = ingest.import_file(store, "tickets", path)
+    result = importer.import_file(store, "tickets", path)
     assert (result.inserted, result.rejected) == (1, 1)
     with store.reader() as con:
         assert con.execute("SELECT ticket_id, agent FROM tickets").fetchall() == [
             ("T1", "'); DROP TABLE tickets; --")]
-    assert ingest.rejects(store, result.import_id)["_field"].to_list() == ["channel"]
+    assert importer.rejects(store, result.import_id)["_field"].to_list() == ["channel"]
 
 
 def test_importing_into_a_demo_store_replaces_the_demo(tmp_path: Path) -> None:
     from datetime import date
 
-    from metrics import demo
+    from metrics.ingest import demo
 
     store = Store(tmp_path / "s.duckdb")
     store.ensure()
@@ -162,11 +163,11 @@ def test_importing_into_a_demo_store_replaces_the_demo(tmp_path: Path) -> None:
     demo.write(store, demo.generate(3000, seed=1, end=date(2026, 11, 1)), "demo")
     assert store.is_demo()
     sample = Path(__file__).parents[2] / "data" / "samples" / "tickets-gbk.csv"
-    result = ingest.import_file(store, None, sample)
+    result = importer.import_file(store, None, sample)
     assert result.demo_removed
     assert not store.is_demo()
     assert store.ticket_count() == result.inserted == 198
     with store.reader() as con:
         assert con.execute("SELECT count(*) FROM surveys").fetchall() == [(0,)]
-    with pytest.raises(ValueError, match="holds imported data"):
+    with pytest.raises(UsageError, match="holds imported data"):
         demo.write(store, demo.generate(100, seed=1, end=date(2026, 11, 1)), "demo")

@@ -6,10 +6,11 @@ from datetime import date, datetime
 
 import pytest
 
-from metrics import catalog, queries
-from metrics.filters import Filters
-from metrics.settings import Settings
-from metrics.store import Store
+from metrics.core import catalog
+from metrics.core.filters import Filters
+from metrics.core.settings import Settings
+from metrics.engine import queries
+from metrics.engine.store import Store
 
 MARCH = Filters(date_from=date(2026, 3, 1), date_to=date(2026, 3, 7))
 AS_OF = datetime(2026, 3, 10, 12, 0, 0)

@@ -1,4 +1,4 @@
-"""The QA page's numbers (metrics.qa) on the hand-made store, computed on paper, and sanity
+"""The QA page's numbers (metrics.views.qa) on the hand-made store, computed on paper, and sanity
 checks on the demo store: every breakdown adds up to its KPI."""
 
 from __future__ import annotations
@@ -8,18 +8,15 @@ from datetime import date, datetime
 import polars as pl
 import pytest
 
-from metrics import catalog, queries
-from metrics.filters import Filters
-from metrics.qa import (
-    REPEAT_MIN_INSPECTIONS,
-    agent_summary,
-    items_table,
-    offenders_table,
-    qa_view,
-    segment_table,
-)
-from metrics.sql import compile_violation_agents, compile_violation_items
-from metrics.store import Store
+from metrics.core import catalog
+from metrics.core.filters import Filters
+from metrics.engine import queries
+from metrics.engine.sql import compile_violation_agents, compile_violation_items
+from metrics.engine.store import Store
+from metrics.present.tables import qa_items_table as items_table
+from metrics.present.tables import qa_offenders_table as offenders_table
+from metrics.present.tables import qa_segment_table as segment_table
+from metrics.views.qa import REPEAT_MIN_INSPECTIONS, agent_summary, qa_view
 
 MARCH = Filters(date_from=date(2026, 3, 1), date_to=date(2026, 3, 31))  # Q1, Q2 and Q3
 WEEK = Filters(date_from=date(2026, 3, 1), date_to=date(2026, 3, 7))  # Q1 and Q2

@@ -15,10 +15,14 @@ import pypdfium2
 import pytest
 from PIL import Image
 
-from metrics import exports, formatting, overview, report, scorecards, tables
 from metrics.cli import main
-from metrics.filters import Filters
-from metrics.store import Store
+from metrics.core.filters import Filters
+from metrics.engine.store import Store
+from metrics.present import exports, formatting, tables
+from metrics.report import archive as review_zip
+from metrics.report import pack as review
+from metrics.report import pdf as review_pdf
+from metrics.views import overview, scorecards
 
 AS_OF = datetime(2026, 11, 23, 18, 0)
 OCTOBER = Filters(date_from=date(2026, 10, 1), date_to=date(2026, 10, 31))
@@ -30,21 +34,21 @@ SECTIONS = {
 
 
 @pytest.fixture(scope="module")
-def packs(demo_store: Store) -> dict[str, report.Pack]:
+def packs(demo_store: Store) -> dict[str, review.Pack]:
     settings = demo_store.settings()
-    return {lang: report.build(demo_store, OCTOBER, lang, settings=settings, as_of=AS_OF)
+    return {lang: review.build(demo_store, OCTOBER, lang, settings=settings, as_of=AS_OF)
             for lang in ("zh", "en")}
 
 
 @pytest.fixture(scope="module")
-def pdfs(packs: dict[str, report.Pack]) -> dict[str, bytes]:
-    return {lang: report.to_pdf(pack) for lang, pack in packs.items()}
+def pdfs(packs: dict[str, review.Pack]) -> dict[str, bytes]:
+    return {lang: review_pdf.to_pdf(pack) for lang, pack in packs.items()}
 
 
 @pytest.fixture(scope="module")
-def zipped(packs: dict[str, report.Pack], pdfs: dict[str, bytes]) -> zipfile.ZipFile:
+def zipped(packs: dict[str, review.Pack], pdfs: dict[str, bytes]) -> zipfile.ZipFile:
     """The zh pack as a zip, made after its PDF (so that the charts are shared)."""
-    return zipfile.ZipFile(io.BytesIO(report.to_zip(packs["zh"])))
+    return zipfile.ZipFile(io.BytesIO(review_zip.to_zip(packs["zh"])))
 
 
 def pdf_text(data: bytes) -> str:
@@ -90,7 +94,7 @@ def test_pdf_speaks_one_language(pdfs: dict[str, bytes], lang: str) -> None:
     assert re.search(r"第 \d+ / \d+ 页" if lang == "zh" else r"Page \d+ of \d+", text)
 
 
-def test_kpi_table_is_the_overview_cards(packs: dict[str, report.Pack],
+def test_kpi_table_is_the_overview_cards(packs: dict[str, review.Pack],
                                          demo_store: Store) -> None:
     view = overview.overview(demo_store, OCTOBER, settings=demo_store.settings(), as_of=AS_OF)
     kpis = packs["en"].tables[0].frame
@@ -102,25 +106,25 @@ def test_kpi_table_is_the_overview_cards(packs: dict[str, report.Pack],
     assert status["Tickets"] == "—"  # no target
 
 
-def test_complaints_section_is_the_complaints_page(packs: dict[str, report.Pack]) -> None:
+def test_complaints_section_is_the_complaints_page(packs: dict[str, review.Pack]) -> None:
     complaints = next(s for s in packs["zh"].sections if s.key == "complaints")
-    slugs = [i.slug for i in complaints.items if isinstance(i, report.Figure | report.Table)]
+    slugs = [i.slug for i in complaints.items if isinstance(i, review.Figure | review.Table)]
     assert slugs == ["complaint-pareto", "complaint-pareto", "complaint-change-by-category",
                      "complaint-change-by-category"]
-    pareto = next(i for i in complaints.items if isinstance(i, report.Table)).frame
+    pareto = next(i for i in complaints.items if isinstance(i, review.Table)).frame
     assert pareto.columns[:4] == ["投诉类别", "投诉量", "占比", "累计占比"]
     assert pareto["累计占比"][-1] == "100.0%"
-    moved = [i for i in complaints.items if isinstance(i, report.Table)][1].frame
+    moved = [i for i in complaints.items if isinstance(i, review.Table)][1].frame
     assert moved["投诉类别"][-1] == "合计"  # the parts add up, as on the page
 
 
-def test_agents_section_holds_the_scorecard_and_coaching(packs: dict[str, report.Pack],
+def test_agents_section_holds_the_scorecard_and_coaching(packs: dict[str, review.Pack],
                                                           demo_store: Store) -> None:
     settings = demo_store.settings()
     board = scorecards.scorecard(demo_store, OCTOBER, settings=settings, as_of=AS_OF)
     coach = scorecards.needs_coaching(board, settings)
     agents = {i.slug: i for i in next(s for s in packs["en"].sections if s.key == "agents").items
-              if isinstance(i, report.Table)}
+              if isinstance(i, review.Table)}
     assert agents["agent-scorecard"].frame.equals(
         tables.scorecard_table(board, "en", settings, "agent"))
     assert agents["coaching-list"].frame.equals(tables.coaching_table(coach, "en"))
@@ -132,7 +136,7 @@ def test_agents_section_holds_the_scorecard_and_coaching(packs: dict[str, report
         scorecards.coaching(row, settings), "en")
 
 
-def test_charts_are_rendered_once_for_pdf_and_zip(packs: dict[str, report.Pack],
+def test_charts_are_rendered_once_for_pdf_and_zip(packs: dict[str, review.Pack],
                                                   zipped: zipfile.ZipFile,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     pack = packs["zh"]
@@ -144,14 +148,14 @@ def test_charts_are_rendered_once_for_pdf_and_zip(packs: dict[str, report.Pack],
 
     monkeypatch.setattr(exports, "chart_png", again)
     monkeypatch.setattr(exports, "chart_svg", again)
-    report.render(pack, svg=True)
-    assert report.to_pdf(pack).startswith(b"%PDF")
+    review.render(pack, svg=True)
+    assert review_pdf.to_pdf(pack).startswith(b"%PDF")
 
 
-def test_zip_lists_every_chart_and_table(packs: dict[str, report.Pack],
+def test_zip_lists_every_chart_and_table(packs: dict[str, review.Pack],
                                          zipped: zipfile.ZipFile) -> None:
     names = zipped.namelist()
-    assert names == report.zip_names(packs["zh"])
+    assert names == review_zip.zip_names(packs["zh"])
     for expected in ("README.txt", "01-1-kpi-summary.xlsx",
                      "02-1-response-within-standard-by-channel.png",
                      "04-1-complaint-pareto.png", "04-1-complaint-pareto.svg",
@@ -171,7 +175,7 @@ def test_zip_images_open(zipped: zipfile.ZipFile) -> None:
         if name.endswith(".png"):
             with Image.open(io.BytesIO(zipped.read(name))) as image:
                 image.verify()
-                assert image.size[0] >= 2 * report.SIDE_PX, name  # rendered at 2x
+                assert image.size[0] >= 2 * review.SIDE_PX, name  # rendered at 2x
         elif name.endswith(".svg"):
             assert ElementTree.fromstring(zipped.read(name)).tag.endswith("svg"), name
 
@@ -194,27 +198,27 @@ def test_scorecard_xlsx_holds_the_scorecard_numbers(zipped: zipfile.ZipFile,
 
 
 def test_month_period() -> None:
-    assert report.month_period("2026-10") == (date(2026, 10, 1), date(2026, 10, 31))
-    assert report.month_period("2028-02") == (date(2028, 2, 1), date(2028, 2, 29))
-    assert report.month_period("2026-12") == (date(2026, 12, 1), date(2026, 12, 31))
+    assert review.month_period("2026-10") == (date(2026, 10, 1), date(2026, 10, 31))
+    assert review.month_period("2028-02") == (date(2028, 2, 1), date(2028, 2, 29))
+    assert review.month_period("2026-12") == (date(2026, 12, 1), date(2026, 12, 31))
     for bad in ("2026-13", "2026-00", "202610", "2026-1", "Oct 2026"):
         with pytest.raises(ValueError, match="YYYY-MM"):
-            report.month_period(bad)
-    assert report.period_title(OCTOBER, "zh") == "2026年10月"
-    assert report.period_title(OCTOBER, "en") == "October 2026"
-    assert report.period_title(Filters(date_from=date(2026, 10, 2), date_to=date(2026, 10, 31)),
+            review.month_period(bad)
+    assert review.period_title(OCTOBER, "zh") == "2026年10月"
+    assert review.period_title(OCTOBER, "en") == "October 2026"
+    assert review.period_title(Filters(date_from=date(2026, 10, 2), date_to=date(2026, 10, 31)),
                                "en") == "2026-10-02 – 2026-10-31"
 
 
 def test_missing_font_names_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(report, "_fc_match", lambda _pattern: None)
-    monkeypatch.setattr(report, "FONT_PATHS", ())
-    report.cjk_fonts.cache_clear()
+    monkeypatch.setattr(review_pdf, "_fc_match", lambda _pattern: None)
+    monkeypatch.setattr(review_pdf, "FONT_PATHS", ())
+    review_pdf.cjk_fonts.cache_clear()
     try:
-        with pytest.raises(report.FontMissing, match="fonts-noto-cjk"):
-            report.cjk_fonts()
+        with pytest.raises(review_pdf.FontMissing, match="fonts-noto-cjk"):
+            review_pdf.cjk_fonts()
     finally:
-        report.cjk_fonts.cache_clear()
+        review_pdf.cjk_fonts.cache_clear()
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -17,10 +17,11 @@ import polars as pl
 import pytest
 from pydantic import ValidationError
 
-from metrics import catalog, scorecards
-from metrics.filters import Filters
-from metrics.settings import Settings
-from metrics.store import Store
+from metrics.core import catalog
+from metrics.core.filters import Filters
+from metrics.core.settings import Settings
+from metrics.engine.store import Store
+from metrics.views import scorecards
 
 WEEK = Filters(date_from=date(2026, 4, 6), date_to=date(2026, 4, 12))
 AS_OF = datetime(2026, 4, 20, 12, 0, 0)

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from metrics import catalog, queries
-from metrics.filters import Filters
-from metrics.settings import Settings
-from metrics.sql import compile_source
-from metrics.store import Store
+from metrics.core import catalog
+from metrics.core.filters import Filters
+from metrics.core.settings import Settings
+from metrics.engine import queries
+from metrics.engine.sql import compile_source
+from metrics.engine.store import Store
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 HOSTILE = "phone') OR 1=1; DROP TABLE tickets; --"

@@ -9,9 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from metrics import catalog
-from metrics.settings import Settings, validate_weights
-from metrics.store import SCHEMA_VERSION, Store, StoreError, migrate
+from metrics.core import catalog
+from metrics.core.settings import Settings, validate_weights
+from metrics.engine.store import SCHEMA_VERSION, Store, StoreError, migrate
 
 
 def test_new_store_reaches_the_current_schema(tmp_path: Path) -> None:

@@ -10,8 +10,8 @@ import jieba
 import polars as pl
 import pytest
 
-from metrics import themes as T
-from metrics.themes import SCHEMA, stop_words, themes, tokens
+from metrics.views import themes as T
+from metrics.views.themes import SCHEMA, stop_words, themes, tokens
 
 
 def frame(rows: Sequence[tuple[str | None, int | None]]) -> pl.DataFrame:

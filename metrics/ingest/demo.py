@@ -15,7 +15,8 @@ from typing import Final
 import numpy as np
 import polars as pl
 
-from metrics.store import DATA_TABLES, Store
+from metrics.core.errors import UsageError
+from metrics.engine.store import DATA_TABLES, Store
 
 SECONDS_PER_DAY: Final[int] = 86_400
 
@@ -443,7 +444,7 @@ def write(store: Store, frames: DemoFrames, label: str, force: bool = False) -> 
     with store.writer() as con:
         real = con.execute("SELECT count(*) FROM import_log WHERE source <> 'demo'").fetchone()
         if real and real[0] and not force:
-            raise ValueError(
+            raise UsageError(
                 f"{store.path} holds imported data; `servicelens demo` would replace it "
                 "(use --force to replace it anyway, or --store for another file)"
             )

@@ -6,9 +6,9 @@ from typing import Final
 
 from pydantic import ValidationError
 
-from metrics import catalog
-from metrics.catalog import Metric
-from metrics.settings import Settings
+from metrics.core import catalog
+from metrics.core.catalog import Metric
+from metrics.core.settings import Settings
 
 # Metrics whose target a site may set: a direction, and not the per-channel standard.
 TARGETED: Final[tuple[Metric, ...]] = tuple(

@@ -8,14 +8,14 @@ from typing import Final
 
 import polars as pl
 
-from metrics import catalog, formatting, queries
-from metrics.catalog import Metric
-from metrics.filters import Filters
-from metrics.i18n import t
-from metrics.queries import MetricValue
-from metrics.settings import Settings
-from metrics.sql import Grain
-from metrics.store import Store
+from metrics.core import catalog
+from metrics.core.catalog import Metric
+from metrics.core.filters import Filters
+from metrics.core.settings import Settings
+from metrics.engine import queries
+from metrics.engine.queries import MetricValue
+from metrics.engine.sql import Grain
+from metrics.engine.store import Store
 
 CARD_METRICS: Final[tuple[str, ...]] = (
     "tickets", "weighted_sla_score", "response_within_standard_rate", "first_response_median_s",
@@ -61,17 +61,6 @@ def resolve_target(metric: Metric, filters: Filters, settings: Settings) -> floa
     return settings.target(metric.target_metric or metric.id)
 
 
-def goal_text(card: Card, lang: str) -> str:
-    """A card's target as a condition: ≥ 95.0%, 严重违规项 = 0, 按渠道标准, or —."""
-    metric = card.metric
-    if metric.target_kind == "channel_standard" and card.target is None:
-        return t("channel_target", lang)
-    if card.target is None:
-        return "—"
-    if metric.target_metric:
-        return f"{t('severe', lang)} = 0"
-    return formatting.target(metric, card.target, lang)
-
 
 def card(
     metric: Metric,
@@ -90,7 +79,7 @@ def card(
         current=current[metric.id],
         previous=previous[metric.id],
         target=goal,
-        on_target=formatting.meets(checked, checked_value, goal),
+        on_target=catalog.meets(checked, checked_value, goal),
         target_value=checked_value,
         sparkline=sparkline,
     )

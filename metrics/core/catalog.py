@@ -1,7 +1,7 @@
 """The metric catalog: every metric declared once, as data, for pages, CLI, exports and docs.
 
 Each declaration carries SQL *aggregate* fragments over the columns of one source relation
-(see ``metrics.sql.SOURCES``). Fragments hold no user value: filter values and settings reach
+(see ``metrics.engine.sql.SOURCES``). Fragments hold no user value: filter values and settings reach
 the SQL only as bind parameters (``$as_of``, ``$complaint_limit_s``).
 """
 
@@ -424,6 +424,12 @@ DEFAULT_AGENT_WEIGHTS: Final[dict[str, float]] = {
     "qa_score_mean": 0.2,
     "violation_free_rate": 0.1,
 }
+
+def meets(metric: Metric, number: float | None, goal: float | None) -> bool | None:
+    """Whether a value meets its target; None when there is no value or no target."""
+    if number is None or goal is None or metric.higher_is_better is None:
+        return None
+    return number >= goal if metric.higher_is_better else number <= goal
 
 
 def get(metric_id: str) -> Metric:

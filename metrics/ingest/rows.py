@@ -15,7 +15,7 @@ import annotated_types
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic.fields import FieldInfo
 
-from metrics.schema import VOCABULARIES
+from metrics.core.schema import VOCABULARIES
 
 
 @dataclass(frozen=True)

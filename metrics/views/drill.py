@@ -6,21 +6,20 @@ count a drill-down shows is the metric's denominator by construction, and tested
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
 import polars as pl
 
-from metrics import catalog, formatting, queries
-from metrics.catalog import Source
-from metrics.filters import Filters
-from metrics.mapping import HEADERS
-from metrics.schema import label
-from metrics.settings import Settings
-from metrics.sql import Grain, compile_rows
-from metrics.store import Store
+from metrics.core import catalog
+from metrics.core.catalog import Source
+from metrics.core.filters import Filters
+from metrics.core.settings import Settings
+from metrics.engine import queries
+from metrics.engine.sql import Grain, compile_rows
+from metrics.engine.store import Store
 
 COLUMNS: Final[dict[Source, tuple[str, ...]]] = {
     "tickets": (
@@ -107,53 +106,3 @@ def drill(
     if metric.kind != "ratio" or not metric.hit:
         rows = rows.drop("_counted")
     return Drill(metric_id, dict(segment or {}), total, rows)
-
-
-_WORDS: Final[tuple[str, ...]] = (
-    "channel", "request_type", "category", "priority", "status", "survey_channel",
-    "violation_category", "severity",
-)
-_OWN_LABELS: Final[dict[str, tuple[str, str]]] = {
-    "frt_s": ("首次响应时长", "First response"),
-    "res_s": ("解决时长", "Resolution time"),
-    "ts": ("时间", "Time"),
-    "dont_know": ("不知道", "Don't know"),
-    "_counted": ("计入分子", "In numerator"),
-    "team": ("班组", "Team"),
-    "violation_category": ("违规类别", "Violation"),
-    "severity": ("严重程度", "Severity"),
-}
-
-
-def column_label(column: str, lang: str) -> str:
-    """A column's header for people: DOMAIN.md's Chinese header, or its English one."""
-    if column in _OWN_LABELS:
-        zh, en = _OWN_LABELS[column]
-        return zh if lang == "zh" else en
-    names = HEADERS.get(column)
-    if not names:
-        return column
-    if lang == "zh":
-        return names[0]
-    return next((n for n in names if n.isascii()), column)
-
-
-def _worder(vocabulary: str, lang: str) -> Callable[[str | None], str]:
-    return lambda code: label(vocabulary, code, lang)
-
-
-def presentable(df: pl.DataFrame, lang: str) -> pl.DataFrame:
-    """Rows as people read them: words for codes, durations in words, labelled headers."""
-    exprs: list[pl.Expr] = []
-    for column in df.columns:
-        if column in _WORDS:
-            exprs.append(pl.col(column).map_elements(_worder(column, lang),
-                                                     return_dtype=pl.String))
-        elif column in ("frt_s", "res_s"):
-            exprs.append(pl.col(column).map_elements(
-                lambda v: formatting.duration(v, lang), return_dtype=pl.String))
-        elif column == "_counted":
-            exprs.append(pl.col(column).replace_strict({True: "✓", False: "✗"}, default=None,
-                                                      return_dtype=pl.String))
-    shown = df.with_columns(exprs) if exprs else df
-    return shown.rename({c: column_label(c, lang) for c in df.columns})

@@ -2,7 +2,7 @@
 
 A theme is a word that jieba (precise mode) cuts out of a comment: 2+ Chinese characters or
 3+ Latin letters, not a stop word (Stopwords ISO zh + en from the stopwordsiso package, plus
-the ServiceLens additions in metrics/stopwords_zh.txt), not a number. Comments repeat a lot:
+the ServiceLens additions in metrics/views/stopwords_zh.txt), not a number. Comments repeat a lot:
 themes() counts each distinct text once, splits it (in polars) into jieba's blocks (the runs
 between punctuation), and segments each distinct block once; blocks are cached across calls
 (LRU, 65,536 blocks). The distinct (text, word) pairs are then grouped by word in polars.
@@ -32,7 +32,7 @@ SCHEMA: Final = pl.Schema(
     }
 )
 LOW_SCORE: Final = 2  # a score <= this counts towards low_share
-STOPWORDS_FILE: Final = "stopwords_zh.txt"  # in package `metrics`
+STOPWORDS_FILE: Final = "stopwords_zh.txt"  # in package `metrics.views`
 
 _HAN_WORD: Final = re.compile(r"[\u4e00-\u9fd5]{2,}")  # jieba's Han range
 _LATIN_WORD: Final = re.compile(r"[a-z]{3,}")  # after NFKC (full-width letters) and lower()
@@ -62,8 +62,8 @@ def _lcut() -> Callable[[str], list[str]]:
 
 @functools.cache
 def stop_words() -> frozenset[str]:
-    """Stopwords ISO zh + en and the additions shipped in metrics/stopwords_zh.txt."""
-    text = resources.files("metrics").joinpath(STOPWORDS_FILE).read_text(encoding="utf-8")
+    """Stopwords ISO zh + en and the additions shipped in metrics/views/stopwords_zh.txt."""
+    text = resources.files("metrics.views").joinpath(STOPWORDS_FILE).read_text(encoding="utf-8")
     extra = {w.strip() for w in text.splitlines() if w.strip() and not w.lstrip().startswith("#")}
     words = stopwordsiso.stopwords(["zh", "en"]) | extra
     return frozenset(unicodedata.normalize("NFKC", w).lower() for w in words)

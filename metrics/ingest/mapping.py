@@ -16,51 +16,64 @@ from typing import Final
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from metrics.rows import KINDS
-from metrics.schema import DIMENSIONS, VOCABULARIES
+from metrics.core.errors import ServiceLensError
+from metrics.core.schema import VOCABULARIES
+from metrics.ingest.rows import KINDS
+from metrics.present.words import COLUMNS, VOCABULARY_WORDS
 
-PRESETS_DIR: Final[Path] = Path(__file__).resolve().parent.parent / "data" / "mappings"
+PRESETS_DIR: Final[Path] = Path(__file__).resolve().parents[2] / "data" / "mappings"
 
-# canonical column -> headers exports commonly use (the canonical name itself always works)
-HEADERS: Final[dict[str, tuple[str, ...]]] = {
-    "ticket_id": ("工单号", "工单编号", "工单ID", "Ticket ID", "Ticket No", "Ticket number"),
-    "created_at": ("创建时间", "受理时间", "Created", "Created at", "Created time"),
-    "channel": ("渠道", "受理渠道", "来源渠道", "Channel"),
-    "request_type": ("类型", "工单类型", "Request type", "Ticket type", "Type"),
-    "category": ("投诉类别", "问题分类", "投诉分类", "Category", "Complaint category"),
-    "priority": ("优先级", "紧急程度", "Priority"),
-    "customer_level": ("客户等级", "Customer level", "Customer tier"),
-    "agent": ("坐席", "处理人", "客服", "坐席姓名", "Agent", "Assignee"),
-    "team": ("组", "班组", "所属班组", "Team", "Group"),
-    "first_response_at": ("首次响应时间", "First response at", "First responded at"),
-    "resolved_at": ("解决时间", "Resolved at", "Resolved time", "Solved at"),
-    "closed_at": ("关闭时间", "Closed at", "Closed time"),
-    "status": ("状态", "工单状态", "Status"),
-    "reopen_count": ("重开次数", "Reopens", "Reopen count"),
-    "contacts": ("联系次数", "Contacts", "Contacts until solved"),
-    "escalated": ("是否升级", "升级", "Escalated"),
-    "customer_id": ("客户编号", "客户ID", "Customer ID"),
-    "customer_name": ("客户姓名", "客户名称", "Customer name"),
-    "customer_phone": ("联系电话", "手机号", "客户电话", "Customer phone", "Phone"),
-    "product": ("产品线", "产品", "Product", "Product line"),
-    "updated_at": ("更新时间", "最后更新时间", "Updated at", "Last updated"),
-    "first_response_minutes": ("首次响应时长(分钟)", "First response minutes"),
-    "resolution_minutes": ("解决时长(分钟)", "Resolution minutes"),
-    "survey_id": ("问卷编号", "调查编号", "Survey ID"),
-    "sent_at": ("发送时间", "Sent at"),
-    "survey_channel": ("调查渠道", "回访渠道", "Survey channel"),
-    "responded_at": ("回复时间", "答复时间", "Responded at"),
-    "score": ("满意度", "总体满意度", "满意度评分", "Score", "Overall score", "CSAT"),
-    "nps": ("推荐意愿", "NPS", "Likelihood to recommend"),
-    "comment": ("意见建议", "评价内容", "Comment", "Comments"),
-    "inspection_id": ("质检编号", "Inspection ID"),
-    "inspected_at": ("质检时间", "质检日期", "Inspected at", "Inspection date"),
-    "inspector": ("质检员", "Inspector"),
-    "qa_score": ("质检得分", "质检分数", "QA score"),
-    "violations": ("违规项", "Violations"),
+# canonical column -> headers exports use beyond the words of metrics.present.words.COLUMNS
+ALIASES: Final[dict[str, tuple[str, ...]]] = {
+    "ticket_id": ("工单编号", "工单ID", "Ticket No", "Ticket number"),
+    "created_at": ("受理时间", "Created at", "Created time"),
+    "channel": ("受理渠道", "来源渠道"),
+    "request_type": ("工单类型", "Ticket type", "Type"),
+    "category": ("问题分类", "投诉分类", "Complaint category"),
+    "priority": ("紧急程度",),
+    "customer_level": ("Customer tier",),
+    "agent": ("处理人", "客服", "坐席姓名", "Assignee"),
+    "team": ("组", "所属班组", "Group"),
+    "first_response_at": ("First responded at",),
+    "resolved_at": ("Resolved time", "Solved at"),
+    "closed_at": ("Closed time",),
+    "status": ("工单状态",),
+    "reopen_count": ("Reopen count",),
+    "contacts": ("Contacts until solved",),
+    "escalated": ("升级",),
+    "customer_id": ("客户ID",),
+    "customer_name": ("客户名称",),
+    "customer_phone": ("手机号", "客户电话", "Phone"),
+    "product": ("产品", "Product line"),
+    "updated_at": ("最后更新时间", "Last updated"),
+    "first_response_minutes": (),
+    "resolution_minutes": (),
+    "survey_id": ("调查编号",),
+    "sent_at": (),
+    "survey_channel": ("回访渠道",),
+    "responded_at": ("答复时间",),
+    "score": ("总体满意度", "满意度评分", "Overall score", "CSAT"),
+    "nps": ("Likelihood to recommend",),
+    "comment": ("评价内容", "Comments"),
+    "inspection_id": (),
+    "inspected_at": ("质检日期", "Inspection date"),
+    "inspector": (),
+    "qa_score": ("质检分数",),
+    "violations": (),
 }
 
-# vocabulary -> code -> words seen in exports beyond schema's zh / en words
+
+def _headers(column: str) -> tuple[str, ...]:
+    """The headers a column is recognised by: its zh and en words, then the aliases."""
+    zh, en = COLUMNS[column]
+    extra = ALIASES[column]
+    return (zh, *(n for n in extra if not n.isascii()), en, *(n for n in extra if n.isascii()))
+
+
+HEADERS: Final[dict[str, tuple[str, ...]]] = {c: _headers(c) for c in ALIASES}
+
+
+# vocabulary -> code -> words seen in exports beyond metrics.present.words' zh / en words
 EXTRA_WORDS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
     "channel": {
         "phone": ("热线", "电话客服", "call", "voice", "hotline"),
@@ -100,7 +113,7 @@ DATETIME_TZ_FORMATS: Final[tuple[str, ...]] = (
 )
 
 
-class MappingError(ValueError):
+class MappingError(ServiceLensError):
     """A mapping file that cannot be used, with what is wrong in it."""
 
 
@@ -198,7 +211,7 @@ class Resolution:
 
 
 def _dimension(key: str) -> str | None:
-    for code, (zh, en) in DIMENSIONS.items():
+    for code, (zh, en) in VOCABULARY_WORDS["dimension"].items():
         if key in (normalise(f"score_{code}"), normalise(zh), normalise(f"{zh}满意度"),
                    normalise(en), normalise(f"{en} score")):
             return code
@@ -272,7 +285,7 @@ def vocabulary(vocab: str, mapping: Mapping | None = None) -> tuple[list[str], l
     for code, listed in (mapping.values.get(vocab, {}) if mapping else {}).items():
         for word in listed:
             add(word, code)
-    for code, (zh, en) in VOCABULARIES[vocab].items():
+    for code, (zh, en) in VOCABULARY_WORDS[vocab].items():
         for word in (code, zh, en, code.replace("_", " "), code.replace("_", "-")):
             add(word, code)
     for code, extra in EXTRA_WORDS.get(vocab, {}).items():

@@ -11,10 +11,10 @@ from typing import Final
 import altair as alt
 import polars as pl
 
-from metrics import catalog, formatting
-from metrics.i18n import t
-from metrics.schema import WEEKDAYS, label
-from metrics.tables import segment_words
+from metrics.core import catalog
+from metrics.present import formatting
+from metrics.present.tables import segment_words
+from metrics.present.words import label, t, weekday
 
 PALETTE: Final[tuple[str, ...]] = (
     "#2563eb", "#0d9488", "#f59e0b", "#e11d48", "#7c3aed", "#64748b", "#16a34a", "#db2777",
@@ -307,9 +307,8 @@ def band_shares(df: pl.DataFrame, band: str, bounds: tuple[float, ...], lang: st
 
 def heat_map(df: pl.DataFrame, value: str, lang: str) -> ChartSpec:
     """Weekday × hour cells coloured by volume or by median first response."""
-    days = WEEKDAYS["zh" if lang == "zh" else "en"]
     data = df.with_columns(
-        pl.col("weekday").map_elements(lambda d: days[int(d) - 1],
+        pl.col("weekday").map_elements(lambda d: weekday(int(d), lang),
                                        return_dtype=pl.String).alias("day"),
         pl.col("first_response_median_s").map_elements(
             lambda v: formatting.duration(v, lang), return_dtype=pl.String).alias("frt"),
@@ -320,7 +319,7 @@ def heat_map(df: pl.DataFrame, value: str, lang: str) -> ChartSpec:
     title = t("heat_volume", lang) if value == "tickets" else t("heat_frt", lang)
     chart = alt.Chart(data).mark_rect(cornerRadius=2).encode(
         x=alt.X("hour:O", title=t("hour_of_day", lang), axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("day:N", sort=list(days), title=None),
+        y=alt.Y("day:N", sort=[weekday(d, lang) for d in range(1, 8)], title=None),
         color=alt.Color(field, scale=scale, title=None,
                         legend=alt.Legend(orient="right")),
         tooltip=[alt.Tooltip("day:N", title=" "), alt.Tooltip("hour:O", title=t("hour", lang)),

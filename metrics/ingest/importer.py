@@ -20,10 +20,11 @@ from typing import Final
 import duckdb
 import polars as pl
 
-from metrics import readers
-from metrics.exports import csv_bytes
-from metrics.i18n import t
-from metrics.mapping import (
+from metrics.core.errors import ServiceLensError
+from metrics.core.schema import VOCABULARIES
+from metrics.engine.store import DATA_TABLES, Store, fetch_one
+from metrics.ingest import readers
+from metrics.ingest.mapping import (
     DATETIME_FORMATS,
     DATETIME_TZ_FORMATS,
     EMPTY_WORDS,
@@ -35,10 +36,10 @@ from metrics.mapping import (
     resolve,
     vocabulary,
 )
-from metrics.readers import Progress, ReadError, Source
-from metrics.rows import KINDS, FieldRule, Kind
-from metrics.schema import VOCABULARIES
-from metrics.store import DATA_TABLES, Store, fetch_one
+from metrics.ingest.readers import Progress, ReadError, Source
+from metrics.ingest.rows import KINDS, FieldRule, Kind
+from metrics.present.exports import csv_bytes
+from metrics.present.words import label, t, vocab_choice
 
 VALUE_SHOWN: Final[int] = 200  # characters of a rejected value kept in the quarantine
 RECORD_CHARS: Final[int] = 100_000  # of each cell in a rejected row's record: bounds memory
@@ -46,7 +47,7 @@ RECORD_CHARS: Final[int] = 100_000  # of each cell in a rejected row's record: b
 # 512 MB keeps a 1M-row, 215 MB extract at about 3x its size in RAM, at no cost in time.
 IMPORT_MEMORY: Final[str] = "512MB"
 
-class ImportFailed(ValueError):
+class ImportFailed(ServiceLensError):
     """Nothing could be imported from a file; the message is one line naming the problem."""
 
 
@@ -90,7 +91,7 @@ class Plan:
 
 
 def reason(which: str, lang: str, **args: object) -> str:
-    """Why a row was rejected, in the import's language (the words are in metrics.i18n)."""
+    """Why a row was rejected, in the import's language (the words are in metrics.present.words)."""
     return t(f"reject_{which}", lang, **args)
 
 
@@ -299,8 +300,8 @@ def _num(value: float) -> str:
 
 
 def _vocab_words(vocab: str, lang: str) -> list[str]:
-    return [f"{code} ({zh})" if lang == "zh" else code
-            for code, (zh, _en) in VOCABULARIES[vocab].items()]
+    """The codes a field takes, each with its word in the import's language."""
+    return [vocab_choice(code, label(vocab, code, lang), lang) for code in VOCABULARIES[vocab]]
 
 
 def plan(con: duckdb.DuckDBPyConnection, path: Path, *, workdir: Path, kind: str | None = None,

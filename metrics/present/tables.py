@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 import polars as pl
 
-from metrics import catalog, formatting
-from metrics.drill import column_label
-from metrics.i18n import t
-from metrics.schema import label
-from metrics.scorecards import CoachingPoint, wilson
-from metrics.settings import Settings
+from metrics.core import catalog
+from metrics.core.settings import Settings
+from metrics.present import formatting
+from metrics.present.words import column_label, label, list_sep, t, times_sign
+from metrics.views import qa
+from metrics.views.scorecards import CoachingPoint, wilson
 
 
 def segment_words(df: pl.DataFrame, column: str, lang: str,
@@ -314,11 +314,84 @@ def agent_kpi_table(row: dict[str, Any], settings: Settings, lang: str) -> pl.Da
 
 def _standing(metric: catalog.Metric, mine: float | None, team: float | None,
               goal: float | None, lang: str) -> str:
-    meets = formatting.meets(metric, mine, goal)
+    meets = catalog.meets(metric, mine, goal)
     parts = []
     if meets is not None:
         parts.append(t("met", lang) if meets else "🔴 " + t("missed", lang))
     if metric.kind != "count" and mine is not None and team is not None:
-        better = formatting.meets(metric, mine, team)
+        better = catalog.meets(metric, mine, team)
         parts.append(t("vs_team_better", lang) if better else t("vs_team_worse", lang))
     return " · ".join(parts)
+
+
+# --- rows as people read them (drill-downs, QA items) -------------------------------------------
+
+_CODED: Final[tuple[str, ...]] = (
+    "channel", "request_type", "category", "priority", "status", "survey_channel",
+    "violation_category", "severity",
+)
+def _worder(vocabulary: str, lang: str) -> Callable[[str | None], str]:
+    return lambda code: label(vocabulary, code, lang)
+
+
+def presentable(df: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """Rows as people read them: words for codes, durations in words, labelled headers."""
+    exprs: list[pl.Expr] = []
+    for column in df.columns:
+        if column in _CODED:
+            exprs.append(pl.col(column).map_elements(_worder(column, lang),
+                                                     return_dtype=pl.String))
+        elif column in ("frt_s", "res_s"):
+            exprs.append(pl.col(column).map_elements(
+                lambda v: formatting.duration(v, lang), return_dtype=pl.String))
+        elif column == "_counted":
+            exprs.append(pl.col(column).replace_strict({True: "✓", False: "✗"}, default=None,
+                                                      return_dtype=pl.String))
+    shown = df.with_columns(exprs) if exprs else df
+    return shown.rename({c: column_label(c, lang) for c in df.columns})
+
+
+# --- QA tables (the QA page, One agent, the review pack) ----------------------------------
+
+def qa_segment_table(view: qa.QaView, by: str, lang: str) -> pl.DataFrame:
+    """Per team or agent: inspections (the n), QA score mean, violations, severe, clean share."""
+    df = view.by_team if by == "team" else view.by_agent.sort("team", "agent", nulls_last=True)
+    df = df.filter(pl.col("inspections") > 0)
+    shown = metric_table(df, by, qa.BY_METRICS, lang)
+    if by == "agent":
+        words = df["team"].fill_null(t("unclassified", lang)).alias(column_label("team", lang))
+        shown.insert_column(1, words)
+    return shown
+
+
+def _categories(entries: list[dict[str, object]] | None, lang: str) -> str:
+    """[{key: attitude, value: 3}, …] -> 服务态度恶劣×3、误导客户×1, most items first."""
+    pairs = sorted(((str(e["key"]), int(str(e["value"]))) for e in entries or ()),
+                   key=lambda kv: (-kv[1], kv[0]))
+    return list_sep(lang).join(f"{label('violation_category', k, lang)}{times_sign(lang)}{n}"
+                               for k, n in pairs)
+
+
+def qa_offenders_table(agents: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """Repeat offenders (or any agents with violations) with their record in numbers."""
+    return pl.DataFrame({
+        column_label("agent", lang): agents["agent"],
+        column_label("team", lang): agents["team"].fill_null(t("unclassified", lang)),
+        t("qa_inspections_with", lang): agents["inspections_with_violations"].cast(pl.Int64),
+        catalog.get("inspections").name(lang): agents["inspections"].cast(pl.Int64),
+        catalog.get("violations").name(lang): agents["violation_items"].cast(pl.Int64),
+        catalog.get("severe_violations").name(lang): agents["severe_items"].cast(pl.Int64),
+        t("qa_latest", lang): agents["latest"].cast(pl.String),
+        t("qa_categories", lang): pl.Series([_categories(c, lang)
+                                             for c in agents["categories"].to_list()],
+                                            dtype=pl.String),
+    })
+
+
+def qa_items_table(items: pl.DataFrame, lang: str, with_agent: bool = True) -> pl.DataFrame:
+    """Violation items newest first: date, inspection, ticket, (agent, team), inspector, score,
+    category and severity in words."""
+    columns = ["inspection_id", "ticket_id", *(("agent", "team") if with_agent else ()),
+               "inspector", "qa_score", "violation_category", "severity"]
+    shown = presentable(items.select(columns), lang)
+    return shown.insert_column(0, items["ts"].dt.strftime("%Y-%m-%d").alias(t("date", lang)))

@@ -16,11 +16,9 @@ import altair as alt
 import polars as pl
 from polars.selectors import Selector
 
-from metrics import formatting
-from metrics.drill import column_label
-from metrics.filters import Filters
-from metrics.i18n import t
-from metrics.schema import label
+from metrics.core.filters import Filters
+from metrics.present import formatting
+from metrics.present.words import column_label, label, t
 
 FORMULA_STARTS: Final[tuple[str, ...]] = ("=", "+", "-", "@", "\t", "\r")
 

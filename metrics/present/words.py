@@ -1,4 +1,5 @@
-"""The UI's words in zh-CN and en. Metric names live in the catalog, vocabularies in schema."""
+"""Every word people read, in zh-CN and en: UI text, vocabulary words, column headers,
+weekdays and separators. Metric names stay in their declaration (metrics.core.catalog)."""
 
 from __future__ import annotations
 
@@ -359,7 +360,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "节假日库没有 {years} 年的安排，这些年份仅按每周时段计算。",
         "The holiday library has no schedule for {years}; those years use the weekly hours only.",
     ),
-    # why an imported row was rejected (metrics.ingest.reason)
+    # why an imported row was rejected (metrics.ingest.importer.reason)
     "reject_missing": ("必填，但为空", "required, but empty"),
     "reject_time": (
         "无法识别的时间（如 2026-01-05 14:30）；可在映射文件 [options] 中设置 datetime_format",
@@ -646,8 +647,208 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
 }
 
 
+def pick(words: tuple[str, str], lang: str) -> str:
+    """The zh or en one of a (zh, en) pair: the app's one language branch."""
+    return words[0] if lang == "zh" else words[1]
+
+
 def t(key: str, lang: str, **values: object) -> str:
     """The text for a key in the language, with {placeholders} filled."""
-    zh, en = TEXT[key]
-    text = zh if lang == "zh" else en
+    text = pick(TEXT[key], lang)
     return text.format(**values) if values else text
+
+
+def colon(lang: str) -> str:
+    """What stands between a label and its value: "目标：" / "Target: "."""
+    return pick(("：", ": "), lang)
+
+
+def list_sep(lang: str) -> str:
+    """What stands between the items of a list in running text: 甲、乙 / a, b."""
+    return pick(("、", ", "), lang)
+
+
+def vocab_choice(code: str, word: str, lang: str) -> str:
+    """A code as a rejection reason lists it: "phone (电话)" in zh, the bare code in en."""
+    return pick((f"{code} ({word})", code), lang)
+
+
+def times_sign(lang: str) -> str:
+    """Between a word and its count: 服务态度恶劣×3 / Bad attitude ×3."""
+    return pick(("×", " ×"), lang)
+
+
+# --- vocabularies: code -> (zh, en) ------------------------------------------------------------
+# Codes are what the store holds (metrics.core.schema); these are the words people read.
+Vocabulary = dict[str, tuple[str, str]]
+
+_CHANNELS: Final[Vocabulary] = {
+    "phone": ("电话", "Phone"),
+    "chat": ("在线", "Chat"),
+    "email": ("邮件", "Email"),
+    "social": ("社交媒体", "Social"),
+    "walk_in": ("现场", "Walk-in"),
+}
+
+_REQUEST_TYPES: Final[Vocabulary] = {
+    "inquiry": ("咨询", "Inquiry"),
+    "complaint": ("投诉", "Complaint"),
+    "repair": ("报修", "Repair"),
+    "suggestion": ("建议", "Suggestion"),
+    "other": ("其他", "Other"),
+}
+
+_STATUSES: Final[Vocabulary] = {
+    "open": ("待处理", "Open"),
+    "pending": ("处理中", "Pending"),
+    "resolved": ("已解决", "Resolved"),
+    "closed": ("已关闭", "Closed"),
+}
+
+_PRIORITIES: Final[Vocabulary] = {
+    "urgent": ("紧急", "Urgent"),
+    "high": ("高", "High"),
+    "medium": ("中", "Medium"),
+    "low": ("低", "Low"),
+}
+
+_CATEGORIES: Final[Vocabulary] = {
+    "product_quality": ("产品质量", "Product quality"),
+    "service_attitude": ("服务态度", "Service attitude"),
+    "process": ("操作流程", "Process"),
+    "information": ("信息不透明", "Information transparency"),
+    "delivery": ("物流配送", "Delivery"),
+    "price": ("价格费用", "Price & fees"),
+    "after_sales": ("售后服务", "After-sales"),
+    "other": ("其他", "Other"),
+}
+
+_VIOLATION_CATEGORIES: Final[Vocabulary] = {
+    "language": ("言语不当", "Inappropriate language"),
+    "attitude": ("服务态度恶劣", "Bad attitude"),
+    "privacy": ("泄露客户信息", "Leaking customer information"),
+    "misleading": ("误导客户", "Misleading the customer"),
+    "irregular": ("违规操作", "Irregular operation"),
+}
+
+_SEVERITIES: Final[Vocabulary] = {
+    "minor": ("轻微", "Minor"),
+    "moderate": ("一般", "Moderate"),
+    "severe": ("严重", "Severe"),
+}
+
+_SURVEY_CHANNELS: Final[Vocabulary] = {
+    "phone_callback": ("电话回访", "Phone call-back"),
+    "sms": ("短信", "SMS"),
+    "email": ("邮件", "Email"),
+    "online": ("在线", "Online"),
+}
+
+_CUSTOMER_LEVELS: Final[Vocabulary] = {
+    "vip": ("VIP", "VIP"),
+    "regular": ("普通", "Regular"),
+}
+
+_SCORE_WORDS: Final[Vocabulary] = {
+    "5": ("非常满意", "Very satisfied"),
+    "4": ("满意", "Satisfied"),
+    "3": ("一般", "Neutral"),
+    "2": ("不满意", "Dissatisfied"),
+    "1": ("很不满意", "Very dissatisfied"),
+    "dont_know": ("不知道", "Don't know"),
+}
+
+_DIMENSIONS: Final[Vocabulary] = {
+    "product": ("产品", "Product"),
+    "attitude": ("服务态度", "Attitude"),
+    "speed": ("响应速度", "Speed"),
+    "competence": ("专业能力", "Competence"),
+    "after_sales": ("售后", "After-sales"),
+}
+
+# ISO weekday 1..7 -> short name, for heat maps, schedules and the CLI.
+WEEKDAYS: Final[tuple[tuple[str, str], ...]] = (
+    ("周一", "Mon"), ("周二", "Tue"), ("周三", "Wed"), ("周四", "Thu"), ("周五", "Fri"),
+    ("周六", "Sat"), ("周日", "Sun"),
+)
+
+
+def weekday(day: int, lang: str) -> str:
+    """The short name of ISO weekday 1..7."""
+    return pick(WEEKDAYS[day - 1], lang)
+
+VOCABULARY_WORDS: Final[dict[str, Vocabulary]] = {
+    "channel": _CHANNELS,
+    "request_type": _REQUEST_TYPES,
+    "status": _STATUSES,
+    "priority": _PRIORITIES,
+    "category": _CATEGORIES,
+    "violation_category": _VIOLATION_CATEGORIES,
+    "severity": _SEVERITIES,
+    "survey_channel": _SURVEY_CHANNELS,
+    "customer_level": _CUSTOMER_LEVELS,
+    "score": _SCORE_WORDS,
+    "dimension": _DIMENSIONS,
+}
+
+
+def label(vocabulary: str, code: str | None, lang: str) -> str:
+    """The word for a stored code in the UI language; unknown codes (site-added) show as is."""
+    if code is None:
+        return "—"
+    words = VOCABULARY_WORDS.get(vocabulary, {}).get(code)
+    return code if words is None else pick(words, lang)
+
+
+# --- column headers: canonical or derived column -> (zh, en) --------------------------------
+# What tables, drill-downs and exports call a column; the importer also recognises these words.
+COLUMNS: Final[dict[str, tuple[str, str]]] = {
+    "ticket_id": ("工单号", "Ticket ID"),
+    "created_at": ("创建时间", "Created"),
+    "channel": ("渠道", "Channel"),
+    "request_type": ("类型", "Request type"),
+    "category": ("投诉类别", "Category"),
+    "priority": ("优先级", "Priority"),
+    "customer_level": ("客户等级", "Customer level"),
+    "agent": ("坐席", "Agent"),
+    "team": ("班组", "Team"),
+    "first_response_at": ("首次响应时间", "First response at"),
+    "resolved_at": ("解决时间", "Resolved at"),
+    "closed_at": ("关闭时间", "Closed at"),
+    "status": ("状态", "Status"),
+    "reopen_count": ("重开次数", "Reopens"),
+    "contacts": ("联系次数", "Contacts"),
+    "escalated": ("是否升级", "Escalated"),
+    "customer_id": ("客户编号", "Customer ID"),
+    "customer_name": ("客户姓名", "Customer name"),
+    "customer_phone": ("联系电话", "Customer phone"),
+    "product": ("产品线", "Product"),
+    "updated_at": ("更新时间", "Updated at"),
+    "first_response_minutes": ("首次响应时长(分钟)", "First response minutes"),
+    "resolution_minutes": ("解决时长(分钟)", "Resolution minutes"),
+    "survey_id": ("问卷编号", "Survey ID"),
+    "sent_at": ("发送时间", "Sent at"),
+    "survey_channel": ("调查渠道", "Survey channel"),
+    "responded_at": ("回复时间", "Responded at"),
+    "score": ("满意度", "Score"),
+    "nps": ("推荐意愿", "NPS"),
+    "comment": ("意见建议", "Comment"),
+    "inspection_id": ("质检编号", "Inspection ID"),
+    "inspected_at": ("质检时间", "Inspected at"),
+    "inspector": ("质检员", "Inspector"),
+    "qa_score": ("质检得分", "QA score"),
+    "violations": ("违规项", "Violations"),
+    "frt_s": ("首次响应时长", "First response"),
+    "res_s": ("解决时长", "Resolution time"),
+    "ts": ("时间", "Time"),
+    "dont_know": ("不知道", "Don't know"),
+    "_counted": ("计入分子", "In numerator"),
+    "violation_category": ("违规类别", "Violation"),
+    "severity": ("严重程度", "Severity"),
+}
+
+
+def column_label(column: str, lang: str) -> str:
+    """A column's header for people: DOMAIN.md's Chinese header, or its English one."""
+    words = COLUMNS.get(column)
+    return column if words is None else pick(words, lang)

@@ -10,12 +10,12 @@ from typing import Final
 
 import polars as pl
 
-from metrics import queries
-from metrics.filters import Filters
-from metrics.overview import Card, cards
-from metrics.settings import Settings
-from metrics.sql import Grain
-from metrics.store import Store
+from metrics.core.filters import Filters
+from metrics.core.settings import Settings
+from metrics.engine import queries
+from metrics.engine.sql import Grain
+from metrics.engine.store import Store
+from metrics.views.overview import Card, cards
 
 RESPONSE_CARDS: Final[tuple[str, ...]] = (
     "first_response_median_s",

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
-from metrics.catalog import Metric
+from metrics.core.catalog import Metric
+from metrics.core.filters import Filters
+from metrics.core.settings import Settings
+from metrics.present.words import pick, t, weekday
 
 
 def duration(seconds: float | None, lang: str) -> str:
@@ -75,12 +78,6 @@ def target(metric: Metric, goal: float | None, lang: str) -> str:
     return f"{sign} {value(metric, goal, lang)}"
 
 
-def meets(metric: Metric, number: float | None, goal: float | None) -> bool | None:
-    """Whether a value meets its target; None when there is no value or no target."""
-    if number is None or goal is None or metric.higher_is_better is None:
-        return None
-    return number >= goal if metric.higher_is_better else number <= goal
-
 
 _DURATION_UNITS: dict[str, int] = {
     "天": 86400, "小时": 3600, "分钟": 60, "分": 60, "秒": 1,
@@ -97,3 +94,15 @@ def parse_duration(text: str) -> float | None:
         return None
     seconds = sum(int(n) * _DURATION_UNITS[u] for n, u in _PART.findall(text))
     return -float(seconds) if text.startswith("-") else float(seconds)
+
+
+def clock_line(filters: Filters, settings: Settings, lang: str) -> str:
+    """Which clock the durations used, with the weekly hours and holiday rule when it is
+    business hours: the CLI's header and stderr line."""
+    if not filters.business_hours:
+        return t("cli_clock_calendar", lang)
+    hours = pick(("，", ", "), lang).join(
+        f"{weekday(d, lang)} {h}" for d, h in sorted(settings.business_hours.weekly.items()))
+    rule = t("cli_holidays_cn" if settings.business_hours.holidays == "cn"
+             else "cli_holidays_none", lang)
+    return t("cli_clock_business", lang, hours=hours or t("cli_closed", lang), rule=rule)

@@ -17,7 +17,8 @@ from typing import Any, Final, TypeVar
 
 import duckdb
 
-from metrics.settings import Settings
+from metrics.core.errors import ServiceLensError
+from metrics.core.settings import Settings
 
 T = TypeVar("T")
 
@@ -136,7 +137,7 @@ DATA_TABLES: Final[tuple[str, ...]] = (
 )
 
 
-class StoreError(RuntimeError):
+class StoreError(ServiceLensError):
     """A store problem a user can act on (missing file, newer schema, lock held too long)."""
 
 

@@ -13,16 +13,12 @@ from typing import Final
 
 import polars as pl
 
-from metrics import catalog, queries
-from metrics.drill import column_label, presentable
-from metrics.filters import Filters
-from metrics.i18n import t
-from metrics.overview import Card, cards
-from metrics.schema import label
-from metrics.settings import Settings
-from metrics.sql import Grain, compile_violation_agents, compile_violation_items
-from metrics.store import Store
-from metrics.tables import metric_table
+from metrics.core.filters import Filters
+from metrics.core.settings import Settings
+from metrics.engine import queries
+from metrics.engine.sql import Grain, compile_violation_agents, compile_violation_items
+from metrics.engine.store import Store
+from metrics.views.overview import Card, cards
 
 QA_CARDS: Final[tuple[str, ...]] = ("inspections", "qa_score_mean", "violations",
                                     "severe_violations")
@@ -140,52 +136,6 @@ def worst_first(agents: pl.DataFrame, by_agent: pl.DataFrame) -> pl.DataFrame:
         .join(inspections, on="agent", how="left")
         .sort([*_WORST, "agent"], descending=[*(True for _ in _WORST), False], nulls_last=True)
     )
-
-
-# --- tables as people read them ---------------------------------------------------------------
-
-def segment_table(view: QaView, by: str, lang: str) -> pl.DataFrame:
-    """Per team or agent: inspections (the n), QA score mean, violations, severe, clean share."""
-    df = view.by_team if by == "team" else view.by_agent.sort("team", "agent", nulls_last=True)
-    df = df.filter(pl.col("inspections") > 0)
-    shown = metric_table(df, by, BY_METRICS, lang)
-    if by == "agent":
-        words = df["team"].fill_null(t("unclassified", lang)).alias(column_label("team", lang))
-        shown.insert_column(1, words)
-    return shown
-
-
-def _categories(entries: list[dict[str, object]] | None, lang: str) -> str:
-    """[{key: attitude, value: 3}, …] -> 服务态度恶劣×3、误导客户×1, most items first."""
-    pairs = sorted(((str(e["key"]), int(str(e["value"]))) for e in entries or ()),
-                   key=lambda kv: (-kv[1], kv[0]))
-    sep, times = ("、", "×") if lang == "zh" else (", ", " ×")
-    return sep.join(f"{label('violation_category', k, lang)}{times}{n}" for k, n in pairs)
-
-
-def offenders_table(agents: pl.DataFrame, lang: str) -> pl.DataFrame:
-    """Repeat offenders (or any agents with violations) with their record in numbers."""
-    return pl.DataFrame({
-        column_label("agent", lang): agents["agent"],
-        column_label("team", lang): agents["team"].fill_null(t("unclassified", lang)),
-        t("qa_inspections_with", lang): agents["inspections_with_violations"].cast(pl.Int64),
-        catalog.get("inspections").name(lang): agents["inspections"].cast(pl.Int64),
-        catalog.get("violations").name(lang): agents["violation_items"].cast(pl.Int64),
-        catalog.get("severe_violations").name(lang): agents["severe_items"].cast(pl.Int64),
-        t("qa_latest", lang): agents["latest"].cast(pl.String),
-        t("qa_categories", lang): pl.Series([_categories(c, lang)
-                                             for c in agents["categories"].to_list()],
-                                            dtype=pl.String),
-    })
-
-
-def items_table(items: pl.DataFrame, lang: str, with_agent: bool = True) -> pl.DataFrame:
-    """Violation items newest first: date, inspection, ticket, (agent, team), inspector, score,
-    category and severity in words."""
-    columns = ["inspection_id", "ticket_id", *(("agent", "team") if with_agent else ()),
-               "inspector", "qa_score", "violation_category", "severity"]
-    shown = presentable(items.select(columns), lang)
-    return shown.insert_column(0, items["ts"].dt.strftime("%Y-%m-%d").alias(t("date", lang)))
 
 
 def agent_summary(view: QaView, agent: str) -> dict[str, int]:

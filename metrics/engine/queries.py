@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from metrics import catalog
-from metrics.catalog import Metric, Source
-from metrics.filters import Filters
-from metrics.settings import Settings
-from metrics.sql import Grain, compile_source
-from metrics.store import Store
+from metrics.core import catalog
+from metrics.core.catalog import Metric, Source
+from metrics.core.filters import Filters
+from metrics.core.settings import Settings
+from metrics.engine.sql import Grain, compile_source
+from metrics.engine.store import Store
 
 
 @dataclass(frozen=True)

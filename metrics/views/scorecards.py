@@ -14,11 +14,12 @@ from typing import Any, Final, Literal
 
 import polars as pl
 
-from metrics import catalog, queries
-from metrics.filters import Filters
-from metrics.settings import Settings
-from metrics.sql import Grain
-from metrics.store import Store
+from metrics.core import catalog
+from metrics.core.filters import Filters
+from metrics.core.settings import Settings
+from metrics.engine import queries
+from metrics.engine.sql import Grain
+from metrics.engine.store import Store
 
 Level = Literal["agent", "team"]
 

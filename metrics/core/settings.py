@@ -7,8 +7,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from metrics import catalog
-from metrics.calendar import Schedule
+from metrics.core import catalog
+from metrics.core.hours import Schedule
 
 DEFAULT_CHANNEL_STANDARDS_S: Final[dict[str, float]] = {
     "phone": 20.0,

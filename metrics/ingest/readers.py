@@ -22,7 +22,8 @@ from typing import BinaryIO, Final
 import duckdb
 import pyarrow as pa
 
-from metrics.store import fetch_one
+from metrics.core.errors import ServiceLensError
+from metrics.engine.store import fetch_one
 
 CHUNK: Final[int] = 4 << 20
 SNIFF_BYTES: Final[int] = 4 << 20  # the head of a file that decides it is UTF-8
@@ -42,7 +43,7 @@ ENCODINGS: Final[dict[str, str]] = {
 Progress = Callable[[float, str], None]
 
 
-class ReadError(ValueError):
+class ReadError(ServiceLensError):
     """A file nothing can be imported from; the message names the file and the problem."""
 
 

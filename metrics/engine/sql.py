@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final, Literal
 
-from metrics import calendar
-from metrics.catalog import Metric, Source
-from metrics.filters import Filters
-from metrics.settings import Settings
+from metrics.core import hours
+from metrics.core.catalog import Metric, Source
+from metrics.core.filters import Filters
+from metrics.core.settings import Settings
 
 Grain = Literal["day", "week", "month"]
 # Group columns: plain columns of the source relations, and derived ones (expression).
@@ -281,7 +281,7 @@ def compile_rows(
 def _business_params(filters: Filters, settings: Settings, as_of: datetime) -> dict[str, Any]:
     """The site's day table from the period's start to well after now, as list parameters."""
     end = max(filters.date_to, as_of.date()) + timedelta(days=7)
-    table = calendar.day_table(settings.business_hours, filters.date_from, end)
+    table = hours.day_table(settings.business_hours, filters.date_from, end)
     return {"bh_start": table.start, "bh_open": table.open_s, "bh_close": table.close_s,
             "bh_cum": table.cum_s}
 

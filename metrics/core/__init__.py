@@ -1,0 +1,2 @@
+"""The domain's ground: metric catalog, filters, scope, settings, vocabulary codes, business
+hours, errors."""

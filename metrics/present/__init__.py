@@ -1,0 +1,1 @@
+"""Words (zh/en), number formats, tables, charts and exports: numbers made readable."""
