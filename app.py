@@ -43,7 +43,7 @@ pages = {
                 url_path="catalog"),
         st.Page("pages/settings.py", title=t("settings_page", lang), icon=":material/tune:",
                 url_path="settings"),
-        st.Page("pages/data.py", title=t("data_page", lang), icon=":material/upload_file:",
+        st.Page("pages/imports.py", title=t("data_page", lang), icon=":material/upload_file:",
                 url_path="data"),
     ],
 }

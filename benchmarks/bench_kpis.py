@@ -67,12 +67,12 @@ def main() -> None:
                 con.close()
 
         base = timed(raw, args.repeat)
-        ticket_only = timed(lambda f=f: queries.kpis(store, f, [  # type: ignore[misc]
+        ticket_only = timed(lambda f=f: queries.kpis(store, store.scope(f), [  # type: ignore[misc]
             "tickets", "first_response_median_s", "first_response_p90_s",
             "resolution_median_s", "resolution_p90_s", "resolution_rate", "complaints"]),
             args.repeat)
-        every = timed(lambda f=f: queries.kpis(store, f), args.repeat)  # type: ignore[misc]
-        page = timed(lambda f=f: overview.overview(store, f), args.repeat)  # type: ignore[misc]
+        every = timed(lambda f=f: queries.kpis(store, store.scope(f)), args.repeat)  # type: ignore[misc]
+        page = timed(lambda f=f: overview.overview(store, store.scope(f)), args.repeat)  # type: ignore[misc]
         print(f"{name:<8} {'raw SQL, 7 ticket KPIs':<34} {base * 1000:>10.1f} {1:>10.2f}")
         print(f"{name:<8} {'kpis(), same 7 ticket KPIs':<34} {ticket_only * 1000:>10.1f} "
               f"{ticket_only / base:>10.2f}")

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from bench_kpis import timed  # run as a script: benchmarks/ is on sys.path
 
 from metrics.core.filters import Filters
+from metrics.core.scope import Scope
 from metrics.core.settings import Settings
 from metrics.engine import queries
 from metrics.engine.store import Store
@@ -73,18 +74,18 @@ def main() -> None:
     month = Filters(date_from=latest - timedelta(days=29), date_to=latest)
     settings = Settings()
     as_of = datetime.combine(latest, datetime.max.time()).replace(microsecond=0)
+    scope = Scope.of(month, settings, as_of=as_of)
+    daily = scope.with_grain("day")
     print(f"store {store.path}: {store.ticket_count():,} tickets; period {month.date_from} .. "
           f"{month.date_to}; medians of {args.repeat}")
     for name in ("response", "resolution", "complaints", "satisfaction"):
         compute = getattr(analysis, name)
-        took = timed(lambda c=compute: c(store, month, settings=settings, as_of=as_of),
-                     args.repeat)
+        took = timed(lambda c=compute: c(store, scope), args.repeat)
         print(f"  page {name:<13} {took * 1000:8.0f} ms")
     business = month.model_copy(update={"business_hours": True})
-    cal = timed(lambda: queries.kpis(store, month, TICKET_KPIS, settings=settings,
-                                     as_of=as_of), args.repeat)
-    bus = timed(lambda: queries.kpis(store, business, TICKET_KPIS, settings=settings,
-                                     as_of=as_of), args.repeat)
+    cal = timed(lambda: queries.kpis(store, scope, TICKET_KPIS), args.repeat)
+    bus = timed(lambda: queries.kpis(store, Scope.of(business, settings, as_of=as_of),
+                                     TICKET_KPIS), args.repeat)
     print(f"  ticket KPIs, calendar time  {cal * 1000:8.0f} ms")
     print(f"  ticket KPIs, business hours {bus * 1000:8.0f} ms   ratio {bus / cal:.2f}x")
     a = datetime.combine(month.date_from, datetime.min.time())
@@ -95,8 +96,7 @@ def main() -> None:
             return con.sql(RAW_DRILL, params={"a": a, "b": b}).pl()
 
     base = timed(raw, args.repeat)
-    ours = timed(lambda: drill.drill(store, month, "tickets", {"channel": "phone"},
-                                     settings=settings, as_of=as_of), args.repeat)
+    ours = timed(lambda: drill.drill(store, daily, "tickets", {"channel": "phone"}), args.repeat)
     print(f"  drill-down phone, raw SQL   {base * 1000:8.0f} ms")
     print(f"  drill-down phone, drill()   {ours * 1000:8.0f} ms   ratio {ours / base:.2f}x")
 
@@ -105,13 +105,11 @@ def main() -> None:
             return con.sql(RAW_AGENTS, params={"a": a, "b": b, "as_of": as_of}).pl()
 
     base = timed(raw_agents, args.repeat)
-    frame = timed(lambda: queries.frame(store, month, AGENT_TICKET_KPIS, group_by=["agent"],
-                                        settings=settings, as_of=as_of), args.repeat)
-    agents = timed(lambda: scorecards.scorecard(store, month, settings=settings, as_of=as_of),
-                   args.repeat)
-    teams = timed(lambda: scorecards.scorecard(store, month, "team", settings=settings,
-                                               as_of=as_of), args.repeat)
-    n_agents = scorecards.scorecard(store, month, settings=settings, as_of=as_of).height
+    frame = timed(lambda: queries.frame(store, daily, AGENT_TICKET_KPIS, group_by=["agent"]),
+                  args.repeat)
+    agents = timed(lambda: scorecards.scorecard(store, scope), args.repeat)
+    teams = timed(lambda: scorecards.scorecard(store, scope, "team"), args.repeat)
+    n_agents = scorecards.scorecard(store, scope).height
     print(f"  agents, raw SQL (tickets)   {base * 1000:8.0f} ms   {n_agents} agents")
     print(f"  agents, frame() (tickets)   {frame * 1000:8.0f} ms   ratio {frame / base:.2f}x")
     print(f"  agents, scorecard()         {agents * 1000:8.0f} ms   ratio {agents / base:.2f}x")

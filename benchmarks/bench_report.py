@@ -19,7 +19,6 @@ from datetime import date, timedelta
 from bench_kpis import timed  # run as a script: benchmarks/ is on sys.path
 
 from metrics.core.filters import Filters
-from metrics.engine import queries
 from metrics.engine.store import Store
 from metrics.report import archive as review_zip
 from metrics.report import pack as review
@@ -44,17 +43,14 @@ def main() -> None:
     month = args.month or last_full_month(latest)
     first, last = review.month_period(month)
     filters = Filters(date_from=first, date_to=min(last, latest))
-    settings = store.settings()
-    as_of = queries.site_now(settings)
-    grain = queries.auto_grain(filters)
+    scope = store.scope(filters)
     lang = args.lang
 
     def cards() -> object:
-        return overview.cards(store, filters, overview.CARD_METRICS, grain, settings=settings,
-                              as_of=as_of)
+        return overview.cards(store, scope, overview.CARD_METRICS)
 
     def build() -> review.Pack:
-        return review.build(store, filters, lang, settings=settings, as_of=as_of)
+        return review.build(store, scope, lang)
 
     pack = build()
     rendered = pack.fresh()

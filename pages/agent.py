@@ -12,15 +12,14 @@ from metrics.core import catalog
 from metrics.present import charts, formatting, tables
 from metrics.present.words import t
 from metrics.views import scorecards
-from ui import data, frame, scorecard_view, widgets
+from ui import cached, frame, scorecard_view, widgets
 
 ctx = frame.current()
 lang = ctx.lang
 filters = scorecard_view.header(ctx, "agent")
 # The person picker replaces the sidebar's agent filter on this page.
-scope = filters.model_copy(update={"agents": ()})
-board = data.scorecard(str(ctx.store.path), ctx.token, scope, "agent", ctx.settings,
-                       widgets.as_of(ctx))
+everyone = ctx.scope().narrowed(agents=())
+board = cached.scorecard(ctx.path, ctx.token, everyone, "agent")
 known = board["agent"].to_list()
 if not known:
     widgets.empty(ctx, 0)
@@ -55,7 +54,7 @@ st.subheader(t("coaching_points", lang))
 scorecard_view.coaching_block(
     tables.coaching_lines(scorecards.coaching(row, ctx.settings), lang), lang)
 
-mine = scope.model_copy(update={"agents": (person,)})
+mine = everyone.narrowed(agents=(person,))
 left, right = st.columns(2)
 with left:
     st.subheader(t("vs_team_and_target", lang))
@@ -63,18 +62,16 @@ with left:
                   "agent_kpis_dl", f"agent-{person}-{filters.date_from}-{filters.date_to}")
 with right:
     st.subheader(t("over_time", lang))
-    trends = data.agent_trends(str(ctx.store.path), ctx.token, scope, person, team,
-                               ctx.settings, widgets.as_of(ctx))
+    trends = cached.agent_trends(ctx.path, ctx.token, everyone, person, team)
     targets = {m: ctx.settings.target(m) for m in scorecards.TRENDED
                if catalog.get(m).target_kind in ("min", "max")}
     widgets.chart(charts.agent_vs_team(trends, targets, person, lang,
                                        scorecards.trend_grain(filters)), key="agent_trends",
-                  scope=mine)
+                  scope=mine.filters)
 
-view = dataclasses.replace(ctx, filters=mine)
+view = dataclasses.replace(ctx, filters=mine.filters)
 st.subheader(t("survey_comments", lang))
-said = data.drill(str(ctx.store.path), ctx.token, mine, "comments", (), ctx.settings,
-                  widgets.as_of(ctx), "day")
+said = cached.drill(ctx.path, ctx.token, mine, "comments", ())
 if said.total:
     st.caption(t("comments_count", lang, n=f"{said.total:,}", agent=person))
     comments = tables.presentable(said.rows.select("sent_at", "ticket_id", "score", "comment")
@@ -85,10 +82,9 @@ else:
     st.info(t("no_comments_agent", lang), icon=":material/chat_bubble_outline:")
 
 st.subheader(t("qa_of_agent", lang))
-found = data.frame_by(str(ctx.store.path), ctx.token, mine, ("violations",),
-                      ("violation_category", "severity"), ctx.settings, widgets.as_of(ctx))
-inspected = data.drill(str(ctx.store.path), ctx.token, mine, "inspections", (), ctx.settings,
-                       widgets.as_of(ctx), "day")
+found = cached.frame_by(ctx.path, ctx.token, mine, ("violations",),
+                        ("violation_category", "severity"))
+inspected = cached.drill(ctx.path, ctx.token, mine, "inspections", ())
 if not inspected.total:
     st.info(t("no_inspections_agent", lang), icon=":material/fact_check:")
 else:
@@ -98,7 +94,7 @@ else:
             st.success(t("no_violations_agent", lang), icon=":material/verified:")
         else:
             widgets.chart(charts.violation_categories(found, lang), key="agent_violations",
-                          scope=mine)
+                          scope=mine.filters)
     with right:
         widgets.table(tables.presentable(inspected.rows, lang), lang, "agent_qa_dl",
                       f"inspections-{person}")

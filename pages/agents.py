@@ -8,13 +8,12 @@ from metrics.core import catalog
 from metrics.present import charts, tables
 from metrics.present.words import t
 from metrics.views import scorecards
-from ui import data, frame, scorecard_view, widgets
+from ui import cached, frame, scorecard_view, widgets
 
 ctx = frame.current()
 lang = ctx.lang
 filters = scorecard_view.header(ctx, "agents")
-df = data.scorecard(str(ctx.store.path), ctx.token, filters, "agent", ctx.settings,
-                    widgets.as_of(ctx))
+df = cached.scorecard(ctx.path, ctx.token, ctx.scope(filters), "agent")
 if df.is_empty():
     widgets.empty(ctx, 0)
 
@@ -37,8 +36,7 @@ with right:
 
 st.subheader(t("scorecard", lang))
 st.caption(t("scorecard_help", lang))
-spark = data.sparklines(str(ctx.store.path), ctx.token, filters, "agent", ctx.settings,
-                        widgets.as_of(ctx))
+spark = cached.sparklines(ctx.path, ctx.token, ctx.scope(filters), "agent")
 scorecard_view.table(ctx, df, spark, "agent", "agents_table")
 
 st.subheader(t("coaching_list", lang))

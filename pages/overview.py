@@ -7,7 +7,7 @@ import streamlit as st
 from metrics.present import charts
 from metrics.present.words import t
 from metrics.views.overview import CARD_METRICS
-from ui import data, frame, widgets
+from ui import cached, frame, widgets
 
 ctx = frame.current()
 lang = ctx.lang
@@ -28,8 +28,8 @@ if ctx.first and prev.date_from < ctx.first:
     st.caption(f":material/info: {t('partial_previous', lang, first=ctx.first)}")
 
 with st.spinner("…"):
-    view = data.overview(str(ctx.store.path), ctx.token, filters, widgets.grain(ctx),
-                         ctx.settings, widgets.as_of(ctx))
+    scope = ctx.scope(grain=widgets.grain(ctx))
+    view = cached.overview(ctx.path, ctx.token, scope)
 
 if view.empty:
     st.info(t("empty_selection", lang, first=ctx.first, last=ctx.latest),
@@ -44,10 +44,9 @@ with pack.popover(t("review_pack", lang), icon=":material/summarize:", width="st
     kind = st.segmented_control(t("review_pack_format", lang), ["pdf", "zip"], default="pdf",
                                 required=True, key="review_pack_kind",
                                 format_func=lambda k: t(f"review_pack_{k}", lang)) or "pdf"
-    chosen = (str(ctx.store.path), ctx.token, filters, view.grain, ctx.settings,
-              widgets.as_of(ctx), lang, kind)
+    chosen = (ctx.path, ctx.token, scope, lang, kind)
     st.download_button(  # made on the click, on its own thread (the button spins meanwhile)
-        t("review_pack_download", lang), data=lambda: data.review_pack(*chosen),
+        t("review_pack_download", lang), data=lambda: cached.review_pack(*chosen),
         file_name=f"servicelens-review-{filters.date_from}-{filters.date_to}.{kind}",
         mime="application/pdf" if kind == "pdf" else "application/zip", on_click="ignore",
         icon=":material/download:", type="primary", width="stretch", key="review_pack_dl")

@@ -12,7 +12,7 @@ from pandas.io.formats.style import Styler
 from metrics.present import charts, tables
 from metrics.present.words import column_label, label, t
 from metrics.views import qa
-from ui import data, frame, widgets
+from ui import cached, frame, widgets
 
 SEVERE_ROW = "background-color: #fee2e2; color: #991b1b; font-weight: 600"
 
@@ -22,19 +22,18 @@ st.title(t("qa_page", lang))
 if ctx.filters is None:
     st.info(t("no_store", lang), icon=":material/database:")
     st.stop()
-latest: dict[str, date | None] = data.freshness(str(ctx.store.path), ctx.token)["latest"]  # type: ignore[assignment]
+latest: dict[str, date | None] = cached.freshness(ctx.path, ctx.token)["latest"]  # type: ignore[assignment]
 latest_qa = latest.get("qa")
 if latest_qa is None:
     st.info(t("qa_no_data", lang), icon=":material/fact_check:")
-    st.page_link("pages/data.py", label=t("qa_go_data", lang), icon=":material/upload_file:")
+    st.page_link("pages/imports.py", label=t("qa_go_data", lang), icon=":material/upload_file:")
     st.stop()
 filters = ctx.filters
 prev = filters.previous()
 st.caption(f"{filters.date_from} – {filters.date_to} · {t('compared_with', lang)} "
            f"{prev.date_from} – {prev.date_to}")
 with st.spinner("…"):
-    view = data.qa(str(ctx.store.path), ctx.token, filters, widgets.grain(ctx), ctx.settings,
-                   widgets.as_of(ctx))
+    view = cached.qa(ctx.path, ctx.token, ctx.scope(filters, grain=widgets.grain(ctx)))
 if not view.count("inspections"):
     st.info(t("qa_empty", lang, last=latest_qa), icon=":material/filter_alt_off:")
     st.stop()

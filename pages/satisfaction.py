@@ -7,7 +7,7 @@ import streamlit as st
 from metrics.present import charts, tables
 from metrics.present.tables import presentable
 from metrics.present.words import t
-from ui import data, frame, widgets
+from ui import cached, frame, widgets
 
 ctx = frame.current()
 lang = ctx.lang
@@ -62,8 +62,7 @@ for column, by in ((left, "channel"), (right, "team")):
                       lang, f"csat_table_{by}", f"csat-by-{by}-{view.filters.date_from}")
 
 st.subheader(t("comments", lang))
-themes = data.themes(str(ctx.store.path), ctx.token, view.filters, ctx.settings,
-                     widgets.as_of(ctx))
+themes = cached.themes(ctx.path, ctx.token, ctx.scope(view.filters))
 left, right = st.columns([2, 3])
 with left:
     st.markdown(f"**{t('themes', lang)}**")
@@ -78,9 +77,9 @@ with right:
                                    placeholder=t("search_placeholder", lang))
     score = score_col.selectbox(t("score", lang), [None, 1, 2, 3, 4, 5], key="comment_score",
                                 format_func=lambda s: t("all", lang) if s is None else str(s))
-    found = data.drill(str(ctx.store.path), ctx.token, view.filters, "comments",
-                       (("score", score),) if score else (), ctx.settings, widgets.as_of(ctx),
-                       view.grain, search.strip() or None, 500)
+    found = cached.drill(ctx.path, ctx.token, ctx.scope(view.filters, grain=view.grain),
+                         "comments", (("score", score),) if score else (),
+                         search.strip() or None, 500)
     st.caption(t("comments_found", lang, n=f"{found.total:,}", shown=found.rows.height))
     shown = presentable(found.rows.select("sent_at", "score", "comment", "channel", "team",
                                           "agent", "ticket_id"), lang)

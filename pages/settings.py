@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from metrics.core.catalog import Metric
 from metrics.core.settings import Settings
 from metrics.present import settings_form
-from metrics.present.words import label, t, weekday
+from metrics.present.words import label, parenthesised, t, weekday
 from ui import frame
 
 ctx = frame.current()
@@ -41,8 +41,7 @@ with st.form("settings"):
     columns = list(st.columns(3))
     for i, metric in enumerate(settings_form.TARGETED):
         shown, unit = settings_form.target_widget(metric, current.target(metric.id))
-        title = f"{metric.name(lang)}（{unit}）" if lang == "zh" \
-            else f"{metric.name(lang)} ({unit})"
+        title = parenthesised(metric.name(lang), unit, lang)
         with columns[i % 3]:
             typed[metric.id] = st.text_input(
                 title,

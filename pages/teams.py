@@ -7,13 +7,12 @@ import streamlit as st
 from metrics.core import catalog
 from metrics.present import charts, tables
 from metrics.present.words import t
-from ui import data, frame, scorecard_view, widgets
+from ui import cached, frame, scorecard_view, widgets
 
 ctx = frame.current()
 lang = ctx.lang
 filters = scorecard_view.header(ctx, "teams")
-df = data.scorecard(str(ctx.store.path), ctx.token, filters, "team", ctx.settings,
-                    widgets.as_of(ctx))
+df = cached.scorecard(ctx.path, ctx.token, ctx.scope(filters), "team")
 if df.is_empty():
     widgets.empty(ctx, 0)
 
@@ -35,6 +34,5 @@ widgets.chart(charts.rate_bars(df, chosen, "team", ctx.settings.target(chosen), 
 
 st.subheader(t("team_scorecard", lang))
 st.caption(t("team_scorecard_help", lang))
-spark = data.sparklines(str(ctx.store.path), ctx.token, filters, "team", ctx.settings,
-                        widgets.as_of(ctx))
+spark = cached.sparklines(ctx.path, ctx.token, ctx.scope(filters), "team")
 scorecard_view.table(ctx, df, spark, "team", "teams_table")

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Final
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from metrics.core.filters import Filters, default_period
+from metrics.core.filters import Filters
+from metrics.core.scope import Grain, Scope, default_period, site_now
 from metrics.core.settings import Settings
-from metrics.engine.store import Store, default_path
-from metrics.present.words import LANGS, label, t
-from ui import data
+from metrics.engine.store import Store, StoreToken, default_path
+from metrics.present.words import LANGS, colon, label, t
+from ui import cached
 
 # filter key in session state and URL -> (vocabulary for its words, i18n label key)
 LIST_FILTERS: Final[dict[str, tuple[str | None, str]]] = {
@@ -36,13 +37,24 @@ class Context:
     """What a page needs from the frame."""
 
     store: Store
-    token: tuple[float, int, float, int]
+    token: StoreToken
     lang: str
     settings: Settings
     filters: Filters | None  # None while the store holds no tickets
     first: date | None
     latest: date | None
     demo: bool
+
+    @property
+    def path(self) -> str:
+        return str(self.store.path)
+
+    def scope(self, filters: Filters | None = None, grain: Grain | None = None) -> Scope:
+        """The sidebar's view (or `filters`) over the site's settings, as of this minute."""
+        chosen = filters or self.filters
+        assert chosen is not None, "no scope while the store holds no tickets"
+        now = site_now(self.settings).replace(second=0)
+        return Scope.of(chosen, self.settings, as_of=now, grain=grain)
 
 
 def lang() -> str:
@@ -142,20 +154,19 @@ def _reset() -> None:
 
 def build() -> Context:
     """Draw the sidebar (language, filters, freshness) and return the page context."""
-    store = data.open_store(str(default_path()))
+    store = cached.open_store(str(default_path()))
     token = store.version_token()
     if store.exists() and st.session_state.get("_seen_token") != token:
         _wait_for_writers(store)  # new data is being written: wait for it, and say so
         token = store.version_token()
         st.session_state["_seen_token"] = token
     path = str(store.path)
-    info = data.freshness(path, token) if store.exists() else {
+    info = cached.freshness(path, token) if store.exists() else {
         "latest": {}, "first": None, "demo": False}
     latest_dates: dict[str, date | None] = info["latest"]  # type: ignore[assignment]
     latest = latest_dates.get("tickets")
     first: date | None = info["first"]  # type: ignore[assignment]
-    options = data.dimensions(path, token) if latest else {}
-    teams_of = data.agent_teams(path, token) if latest else {}
+    options = cached.dimensions(path, token) if latest else {}
     options = {key: options.get(DIMENSION_OF[key], []) for key in LIST_FILTERS}
     _load_query_params(options, first, latest)
 
@@ -170,11 +181,11 @@ def build() -> Context:
     current_lang = lang()
     filters: Filters | None = None
     if latest and first:
-        filters = _filter_widgets(current_lang, options, teams_of, first, latest)
+        filters = _filter_widgets(current_lang, options, path, token, first, latest)
     _freshness(current_lang, latest_dates)
     ctx = Context(
         store=store, token=token, lang=current_lang,
-        settings=data.settings(path, token) if store.exists() else Settings(),
+        settings=cached.settings(path, token) if store.exists() else Settings(),
         filters=filters, first=first, latest=latest, demo=bool(info["demo"]),
     )
     st.session_state["_ctx"] = ctx
@@ -193,7 +204,7 @@ def _wait_for_writers(store: Store) -> None:
 
 
 def _filter_widgets(
-    current_lang: str, options: dict[str, list[str]], teams_of: dict[str, str],
+    current_lang: str, options: dict[str, list[str]], path: str, token: StoreToken,
     first: date, latest: date,
 ) -> Filters:
     sb = st.sidebar
@@ -211,6 +222,9 @@ def _filter_widgets(
     )
     start, end = _period(period, latest)
     selected_teams = st.session_state.get("team") or []
+    # An agent belongs to their team in the chosen period, as on the scorecard and QA pages.
+    teams_of = cached.agent_teams(path, token, Filters(date_from=start, date_to=end)) \
+        if selected_teams else {}
     for key, (vocabulary, title) in LIST_FILTERS.items():
         choices = options.get(key, [])
         if key == "agent" and selected_teams:
@@ -245,7 +259,7 @@ def _period(value: object, latest: date) -> tuple[date, date]:
         return start, end
     if isinstance(value, tuple | list) and len(value) == 1 and value[0]:
         return value[0], value[0]
-    return latest - timedelta(days=29), latest
+    return default_period(latest)
 
 
 def _freshness(current_lang: str, latest: dict[str, date | None]) -> None:
@@ -256,9 +270,7 @@ def _freshness(current_lang: str, latest: dict[str, date | None]) -> None:
         for kind, day in latest.items()
     ]
     if parts:
-        sb.caption(f"{t('freshness', current_lang)}：" + " · ".join(parts)
-                   if current_lang == "zh"
-                   else f"{t('freshness', current_lang)}: " + " · ".join(parts))
+        sb.caption(f"{t('freshness', current_lang)}{colon(current_lang)}" + " · ".join(parts))
 
 
 def finish(ctx: Context) -> None:

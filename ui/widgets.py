@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -13,8 +12,8 @@ import streamlit as st
 from metrics.core import catalog
 from metrics.core.filters import Filters
 from metrics.core.hours import Schedule
-from metrics.engine import queries
-from metrics.engine.sql import BANDS, Grain
+from metrics.core.scope import Grain, auto_grain
+from metrics.engine.sql import BANDS
 from metrics.present import cards as cards_words
 from metrics.present import charts, exports, formatting
 from metrics.present.charts import ChartSpec
@@ -22,7 +21,7 @@ from metrics.present.tables import presentable
 from metrics.present.words import column_label, label, t, weekday
 from metrics.views import analysis
 from metrics.views.overview import Card
-from ui import data, frame
+from ui import cached, frame
 from ui.frame import Context
 
 
@@ -183,8 +182,8 @@ def drill_panel(ctx: Context, page: str, metric_ids: tuple[str, ...], grain: Gra
     elif segment:
         right.button(t("drill_clear", lang), on_click=lambda: st.session_state.pop(seg_key),
                      icon=":material/close:", key=f"{page}_drill_clear")
-    found = data.drill(str(ctx.store.path), ctx.token, ctx.filters, metric_id,
-                       tuple(segment.items()), ctx.settings, as_of(ctx), grain)
+    found = cached.drill(ctx.path, ctx.token, ctx.scope(grain=grain), metric_id,
+                         tuple(segment.items()))
     metric = catalog.get(metric_id)
     scope = segment_text(segment, lang) if segment else t("drill_whole_scope", lang)
     st.caption(t("drill_count", lang, n=f"{found.total:,}", metric=metric.name(lang),
@@ -200,11 +199,7 @@ def _segment_values(ctx: Context, dim: str) -> list[object]:
         return ["urgent", "high", "medium", "low"]
     if dim == "score":
         return [5, 4, 3, 2, 1]
-    return list(data.dimensions(str(ctx.store.path), ctx.token).get(dim, []))
-
-
-def as_of(ctx: Context) -> datetime:
-    return queries.site_now(ctx.settings).replace(second=0)
+    return list(cached.dimensions(ctx.path, ctx.token).get(dim, []))
 
 
 def table(df: pl.DataFrame, lang: str, key: str, name: str, *, height: int | None = None,
@@ -221,7 +216,7 @@ def grain(ctx: Context) -> Grain:
     """The trend grain: the page's choice, else from the URL, else by the period's length."""
     assert ctx.filters is not None
     if st.session_state.get("grain") not in GRAINS:
-        auto = queries.auto_grain(ctx.filters)
+        auto = auto_grain(ctx.filters)
         wanted = frame.page_default("grain", auto)
         st.session_state["grain"] = wanted if wanted in GRAINS else auto
     chosen: Grain = st.session_state["grain"]
@@ -264,8 +259,7 @@ def analysis_page(ctx: Context, name: str) -> analysis.Page:
     st.caption(f"{filters.date_from} – {filters.date_to} · {t('compared_with', lang)} "
                f"{prev.date_from} – {prev.date_to} · {clock}")
     with st.spinner("…"):
-        return data.page(name, str(ctx.store.path), ctx.token, filters,
-                         grain(ctx), ctx.settings, as_of(ctx))
+        return cached.page(name, ctx.path, ctx.token, ctx.scope(grain=grain(ctx)))
 
 
 def empty(ctx: Context, count: object) -> None:

@@ -51,9 +51,3 @@ class Filters(BaseModel):
             "category": self.categories,
         }
         return {column: values for column, values in pairs.items() if values}
-
-
-def default_period(latest: date | None, days: int = 30) -> tuple[date, date]:
-    """The default view: the last `days` days up to the latest data (today when empty)."""
-    end = latest or date.today()
-    return end - timedelta(days=days - 1), end

@@ -1,19 +1,19 @@
-"""Metric queries: filters in, numbers and polars frames out. The only door to the SQL."""
+"""Metric queries: a scope in, numbers and polars frames out. The only door to the SQL."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import polars as pl
 
 from metrics.core import catalog
 from metrics.core.catalog import Metric, Source
 from metrics.core.filters import Filters
+from metrics.core.scope import Grain, Scope
 from metrics.core.settings import Settings
-from metrics.engine.sql import Grain, compile_source
+from metrics.engine.sql import compile_agent_teams, compile_source
 from metrics.engine.store import Store
 
 
@@ -26,10 +26,6 @@ class MetricValue:
     numerator: float | None = None
     denominator: float | None = None
 
-
-def site_now(settings: Settings) -> datetime:
-    """The site's wall-clock time now, naive like the stored times, to the second."""
-    return datetime.now(ZoneInfo(settings.timezone)).replace(tzinfo=None, microsecond=0)
 
 
 def expand(metric_ids: Iterable[str], settings: Settings) -> list[Metric]:
@@ -48,18 +44,14 @@ def expand(metric_ids: Iterable[str], settings: Settings) -> list[Metric]:
 
 def frame(
     store: Store,
-    filters: Filters,
+    scope: Scope,
     metric_ids: Iterable[str],
     *,
     group_by: Sequence[str] = (),
-    grain: Grain = "day",
-    settings: Settings | None = None,
-    as_of: datetime | None = None,
 ) -> pl.DataFrame:
-    """One row per group (one row in all when ungrouped): `<id>` values, `<id>__num/__den`."""
-    settings = settings or store.settings()
-    as_of = as_of or site_now(settings)
-    metrics = expand(metric_ids, settings)
+    """One row per group (one row in all when ungrouped): `<id>` values, `<id>__num/__den`.
+    A `bucket` group is the scope's grain."""
+    metrics = expand(metric_ids, scope.settings)
     by_source: dict[Source, list[Metric]] = {}
     for metric in metrics:
         if metric.kind != "weighted":
@@ -67,10 +59,10 @@ def frame(
     parts: list[pl.DataFrame] = []
     with store.reader() as con:
         for source, members in by_source.items():
-            query = compile_source(source, members, filters, settings, as_of, group_by, grain)
+            query = compile_source(source, members, scope, group_by)
             parts.append(con.sql(query.sql, params=query.params).pl())
     combined = _join(parts, list(group_by))
-    return _finish(combined, metrics, settings)
+    return _finish(combined, metrics, scope.settings)
 
 
 def _join(parts: list[pl.DataFrame], keys: list[str]) -> pl.DataFrame:
@@ -126,18 +118,14 @@ def _attained(metric_id: str) -> pl.Expr:
 
 def kpis(
     store: Store,
-    filters: Filters,
+    scope: Scope,
     metric_ids: Iterable[str] | None = None,
-    *,
-    settings: Settings | None = None,
-    as_of: datetime | None = None,
 ) -> dict[str, MetricValue]:
     """Each metric over the whole filtered scope."""
     ids = list(metric_ids) if metric_ids is not None else list(catalog.PUBLIC_IDS)
-    settings = settings or store.settings()
-    row = frame(store, filters, ids, settings=settings, as_of=as_of).row(0, named=True)
+    row = frame(store, scope, ids).row(0, named=True)
     result: dict[str, MetricValue] = {}
-    for metric in expand(ids, settings):
+    for metric in expand(ids, scope.settings):
         m = metric.id
         value = row.get(m)
         result[m] = MetricValue(
@@ -180,46 +168,21 @@ def _next(day: date, grain: Grain) -> date:
     return day + timedelta(days=1)
 
 
-def series(
-    store: Store,
-    filters: Filters,
-    metric_ids: Iterable[str],
-    grain: Grain,
-    *,
-    settings: Settings | None = None,
-    as_of: datetime | None = None,
-) -> pl.DataFrame:
-    """Metrics per time bucket over the period; counts of empty buckets are 0."""
+def series(store: Store, scope: Scope, metric_ids: Iterable[str]) -> pl.DataFrame:
+    """Metrics per time bucket (the scope's grain) over the period; empty buckets count 0."""
     ids = list(metric_ids)
-    df = frame(
-        store, filters, ids, group_by=["bucket"], grain=grain, settings=settings, as_of=as_of
-    )
-    spine = pl.DataFrame({"bucket": buckets(filters.date_from, filters.date_to, grain)})
+    df = frame(store, scope, ids, group_by=["bucket"])
+    filters = scope.filters
+    spine = pl.DataFrame({"bucket": buckets(filters.date_from, filters.date_to, scope.grain)})
     df = spine.join(df, on="bucket", how="left") if df.width else spine
     counts = [m for m in ids if catalog.get(m).kind == "count" and m in df.columns]
     return df.with_columns([pl.col(m).fill_null(0.0) for m in counts])
 
 
-def breakdown(
-    store: Store,
-    filters: Filters,
-    metric_ids: Iterable[str],
-    by: str,
-    *,
-    settings: Settings | None = None,
-    as_of: datetime | None = None,
-) -> pl.DataFrame:
+def breakdown(store: Store, scope: Scope, metric_ids: Iterable[str], by: str) -> pl.DataFrame:
     """Metrics per value of one column (channel, team, category…)."""
-    return frame(store, filters, metric_ids, group_by=[by], settings=settings, as_of=as_of)
+    return frame(store, scope, metric_ids, group_by=[by])
 
-
-def auto_grain(filters: Filters) -> Grain:
-    """Day up to ~6 weeks, week up to ~7 months, month beyond."""
-    if filters.days <= 45:
-        return "day"
-    if filters.days <= 210:
-        return "week"
-    return "month"
 
 
 def dimension_values(store: Store) -> dict[str, list[str]]:
@@ -236,28 +199,20 @@ def dimension_values(store: Store) -> dict[str, list[str]]:
     return out
 
 
-def agent_teams(store: Store, date_from: date | None = None,
-                date_to: date | None = None) -> dict[str, str]:
-    """Each agent's team: the team of their latest ticket in the period when one is given
-    (an agent who moved is reviewed with the team they worked in), else their latest."""
+def agent_teams(store: Store, filters: Filters) -> dict[str, str]:
+    """Each agent's team in the filters' period, by the one rule of `sql.AGENT_TEAMS`: the
+    team of their latest ticket in the period, else of their latest ticket at all."""
     if not store.exists():
         return {}
-    start = datetime.combine(date_from or date.min, datetime.min.time())
-    end = datetime.combine((date_to or date.max - timedelta(days=1)) + timedelta(days=1),
-                           datetime.min.time())
+    query = compile_agent_teams(filters)
     with store.reader() as con:
-        rows = con.execute(
-            "SELECT agent, coalesce(arg_max(team, created_at) FILTER (WHERE created_at >= $start"
-            " AND created_at < $end), arg_max(team, created_at)) FROM tickets"
-            " WHERE agent IS NOT NULL AND team IS NOT NULL GROUP BY agent ORDER BY agent",
-            {"start": start, "end": end},
-        ).fetchall()
+        rows = con.execute(query.sql, query.params).fetchall()
     return {str(agent): str(team) for agent, team in rows}
 
 
 def with_agent_team(df: pl.DataFrame, store: Store, filters: Filters) -> pl.DataFrame:
-    """`team` beside each `agent`: the team of their latest ticket in the filters' period."""
-    teams = agent_teams(store, filters.date_from, filters.date_to)
+    """`team` beside each `agent`: their team in the filters' period (`agent_teams`)."""
+    teams = agent_teams(store, filters)
     return df.with_columns(
         pl.col("agent").replace_strict(teams, default=None, return_dtype=pl.String)
         .alias("team"))

@@ -11,14 +11,13 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 from metrics.core import hours
 from metrics.core.catalog import Metric, Source
 from metrics.core.filters import Filters
-from metrics.core.settings import Settings
+from metrics.core.scope import Scope
 
-Grain = Literal["day", "week", "month"]
 # Group columns: plain columns of the source relations, and derived ones (expression).
 _DERIVED: Final[dict[str, str]] = {
     "weekday": "isodow(ts)",
@@ -44,9 +43,14 @@ GROUP_COLUMNS: Final[frozenset[str]] = frozenset(
      "severity", "violation_category", "score", "dimension", *_DERIVED}
 )
 
-_AGENT_TEAMS: Final[str] = (
-    "(SELECT agent, arg_max(team, created_at) AS team FROM tickets "
-    "WHERE agent IS NOT NULL AND team IS NOT NULL GROUP BY agent)"
+# An agent's team, the one rule (docs/metrics.md, "An agent's team"): the team of their latest
+# ticket in the period, else of their latest ticket at all. Scorecards, QA, the sidebar and the
+# exports all read it from here, so a moved agent is reviewed with one team everywhere.
+AGENT_TEAMS: Final[str] = (
+    "(SELECT agent, coalesce("
+    "arg_max(team, created_at) FILTER (WHERE created_at >= $date_from"
+    " AND created_at < $date_to_excl), arg_max(team, created_at)) AS team FROM tickets"
+    " WHERE agent IS NOT NULL AND team IS NOT NULL GROUP BY agent)"
 )
 
 
@@ -102,8 +106,10 @@ JOIN ({_SURVEYS}) s ON s.survey_id = d.survey_id"""
 
 
 def _qa(with_teams: bool) -> str:
-    team = "coalesce(tk.team, agt.team)" if with_teams else "tk.team"
-    join = f"LEFT JOIN {_AGENT_TEAMS} agt ON agt.agent = qi.agent" if with_teams else ""
+    """Inspections with their ticket's dimensions; an inspection reviews an agent, so its team
+    is the agent's team (AGENT_TEAMS), not the inspected ticket's."""
+    team = "agt.team" if with_teams else "NULL::VARCHAR"
+    join = f"LEFT JOIN {AGENT_TEAMS} agt ON agt.agent = qi.agent" if with_teams else ""
     return f"""
 SELECT qi.*, qi.inspected_at AS ts, coalesce(nv.n, 0) AS n_violations,
        tk.channel, {team} AS team, tk.request_type, tk.category, tk.product, tk.priority
@@ -130,12 +136,17 @@ class Query:
     params: dict[str, Any]
 
 
-def _filter_clause(filters: Filters) -> tuple[str, dict[str, Any]]:
-    clauses = ["ts >= $date_from", "ts < $date_to_excl"]
-    params: dict[str, Any] = {
+def period_params(filters: Filters) -> dict[str, Any]:
+    """The period as the half-open timestamp range [$date_from, $date_to_excl)."""
+    return {
         "date_from": datetime.combine(filters.date_from, datetime.min.time()),
         "date_to_excl": datetime.combine(filters.date_to + timedelta(days=1), datetime.min.time()),
     }
+
+
+def _filter_clause(filters: Filters) -> tuple[str, dict[str, Any]]:
+    clauses = ["ts >= $date_from", "ts < $date_to_excl"]
+    params = period_params(filters)
     for column, values in filters.segments().items():
         clauses.append(f"list_contains($f_{column}::VARCHAR[], {column})")
         params[f"f_{column}"] = list(values)
@@ -197,14 +208,12 @@ def _group_select(group_by: Sequence[str], time_grain: bool) -> tuple[str, str]:
 def compile_source(
     source: Source,
     metrics: Iterable[Metric],
-    filters: Filters,
-    settings: Settings,
-    as_of: datetime,
+    scope: Scope,
     group_by: Sequence[str] = (),
-    grain: Grain = "day",
 ) -> Query:
     """One SELECT computing every given metric of one source, optionally grouped."""
     metrics = list(metrics)
+    filters = scope.filters
     where, params = _filter_clause(filters)
     needs_teams = "team" in filters.segments() or "team" in group_by
     select_cols = [f"{sql} AS {alias}" for m in metrics for alias, sql in aggregates(m)]
@@ -217,32 +226,29 @@ def compile_source(
     else:
         relation = _source_relation(source, needs_teams, filters.business_hours)
         sql = f"SELECT {head}{', '.join(select_cols)}\nFROM ({relation}) s\nWHERE {where}{tail}"
-    params.update(_settings_params(filters, settings, as_of, grain))
+    params.update(_settings_params(scope))
     return Query(sql=sql, params=_used(sql, params))
 
 
-def _settings_params(filters: Filters, settings: Settings, as_of: datetime,
-                     grain: Grain) -> dict[str, Any]:
+def _settings_params(scope: Scope) -> dict[str, Any]:
+    settings, as_of = scope.settings, scope.as_of
     params: dict[str, Any] = {
         "std_channels": list(settings.channel_standards_s),
         "std_seconds": list(settings.channel_standards_s.values()),
         "as_of": as_of,
         "complaint_limit_s": settings.complaint_limit_s,
-        "grain": grain,
+        "grain": scope.grain,
     }
-    if filters.business_hours:
-        params.update(_business_params(filters, settings, as_of))
+    if scope.filters.business_hours:
+        params.update(_business_params(scope))
     return params
 
 
 def compile_rows(
     metric: Metric,
-    filters: Filters,
-    settings: Settings,
-    as_of: datetime,
+    scope: Scope,
     columns: Sequence[str],
     segment: Mapping[str, object] | None = None,
-    grain: Grain = "day",
     limit: int = 5000,
     search: str | None = None,
 ) -> Query:
@@ -253,9 +259,10 @@ def compile_rows(
     """
     if not metric.drillable:
         raise ValueError(f"{metric.id} has no rows to list")
+    filters = scope.filters
     where, params = _filter_clause(filters)
     segment = dict(segment or {})
-    needs_teams = "team" in filters.segments() or "team" in segment
+    needs_teams = "team" in filters.segments() or "team" in segment or "team" in columns
     clauses = [where, f"({metric.population()})"]
     for i, (column, value) in enumerate(segment.items()):
         expr = _group_expr(column)
@@ -274,14 +281,15 @@ def compile_rows(
            f"FROM ({relation}) s\nWHERE {' AND '.join(clauses)}\n"
            "ORDER BY ts DESC\nLIMIT $limit")
     params["limit"] = int(limit)
-    params.update(_settings_params(filters, settings, as_of, grain))
+    params.update(_settings_params(scope))
     return Query(sql=sql, params=_used(sql, params))
 
 
-def _business_params(filters: Filters, settings: Settings, as_of: datetime) -> dict[str, Any]:
+def _business_params(scope: Scope) -> dict[str, Any]:
     """The site's day table from the period's start to well after now, as list parameters."""
-    end = max(filters.date_to, as_of.date()) + timedelta(days=7)
-    table = hours.day_table(settings.business_hours, filters.date_from, end)
+    filters = scope.filters
+    end = max(filters.date_to, scope.as_of.date()) + timedelta(days=7)
+    table = hours.day_table(scope.settings.business_hours, filters.date_from, end)
     return {"bh_start": table.start, "bh_open": table.open_s, "bh_close": table.close_s,
             "bh_cum": table.cum_s}
 
@@ -329,9 +337,9 @@ FROM qa_violations v
 JOIN ({_qa(True)}) q ON q.inspection_id = v.inspection_id"""
 
 
-def compile_violation_items(filters: Filters, limit: int) -> Query:
+def compile_violation_items(scope: Scope, limit: int) -> Query:
     """The period's violation items under the filters, newest first, each with `_total`."""
-    where, params = _filter_clause(filters)
+    where, params = _filter_clause(scope.filters)
     sql = (f"SELECT inspection_id, item, ts, ticket_id, inspector, qa_score, agent, team,\n"
            f"       violation_category, severity, count(*) OVER () AS _total\n"
            f"FROM ({_violation_items()}) s\nWHERE {where}\n"
@@ -340,10 +348,10 @@ def compile_violation_items(filters: Filters, limit: int) -> Query:
     return Query(sql=sql, params=_used(sql, params))
 
 
-def compile_violation_agents(filters: Filters) -> Query:
+def compile_violation_agents(scope: Scope) -> Query:
     """Per agent with a violation in the period: inspections with one, items, severe items,
     items per category and the latest violation date."""
-    where, params = _filter_clause(filters)
+    where, params = _filter_clause(scope.filters)
     sql = f"""SELECT agent, arg_max(team, ts) AS team,
        count(DISTINCT inspection_id) AS inspections_with_violations,
        count(*) AS violation_items,
@@ -354,3 +362,9 @@ FROM ({_violation_items()}) s
 WHERE {where}
 GROUP BY agent"""
     return Query(sql=sql, params=_used(sql, params))
+
+
+def compile_agent_teams(filters: Filters) -> Query:
+    """Each agent's team under the one rule (AGENT_TEAMS), for the filters' period."""
+    sql = f"SELECT agent, team FROM {AGENT_TEAMS} t ORDER BY agent"
+    return Query(sql=sql, params=_used(sql, period_params(filters)))

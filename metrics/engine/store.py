@@ -11,16 +11,20 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
 import duckdb
 
 from metrics.core.errors import ServiceLensError
+from metrics.core.filters import Filters
+from metrics.core.scope import Grain, Scope
 from metrics.core.settings import Settings
 
 T = TypeVar("T")
+# (mtime, size) of the file and of its WAL: changes whenever the store is written.
+StoreToken = tuple[float, int, float, int]
 
 DEFAULT_PATH: Final[Path] = Path("data") / "servicelens.duckdb"
 LOCK_WAIT_S: Final[float] = 60.0
@@ -161,7 +165,7 @@ class Store:
     def exists(self) -> bool:
         return self.path.exists()
 
-    def version_token(self) -> tuple[float, int, float, int]:
+    def version_token(self) -> StoreToken:
         """Changes whenever the file is written; a cheap cache key for query results."""
         stats = []
         for p in (self.path, self.path.with_name(self.path.name + ".wal")):
@@ -266,6 +270,11 @@ class Store:
         with self.reader() as con:
             rows = con.execute("SELECT key, value FROM settings").fetchall()
         return Settings.model_validate({key: json.loads(value) for key, value in rows})
+
+    def scope(self, filters: Filters, *, as_of: datetime | None = None,
+              grain: Grain | None = None) -> Scope:
+        """A scope over this store's settings (read once here), now unless `as_of` is given."""
+        return Scope.of(filters, self.settings(), as_of=as_of, grain=grain)
 
     def save_settings(self, settings: Settings) -> None:
         data = settings.model_dump()

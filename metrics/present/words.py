@@ -6,6 +6,10 @@ from __future__ import annotations
 from typing import Final
 
 LANGS: Final[dict[str, str]] = {"zh": "中文", "en": "English"}
+EN_MONTHS: Final[tuple[str, ...]] = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)
 
 TEXT: Final[dict[str, tuple[str, str]]] = {
     "app_title": ("客服质量看板", "ServiceLens"),
@@ -671,6 +675,26 @@ def list_sep(lang: str) -> str:
 def vocab_choice(code: str, word: str, lang: str) -> str:
     """A code as a rejection reason lists it: "phone (电话)" in zh, the bare code in en."""
     return pick((f"{code} ({word})", code), lang)
+
+
+def parenthesised(text: str, inner: str, lang: str) -> str:
+    """"名称（单位）" / "Name (unit)"."""
+    return pick((f"{text}（{inner}）", f"{text} ({inner})"), lang)
+
+
+def month_title(year: int, month: int, lang: str) -> str:
+    """"2026年10月" / "October 2026"."""
+    return pick((f"{year}年{month}月", f"{EN_MONTHS[month - 1]} {year}"), lang)
+
+
+def uses_cjk(lang: str) -> bool:
+    """Whether text in the language wraps at any character (CJK) rather than at spaces."""
+    return lang == "zh"
+
+
+def html_lang(lang: str) -> str:
+    """The language tag of a document written in the language (PDF /Lang, HTML lang)."""
+    return pick(("zh-CN", "en"), lang)
 
 
 def times_sign(lang: str) -> str:

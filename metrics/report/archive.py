@@ -6,7 +6,7 @@ import io
 import zipfile
 
 from metrics.present import exports
-from metrics.present.words import t
+from metrics.present.words import colon, t
 from metrics.report.pack import Figure, Pack, Progress, Table, period_title, quiet, render
 
 # --- the zip ------------------------------------------------------------------------------------
@@ -32,7 +32,7 @@ def zip_names(pack: Pack) -> list[str]:
 def readme(pack: Pack) -> str:
     """What the zip holds, file by file, with the scope it covers."""
     lang = pack.lang
-    sep = "：" if lang == "zh" else ": "
+    sep = colon(lang)
     prev = pack.filters.previous()
     lines = [
         f"{t('app_title', lang)} · {t('review_title', lang)} · {period_title(pack.filters, lang)}",

@@ -19,14 +19,13 @@ import polars as pl
 from metrics.core import catalog
 from metrics.core.errors import UsageError
 from metrics.core.filters import Filters
+from metrics.core.scope import Scope, site_now
 from metrics.core.settings import Settings
-from metrics.engine import queries
-from metrics.engine.sql import Grain
 from metrics.engine.store import Store
 from metrics.present import cards as card_words
 from metrics.present import charts, exports, formatting, tables
 from metrics.present.charts import ChartSpec
-from metrics.present.words import column_label, label, t
+from metrics.present.words import column_label, label, list_sep, month_title, t
 from metrics.views import analysis, overview, qa
 from metrics.views import scorecards as scorecards_mod
 from metrics.views.overview import Card
@@ -37,10 +36,6 @@ KPI_PT: Final[float] = 11.0  # the KPI page's table
 SIDE_PX: Final[int] = 480  # a chart's width when its table sits beside it in the PDF
 COACHED_IN_DETAIL: Final[int] = 5  # agents of the coaching list whose points are spelt out
 ACTION_CATEGORIES: Final[int] = 3  # complaint categories at most proposed as actions
-EN_MONTHS: Final[tuple[str, ...]] = (
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
-)
 _ZERO = re.compile(r"^[+-]0(\.0+)?(%|个百分点| pp)?$")  # a change that rounds to nothing
 
 
@@ -142,44 +137,34 @@ def period_title(filters: Filters, lang: str) -> str:
     """'2026年10月' / 'October 2026' for a whole calendar month, else the two dates."""
     start, end = filters.date_from, filters.date_to
     if start.day == 1 and (start, end) == month_period(f"{start:%Y-%m}"):
-        if lang == "zh":
-            return f"{start.year}年{start.month}月"
-        return f"{EN_MONTHS[start.month - 1]} {start.year}"
+        return month_title(start.year, start.month, lang)
     return f"{start} – {end}"
 
 
 # --- build: the pages' numbers ------------------------------------------------------------------
 
-def build(
-    store: Store,
-    filters: Filters,
-    lang: str,
-    *,
-    settings: Settings,
-    as_of: datetime,
-    grain: Grain | None = None,
-    progress: Progress | None = None,
-) -> Pack:
+def build(store: Store, scope: Scope, lang: str, *,
+          progress: Progress | None = None) -> Pack:
     """The review pack for the scope: each page's numbers from the functions the page calls."""
     say = progress or quiet
-    grain = grain or queries.auto_grain(filters)
+    filters, settings = scope.filters, scope.settings
     say("Overview")
-    view = overview.overview(store, filters, grain, settings=settings, as_of=as_of)
+    view = overview.overview(store, scope)
     if view.empty:
         raise UsageError(f"no tickets in {filters.date_from} – {filters.date_to} with these "
                          "filters: nothing to review")
     say("Response, Resolution")
-    response = analysis.response(store, filters, grain, settings=settings, as_of=as_of)
-    resolution = analysis.resolution(store, filters, grain, settings=settings, as_of=as_of)
+    response = analysis.response(store, scope)
+    resolution = analysis.resolution(store, scope)
     say("Complaints")
-    complaints = analysis.complaints(store, filters, grain, settings=settings, as_of=as_of)
+    complaints = analysis.complaints(store, scope)
     say("Satisfaction")
-    satisfaction = analysis.satisfaction(store, filters, grain, settings=settings, as_of=as_of)
+    satisfaction = analysis.satisfaction(store, scope)
     say("Agents")
-    board = scorecards_mod.scorecard(store, filters, "agent", settings=settings, as_of=as_of)
+    board = scorecards_mod.scorecard(store, scope, "agent")
     coach = scorecards_mod.needs_coaching(board, settings)
     say("QA")
-    checks = qa.qa_view(store, filters, grain, settings=settings, as_of=as_of)
+    checks = qa.qa_view(store, scope)
     drafts: list[tuple[str, str, list[Item]]] = [
         ("kpis", t("review_s_kpis", lang), _kpis(view, lang)),
         ("response", t("response_page", lang), _response(response, settings, lang)),
@@ -193,7 +178,7 @@ def build(
     ]
     sections = tuple(_numbered(n, key, title, items)
                      for n, (key, title, items) in enumerate(drafts, start=1))
-    return Pack(filters=filters, lang=lang, generated=queries.site_now(settings),
+    return Pack(filters=filters, lang=lang, generated=site_now(settings),
                 latest=store.latest_dates().get("tickets"), demo=store.is_demo(),
                 sections=sections)
 
@@ -418,8 +403,7 @@ def action_rows(cards: Sequence[Card], pareto: pl.DataFrame, coach: pl.DataFrame
         issues.append(t("review_issue_category", lang, category=name,
                         n=f"{int(row['complaints']):,}", share=formatting.percent(row["share"])))
     if coach.height:
-        sep = "、" if lang == "zh" else ", "
-        names = sep.join(coach["agent"].head(COACHED_IN_DETAIL).to_list())
+        names = list_sep(lang).join(coach["agent"].head(COACHED_IN_DETAIL).to_list())
         more = "…" if coach.height > COACHED_IN_DETAIL else ""
         issues.append(t("review_issue_coach", lang, n=coach.height, agents=names + more))
     columns = ("review_col_issue", "review_col_action", "review_col_owner", "review_col_due")

@@ -20,7 +20,7 @@ from fpdf.outline import OutlineSection
 
 from metrics.core.errors import ServiceLensError
 from metrics.present import formatting
-from metrics.present.words import t
+from metrics.present.words import colon, html_lang, t, uses_cjk
 from metrics.report.pack import (
     Figure,
     Note,
@@ -126,7 +126,7 @@ class _Document(FPDF):
         self.set_title(f"{t('review_title', pack.lang)} · {period_title(pack.filters, pack.lang)}")
         self.set_author("ServiceLens")
         self.set_creator("ServiceLens report")
-        self.set_lang("zh-CN" if pack.lang == "zh" else "en")
+        self.set_lang(html_lang(pack.lang))
         self.alias_nb_pages()
 
     def footer(self) -> None:
@@ -173,7 +173,7 @@ def _cover(doc: _Document, pack: Pack) -> None:
     doc.set_y(26)
     doc.set_text_color(*GREY)
     doc.set_font(FONT, "", 12)
-    doc.cell(0, 7, t("app_title", lang) + (" · ServiceLens" if lang == "zh" else ""),
+    doc.cell(0, 7, t("app_title", lang) + (" · ServiceLens" if uses_cjk(lang) else ""),
              new_x="LMARGIN", new_y="NEXT")
     doc.set_text_color(*INK)
     doc.set_font(FONT, "B", 32)
@@ -183,7 +183,7 @@ def _cover(doc: _Document, pack: Pack) -> None:
     doc.cell(0, 11, period_title(pack.filters, lang), new_x="LMARGIN", new_y="NEXT")
     doc.ln(4)
     prev = pack.filters.previous()
-    sep = "：" if lang == "zh" else ": "
+    sep = colon(lang)
     lines = [
         (t("review_period", lang), f"{pack.filters.date_from} – {pack.filters.date_to}"),
         (t("review_previous_period", lang), f"{prev.date_from} – {prev.date_to}"),
@@ -434,7 +434,7 @@ def _draw_rows(doc: _Document, grid: _Grid, columns: list[int]) -> None:
         borders_layout="HORIZONTAL_LINES",
         cell_fill_color=ZEBRA,
         cell_fill_mode="ROWS",
-        wrapmode=WrapMode.CHAR if grid.lang == "zh" else WrapMode.WORD,
+        wrapmode=WrapMode.CHAR if uses_cjk(grid.lang) else WrapMode.WORD,
         repeat_headings=1,
     ) as rows:
         rows.row([grid.header[c] for c in columns])

@@ -5,15 +5,13 @@ Complaints, Satisfaction. Every number is a catalog metric, aggregated in SQL.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Final
 
 import polars as pl
 
 from metrics.core.filters import Filters
-from metrics.core.settings import Settings
+from metrics.core.scope import Grain, Scope
 from metrics.engine import queries
-from metrics.engine.sql import Grain
 from metrics.engine.store import Store
 from metrics.views.overview import Card, cards
 
@@ -63,209 +61,80 @@ class Page:
         return next(c for c in self.cards if c.metric.id == metric_id)
 
 
-def _common(
-    store: Store,
-    filters: Filters,
-    ids: tuple[str, ...],
-    grain: Grain | None,
-    settings: Settings | None,
-    as_of: datetime | None,
-) -> tuple[Settings, datetime, Grain, tuple[Card, ...], pl.DataFrame]:
-    settings = settings or store.settings()
-    as_of = as_of or queries.site_now(settings)
-    grain = grain or queries.auto_grain(filters)
-    made, trend = cards(store, filters, ids, grain, settings=settings, as_of=as_of)
-    return settings, as_of, grain, made, trend
+def _page(scope: Scope, made: tuple[Card, ...], trend: pl.DataFrame,
+          frames: dict[str, pl.DataFrame]) -> Page:
+    return Page(scope.filters, scope.grain, made, trend, frames)
 
 
-def response(
-    store: Store,
-    filters: Filters,
-    grain: Grain | None = None,
-    *,
-    settings: Settings | None = None,
-    as_of: datetime | None = None,
-) -> Page:
+def response(store: Store, scope: Scope) -> Page:
     """First response by channel against its standard, distribution, staffing heat map."""
-    settings, as_of, grain, made, trend = _common(
-        store, filters, RESPONSE_CARDS, grain, settings, as_of
-    )
-    by_channel = queries.breakdown(
-        store, filters, ["tickets", *RESPONSE_CARDS], "channel", settings=settings, as_of=as_of
-    ).with_columns(
-        pl.col("channel")
-        .replace_strict(settings.channel_standards_s, default=None, return_dtype=pl.Float64)
-        .alias("standard_s")
-    )
-    channel_trend = queries.frame(
-        store,
-        filters,
-        ["response_within_standard_rate"],
-        group_by=["bucket", "channel"],
-        grain=grain,
-        settings=settings,
-        as_of=as_of,
-    )
-    distribution = queries.frame(
-        store,
-        filters,
-        ["first_response_median_s"],
-        group_by=["channel", "frt_band"],
-        settings=settings,
-        as_of=as_of,
-    ).filter(pl.col("frt_band").is_not_null())
-    heat = queries.frame(
-        store,
-        filters,
-        ["tickets", "first_response_median_s"],
-        group_by=["weekday", "hour"],
-        settings=settings,
-        as_of=as_of,
-    )
-    return Page(
-        filters,
-        grain,
-        made,
-        trend,
-        {
-            "by_channel": by_channel,
-            "channel_trend": channel_trend,
-            "distribution": distribution.rename({"first_response_median_s__den": "tickets"}),
-            "heat": heat,
-        },
-    )
+    made, trend = cards(store, scope, RESPONSE_CARDS)
+    standards = scope.settings.channel_standards_s
+    by_channel = queries.breakdown(store, scope, ["tickets", *RESPONSE_CARDS], "channel") \
+        .with_columns(pl.col("channel")
+                      .replace_strict(standards, default=None, return_dtype=pl.Float64)
+                      .alias("standard_s"))
+    channel_trend = queries.frame(store, scope, ["response_within_standard_rate"],
+                                  group_by=["bucket", "channel"])
+    distribution = queries.frame(store, scope, ["first_response_median_s"],
+                                 group_by=["channel", "frt_band"]) \
+        .filter(pl.col("frt_band").is_not_null())
+    heat = queries.frame(store, scope, ["tickets", "first_response_median_s"],
+                         group_by=["weekday", "hour"])
+    return _page(scope, made, trend, {
+        "by_channel": by_channel,
+        "channel_trend": channel_trend,
+        "distribution": distribution.rename({"first_response_median_s__den": "tickets"}),
+        "heat": heat,
+    })
 
 
-def resolution(
-    store: Store,
-    filters: Filters,
-    grain: Grain | None = None,
-    *,
-    settings: Settings | None = None,
-    as_of: datetime | None = None,
-) -> Page:
+def resolution(store: Store, scope: Scope) -> Page:
     """Resolution times and rates, their trends, distribution and the open-ticket ageing."""
-    settings, as_of, grain, made, trend = _common(
-        store, filters, (*RESOLUTION_CARDS, "open_tickets"), grain, settings, as_of
-    )
-    distribution = queries.frame(
-        store,
-        filters,
-        ["resolution_median_s"],
-        group_by=["res_band"],
-        settings=settings,
-        as_of=as_of,
-    ).filter(pl.col("res_band").is_not_null())
-    ageing = queries.frame(
-        store,
-        filters,
-        ["open_tickets"],
-        group_by=["priority", "age_band"],
-        settings=settings,
-        as_of=as_of,
-    ).filter(pl.col("age_band").is_not_null())
-    by_priority = queries.breakdown(
-        store, filters, ["tickets", *RESOLUTION_CARDS], "priority", settings=settings, as_of=as_of
-    )
-    return Page(
-        filters,
-        grain,
-        made,
-        trend,
-        {
-            "distribution": distribution.rename({"resolution_median_s__den": "tickets"}),
-            "ageing": ageing,
-            "by_priority": by_priority,
-        },
-    )
+    made, trend = cards(store, scope, (*RESOLUTION_CARDS, "open_tickets"))
+    distribution = queries.frame(store, scope, ["resolution_median_s"], group_by=["res_band"]) \
+        .filter(pl.col("res_band").is_not_null())
+    ageing = queries.frame(store, scope, ["open_tickets"], group_by=["priority", "age_band"]) \
+        .filter(pl.col("age_band").is_not_null())
+    by_priority = queries.breakdown(store, scope, ["tickets", *RESOLUTION_CARDS], "priority")
+    return _page(scope, made, trend, {
+        "distribution": distribution.rename({"resolution_median_s__den": "tickets"}),
+        "ageing": ageing,
+        "by_priority": by_priority,
+    })
 
 
-def complaints(
-    store: Store,
-    filters: Filters,
-    grain: Grain | None = None,
-    *,
-    settings: Settings | None = None,
-    as_of: datetime | None = None,
-) -> Page:
+def complaints(store: Store, scope: Scope) -> Page:
     """Complaint rate against the previous period, Pareto, matrices and what moved it."""
-    settings, as_of, grain, made, trend = _common(
-        store, filters, COMPLAINT_CARDS, grain, settings, as_of
-    )
-    previous = filters.previous()
-    prev_trend = queries.series(
-        store,
-        previous,
-        ["complaint_rate", "complaints", "tickets"],
-        grain,
-        settings=settings,
-        as_of=as_of,
-    )
-    pareto_frame = pareto(
-        queries.breakdown(
-            store,
-            filters,
-            ["complaints", "complaint_closed_within_limit_rate"],
-            "category",
-            settings=settings,
-            as_of=as_of,
-        )
-    )
+    made, trend = cards(store, scope, COMPLAINT_CARDS)
+    previous = scope.previous()
+    prev_trend = queries.series(store, previous, ["complaint_rate", "complaints", "tickets"])
+    pareto_frame = pareto(queries.breakdown(
+        store, scope, ["complaints", "complaint_closed_within_limit_rate"], "category"))
     frames: dict[str, pl.DataFrame] = {"previous_trend": prev_trend, "pareto": pareto_frame}
     for other in ("channel", "team", "product"):
         frames[f"matrix_{other}"] = queries.frame(
-            store,
-            filters,
-            ["complaints"],
-            group_by=["category", other],
-            settings=settings,
-            as_of=as_of,
+            store, scope, ["complaints"], group_by=["category", other],
         ).filter(pl.col("complaints") > 0)
     for by in MOVED_BY:
-        now = queries.breakdown(
-            store, filters, ["complaints", "tickets"], by, settings=settings, as_of=as_of
-        )
-        before = queries.breakdown(
-            store, previous, ["complaints", "tickets"], by, settings=settings, as_of=as_of
-        )
+        now = queries.breakdown(store, scope, ["complaints", "tickets"], by)
+        before = queries.breakdown(store, previous, ["complaints", "tickets"], by)
         frames[f"moved_{by}"] = contributions(now, before, by)
-    return Page(filters, grain, made, trend, frames)
+    return _page(scope, made, trend, frames)
 
 
-def satisfaction(
-    store: Store,
-    filters: Filters,
-    grain: Grain | None = None,
-    *,
-    settings: Settings | None = None,
-    as_of: datetime | None = None,
-) -> Page:
+def satisfaction(store: Store, scope: Scope) -> Page:
     """Survey response and coverage, CSAT with its n, scores, dimensions, by channel and team."""
-    settings, as_of, grain, made, trend = _common(
-        store,
-        filters,
-        (*SATISFACTION_CARDS, "surveys_answered", "dont_know"),
-        grain,
-        settings,
-        as_of,
-    )
-    scores = queries.frame(
-        store, filters, ["surveys_answered"], group_by=["score"], settings=settings, as_of=as_of
-    ).filter(pl.col("score").is_not_null())
-    dimensions = queries.breakdown(
-        store, filters, ["dimension_score_mean"], "dimension", settings=settings, as_of=as_of
-    )
+    made, trend = cards(store, scope, (*SATISFACTION_CARDS, "surveys_answered", "dont_know"))
+    scores = queries.frame(store, scope, ["surveys_answered"], group_by=["score"]) \
+        .filter(pl.col("score").is_not_null())
+    dimensions = queries.breakdown(store, scope, ["dimension_score_mean"], "dimension")
     frames = {"scores": scores, "dimensions": dimensions}
     for by in ("channel", "team"):
         frames[f"by_{by}"] = queries.breakdown(
-            store,
-            filters,
-            ["csat", "mean_score", "survey_response_rate", "dont_know"],
-            by,
-            settings=settings,
-            as_of=as_of,
+            store, scope, ["csat", "mean_score", "survey_response_rate", "dont_know"], by,
         ).filter(pl.col("csat__den") + pl.col("dont_know") > 0)
-    return Page(filters, grain, made, trend, frames)
+    return _page(scope, made, trend, frames)
 
 
 def pareto(df: pl.DataFrame) -> pl.DataFrame:

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Final
 
 import polars as pl
 
 from metrics.core import catalog
 from metrics.core.catalog import Source
-from metrics.core.filters import Filters
-from metrics.core.settings import Settings
-from metrics.engine import queries
-from metrics.engine.sql import Grain, compile_rows
+from metrics.core.scope import Scope
+from metrics.engine.sql import compile_rows
 from metrics.engine.store import Store
 
 COLUMNS: Final[dict[Source, tuple[str, ...]]] = {
@@ -78,27 +75,21 @@ def mask(df: pl.DataFrame) -> pl.DataFrame:
 
 def drill(
     store: Store,
-    filters: Filters,
+    scope: Scope,
     metric_id: str,
     segment: Mapping[str, object] | None = None,
     *,
-    settings: Settings | None = None,
-    as_of: datetime | None = None,
-    grain: Grain = "day",
     limit: int = LIMIT,
     search: str | None = None,
 ) -> Drill:
-    """The rows behind `metric_id` for the filters plus `segment`, newest first, masked.
+    """The rows behind `metric_id` for the scope plus `segment`, newest first, masked.
 
     `search` keeps survey rows whose comment contains the text (any case).
     """
     metric = catalog.get(metric_id)
     if not metric.drillable:
         raise ValueError(f"{metric_id} has no rows to list")
-    settings = settings or store.settings()
-    as_of = as_of or queries.site_now(settings)
-    query = compile_rows(metric, filters, settings, as_of, COLUMNS[metric.source], segment,
-                         grain, limit, search)
+    query = compile_rows(metric, scope, COLUMNS[metric.source], segment, limit, search)
     with store.reader() as con:
         df = con.sql(query.sql, params=query.params).pl()
     total = int(df["_total"][0]) if df.height else 0

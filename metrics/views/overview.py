@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Final
 
 import polars as pl
@@ -11,10 +10,10 @@ import polars as pl
 from metrics.core import catalog
 from metrics.core.catalog import Metric
 from metrics.core.filters import Filters
+from metrics.core.scope import Grain, Scope
 from metrics.core.settings import Settings
 from metrics.engine import queries
 from metrics.engine.queries import MetricValue
-from metrics.engine.sql import Grain
 from metrics.engine.store import Store
 
 CARD_METRICS: Final[tuple[str, ...]] = (
@@ -85,42 +84,24 @@ def card(
     )
 
 
-def cards(
-    store: Store,
-    filters: Filters,
-    metric_ids: tuple[str, ...],
-    grain: Grain,
-    *,
-    settings: Settings,
-    as_of: datetime,
-) -> tuple[tuple[Card, ...], pl.DataFrame]:
+def cards(store: Store, scope: Scope,
+          metric_ids: tuple[str, ...]) -> tuple[tuple[Card, ...], pl.DataFrame]:
     """KPI cards for the scope against target and the previous period, and their trend."""
-    current = queries.kpis(store, filters, metric_ids, settings=settings, as_of=as_of)
-    previous = queries.kpis(store, filters.previous(), metric_ids, settings=settings,
-                            as_of=as_of)
-    trend = queries.series(store, filters, metric_ids, grain, settings=settings, as_of=as_of)
+    current = queries.kpis(store, scope, metric_ids)
+    previous = queries.kpis(store, scope.previous(), metric_ids)
+    trend = queries.series(store, scope, metric_ids)
     made = tuple(
-        card(catalog.get(m), current, previous, filters, settings,
+        card(catalog.get(m), current, previous, scope.filters, scope.settings,
              tuple(trend[m].to_list()) if m in trend.columns else ())
         for m in metric_ids
     )
     return made, trend
 
 
-def overview(
-    store: Store,
-    filters: Filters,
-    grain: Grain | None = None,
-    *,
-    settings: Settings | None = None,
-    as_of: datetime | None = None,
-) -> Overview:
+def overview(store: Store, scope: Scope) -> Overview:
     """Everything the Overview page draws, for one scope."""
-    settings = settings or store.settings()
-    as_of = as_of or queries.site_now(settings)
-    grain = grain or queries.auto_grain(filters)
-    made, trend = cards(store, filters, CARD_METRICS, grain, settings=settings, as_of=as_of)
-    categories = queries.breakdown(
-        store, filters, ["complaints"], "category", settings=settings, as_of=as_of
-    ).filter(pl.col("complaints") > 0)
-    return Overview(filters, filters.previous(), grain, made, trend, categories)
+    made, trend = cards(store, scope, CARD_METRICS)
+    categories = queries.breakdown(store, scope, ["complaints"], "category") \
+        .filter(pl.col("complaints") > 0)
+    return Overview(scope.filters, scope.filters.previous(), scope.grain, made, trend,
+                    categories)

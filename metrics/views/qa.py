@@ -8,15 +8,14 @@ inspections of the period (several items found in one inspection count as one in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Final
 
 import polars as pl
 
 from metrics.core.filters import Filters
-from metrics.core.settings import Settings
+from metrics.core.scope import Grain, Scope
 from metrics.engine import queries
-from metrics.engine.sql import Grain, compile_violation_agents, compile_violation_items
+from metrics.engine.sql import compile_violation_agents, compile_violation_items
 from metrics.engine.store import Store
 from metrics.views.overview import Card, cards
 
@@ -68,30 +67,17 @@ class QaView:
         return self.items.filter(pl.col("agent") == agent)
 
 
-def qa_view(
-    store: Store,
-    filters: Filters,
-    grain: Grain | None = None,
-    *,
-    settings: Settings | None = None,
-    as_of: datetime | None = None,
-) -> QaView:
+def qa_view(store: Store, scope: Scope) -> QaView:
     """Everything the QA page draws, for one scope."""
-    settings = settings or store.settings()
-    as_of = as_of or queries.site_now(settings)
-    grain = grain or queries.auto_grain(filters)
-    made, trend = cards(store, filters, QA_CARDS, grain, settings=settings, as_of=as_of)
-    by_team = _counted(queries.breakdown(store, filters, BY_METRICS, "team", settings=settings,
-                                         as_of=as_of))
-    by_agent = _counted(queries.breakdown(store, filters, BY_METRICS, "agent",
-                                          settings=settings, as_of=as_of))
+    filters, grain = scope.filters, scope.grain
+    made, trend = cards(store, scope, QA_CARDS)
+    by_team = _counted(queries.breakdown(store, scope, BY_METRICS, "team"))
+    by_agent = _counted(queries.breakdown(store, scope, BY_METRICS, "agent"))
     by_agent = queries.with_agent_team(by_agent, store, filters)
-    by_severity = queries.frame(store, filters, ["violations"], group_by=["bucket", "severity"],
-                                grain=grain, settings=settings, as_of=as_of)
-    by_category = queries.frame(store, filters, ["violations"],
-                                group_by=["violation_category", "severity"], settings=settings,
-                                as_of=as_of)
-    agents, items = _violation_frames(store, filters)
+    by_severity = queries.frame(store, scope, ["violations"], group_by=["bucket", "severity"])
+    by_category = queries.frame(store, scope, ["violations"],
+                                group_by=["violation_category", "severity"])
+    agents, items = _violation_frames(store, scope)
     total = int(items["_total"][0]) if items.height else 0
     return QaView(
         filters=filters, grain=grain, cards=made, trend=trend, by_team=by_team,
@@ -107,9 +93,9 @@ def _counted(df: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(pl.col(c).fill_null(0.0) for c in _COUNTS if c in df.columns)
 
 
-def _violation_frames(store: Store, filters: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
-    agents_q = compile_violation_agents(filters)
-    items_q = compile_violation_items(filters, ITEMS_LIMIT)
+def _violation_frames(store: Store, scope: Scope) -> tuple[pl.DataFrame, pl.DataFrame]:
+    agents_q = compile_violation_agents(scope)
+    items_q = compile_violation_items(scope, ITEMS_LIMIT)
     with store.reader() as con:
         agents = con.sql(agents_q.sql, params=agents_q.params).pl()
         items = con.sql(items_q.sql, params=items_q.params).pl()

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Final, Literal
 
 import polars as pl
 
 from metrics.core import catalog
 from metrics.core.filters import Filters
+from metrics.core.scope import Grain, Scope
 from metrics.core.settings import Settings
 from metrics.engine import queries
-from metrics.engine.sql import Grain
 from metrics.engine.store import Store
 
 Level = Literal["agent", "team"]
@@ -86,10 +85,8 @@ def _ranked(df: pl.DataFrame, settings: Settings, level: Level) -> pl.DataFrame:
     )
 
 
-def _level_frame(store: Store, filters: Filters, level: Level, settings: Settings,
-                 as_of: datetime) -> pl.DataFrame:
-    df = queries.frame(store, filters, INDICATORS, group_by=[level], settings=settings,
-                       as_of=as_of)
+def _level_frame(store: Store, scope: Scope, level: Level) -> pl.DataFrame:
+    df = queries.frame(store, scope, INDICATORS, group_by=[level])
     if df.is_empty():
         return df
     df = df.filter(pl.col(level).is_not_null())
@@ -97,42 +94,33 @@ def _level_frame(store: Store, filters: Filters, level: Level, settings: Setting
     return _with_wilson(df.with_columns([pl.col(m).fill_null(0.0) for m in counts]))
 
 
-def scorecard(
-    store: Store,
-    filters: Filters,
-    level: Level = "agent",
-    *,
-    settings: Settings | None = None,
-    as_of: datetime | None = None,
-) -> pl.DataFrame:
+def scorecard(store: Store, scope: Scope, level: Level = "agent") -> pl.DataFrame:
     """One row per agent (or team) in scope with every indicator, composite and rank.
 
-    Agents carry `team` (the team of their latest ticket in the period) and their team's
-    values as `team__<id>`; ranks are among all agents in scope, whatever the agent filter.
+    Agents carry `team` (their team in the period, by the one rule of `sql.AGENT_TEAMS`) and
+    their team's values as `team__<id>`; ranks are among all agents in scope, whatever the
+    agent filter.
     """
-    settings = settings or store.settings()
-    as_of = as_of or queries.site_now(settings)
-    df = _level_frame(store, filters, level, settings, as_of)
+    df = _level_frame(store, scope, level)
     if df.is_empty():
         return _empty(level)
     if level == "agent":
-        df = _beside_team(df, store, filters, settings, as_of)
-    ranked = _ranked(df, settings, level)
-    if level == "agent" and filters.agents:
+        df = _beside_team(df, store, scope)
+    ranked = _ranked(df, scope.settings, level)
+    agents = scope.filters.agents
+    if level == "agent" and agents:
         # Ranks are among everyone in scope: picking agents must not promote them.
-        ranked = ranked.filter(pl.col("agent").is_in(list(filters.agents)))
+        ranked = ranked.filter(pl.col("agent").is_in(list(agents)))
     return ranked
 
 
-def _beside_team(df: pl.DataFrame, store: Store, filters: Filters, settings: Settings,
-                 as_of: datetime) -> pl.DataFrame:
+def _beside_team(df: pl.DataFrame, store: Store, scope: Scope) -> pl.DataFrame:
     """Every agent of the scope (the agent filter aside) with their team and its values."""
-    whole = filters.model_copy(update={"agents": ()})
-    everyone = df if not filters.agents else _level_frame(store, whole, "agent", settings,
-                                                          as_of)
-    everyone = queries.with_agent_team(everyone, store, filters)
+    whole = scope.narrowed(agents=())
+    everyone = df if not scope.filters.agents else _level_frame(store, whole, "agent")
+    everyone = queries.with_agent_team(everyone, store, scope.filters)
     # Rates, durations and scores: the team's rows pooled.
-    team_df = _level_frame(store, whole, "team", settings, as_of)
+    team_df = _level_frame(store, whole, "team")
     keep = ["team", *INDICATORS, "csat_low", "csat_high"]
     team_df = team_df.select([c for c in keep if c in team_df.columns]).rename(
         {c: f"team__{c}" for c in keep if c != "team"})
@@ -161,22 +149,13 @@ def _empty(level: Level) -> pl.DataFrame:
     return pl.DataFrame(schema=columns)
 
 
-def sparklines(
-    store: Store,
-    filters: Filters,
-    level: Level = "agent",
-    metric_id: str = COMPOSITE,
-    grain: Grain | None = None,
-    *,
-    settings: Settings | None = None,
-    as_of: datetime | None = None,
-) -> dict[str, list[float | None]]:
-    """Each agent's (team's) metric per time bucket over the period, empty buckets null."""
-    settings = settings or store.settings()
-    grain = grain or trend_grain(filters)
-    df = queries.frame(store, filters, [metric_id], group_by=[level, "bucket"], grain=grain,
-                       settings=settings, as_of=as_of)
-    spine = queries.buckets(filters.date_from, filters.date_to, grain)
+def sparklines(store: Store, scope: Scope, level: Level = "agent",
+               metric_id: str = COMPOSITE) -> dict[str, list[float | None]]:
+    """Each agent's (team's) metric per week or month (`trend_grain`) over the period, empty
+    buckets null."""
+    trend = scope.with_grain(trend_grain(scope.filters))
+    df = queries.frame(store, trend, [metric_id], group_by=[level, "bucket"])
+    spine = queries.buckets(scope.filters.date_from, scope.filters.date_to, trend.grain)
     out: dict[str, list[float | None]] = {}
     if df.is_empty():
         return out
@@ -328,24 +307,16 @@ TRENDED: Final[tuple[str, ...]] = (
 )
 
 
-def agent_trends(
-    store: Store,
-    filters: Filters,
-    agent: str,
-    team: str | None,
-    grain: Grain,
-    *,
-    settings: Settings | None = None,
-    as_of: datetime | None = None,
-) -> pl.DataFrame:
-    """Long frame (bucket, metric, who = agent | team, value) of TRENDED over the period."""
-    settings = settings or store.settings()
-    scopes = {"agent": filters.model_copy(update={"agents": (agent,)})}
+def agent_trends(store: Store, scope: Scope, agent: str, team: str | None) -> pl.DataFrame:
+    """Long frame (bucket, metric, who = agent | team, value) of TRENDED over the period, per
+    week or month (`trend_grain`)."""
+    trend = scope.with_grain(trend_grain(scope.filters))
+    scopes = {"agent": trend.narrowed(agents=(agent,))}
     if team is not None:
-        scopes["team"] = filters.model_copy(update={"agents": (), "teams": (team,)})
+        scopes["team"] = trend.narrowed(agents=(), teams=(team,))
     parts = []
-    for who, scope in scopes.items():
-        wide = queries.series(store, scope, TRENDED, grain, settings=settings, as_of=as_of)
+    for who, narrowed in scopes.items():
+        wide = queries.series(store, narrowed, TRENDED)
         long = wide.select("bucket", *TRENDED).unpivot(
             index="bucket", variable_name="metric", value_name="value")
         parts.append(long.with_columns(pl.lit(who).alias("who")))

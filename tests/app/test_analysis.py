@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from metrics.cli import main
 from metrics.core import catalog
 from metrics.core.filters import Filters
+from metrics.core.scope import Scope, site_now
 from metrics.engine import queries
 from metrics.engine.store import Store
 from metrics.present import formatting
@@ -148,7 +149,7 @@ def test_page_renders(app: AppTest, page: str, lang: str) -> None:
 def test_satisfaction_hides_nps_without_answers(app: AppTest, demo_store: Store) -> None:
     period = (date(2026, 11, 20), date(2026, 11, 23))
     filters = Filters(date_from=period[0], date_to=period[1], channels=("chat",))
-    answers = queries.kpis(demo_store, filters, ["surveys_sent", "nps"])
+    answers = queries.kpis(demo_store, demo_store.scope(filters), ["surveys_sent", "nps"])
     assert answers["surveys_sent"].value and not answers["nps"].denominator  # the premise
     open_page(app, "satisfaction", "en", channel=["chat"], period=period)
     labels = set(metric_values(app))
@@ -214,10 +215,8 @@ def test_response_drill_down_counts_the_denominator_and_masks(app: AppTest,
 
     filters = Filters(date_from=period[0], date_to=period[1])
     settings = demo_store.settings()
-    as_of = queries.site_now(settings).replace(second=0)
-    by_channel = queries.breakdown(
-        demo_store, filters, ["response_within_standard_rate", "first_response_median_s"],
-        "channel", settings=settings, as_of=as_of).filter(channel="phone").row(0, named=True)
+    as_of = site_now(settings).replace(second=0)
+    by_channel = queries.breakdown(demo_store, Scope.of(filters, settings, as_of=as_of), ["response_within_standard_rate", "first_response_median_s"], "channel").filter(channel="phone").row(0, named=True)
     assert count == by_channel["response_within_standard_rate__den"] > 0
 
     rows = frame_with(app, "客户姓名")

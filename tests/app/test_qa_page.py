@@ -101,7 +101,7 @@ def test_kpis_match_cli(app: AppTest, demo_store: Store, capsys: pytest.CaptureF
         assert shown[metric.name(lang)] == formatting.value(metric, cli[metric_id], lang)
     # the cards the CLI does not print, against the same queries
     filters = Filters(date_from=NOVEMBER[0], date_to=NOVEMBER[1], teams=("热线一组",))
-    values = queries.kpis(demo_store, filters, ["inspections", "severe_violations"])
+    values = queries.kpis(demo_store, demo_store.scope(filters), ["inspections", "severe_violations"])
     for metric_id in ("inspections", "severe_violations"):
         metric = catalog.get(metric_id)
         assert shown[metric.name(lang)] == formatting.value(metric, values[metric_id].value, lang)
@@ -119,7 +119,7 @@ def record(at: AppTest, lang: str) -> pd.DataFrame:
 
 def severe_count(store: Store, agent: str) -> tuple[int, int]:
     filters = Filters(date_from=YEAR[0], date_to=YEAR[1], agents=(agent,))
-    values = queries.kpis(store, filters, ["violations", "severe_violations"])
+    values = queries.kpis(store, store.scope(filters), ["violations", "severe_violations"])
     return int(values["violations"].value or 0), int(values["severe_violations"].value or 0)
 
 

@@ -13,9 +13,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from metrics.core.filters import Filters
+from metrics.core.scope import Scope
 from metrics.engine.store import Store
 from tests.app.conftest import frame_app
-from ui import data
+from ui import cached
 
 APP = str(Path(__file__).parents[2] / "app.py")
 LABELS = {"zh": ("月度复盘包", "生成并下载", ["PDF 报告", "ZIP（图表与表格）"]),
@@ -65,10 +66,10 @@ def test_choosing_zip_keeps_the_page(app: AppTest) -> None:
 
 def test_the_wrapper_makes_the_pack_for_the_pages_scope(demo_store: Store) -> None:
     """What the button's callable returns (AppTest has no runtime to run it on a click)."""
-    scope = Filters(date_from=date(2026, 10, 25), date_to=date(2026, 11, 23),
-                    channels=("phone",))
-    made = data.review_pack(str(demo_store.path), (0.0, 0, 0.0, 0), scope, "day",
-                            demo_store.settings(), datetime(2026, 11, 23, 18, 0), "en", "pdf")
+    scope = Scope.of(Filters(date_from=date(2026, 10, 25), date_to=date(2026, 11, 23),
+                             channels=("phone",)),
+                     demo_store.settings(), as_of=datetime(2026, 11, 23, 18, 0), grain="day")
+    made = cached.review_pack(str(demo_store.path), (0.0, 0, 0.0, 0), scope, "en", "pdf")
     reader = pypdf.PdfReader(io.BytesIO(made))
     assert len(reader.pages) > 8
     assert "2026-10-25 – 2026-11-23" in reader.metadata.title

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, quote, urlparse
 import pytest
 
 from metrics.core.filters import Filters
+from metrics.core.scope import Scope
 from metrics.engine.store import Store
 from metrics.views import scorecards
 from tests.e2e.conftest import ARTIFACTS, ROOT
@@ -161,9 +162,7 @@ def test_link_opens_that_agent(browser: Any, served_app: str, demo_store: Store,
     # A ranked agent the page would not show anyway: not the first, nobody to coach (the
     # page's fallback when the person is missing or unknown is the first one to coach).
     settings = demo_store.settings()
-    board = scorecards.scorecard(
-        demo_store, Filters(date_from=date.fromisoformat(FROM), date_to=date.fromisoformat(TO)),
-        "agent", settings=settings)
+    board = scorecards.scorecard(demo_store, Scope.of(Filters(date_from=date.fromisoformat(FROM), date_to=date.fromisoformat(TO)), settings), "agent")
     to_coach = set(scorecards.needs_coaching(board, settings)["agent"].to_list())
     chosen = next(r for r in ranked[1:] if r["rank"] and r["agent"] not in to_coach)
     n_ranked = sum(1 for r in ranked if r["rank"])

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from metrics.core import catalog, hours
 from metrics.core.filters import Filters
+from metrics.core.scope import Scope
 from metrics.core.settings import Settings
 from metrics.engine import queries
 from metrics.engine.store import Store
@@ -27,9 +28,8 @@ DRILLABLE = [m.id for m in catalog.METRICS if m.drillable]
 @pytest.mark.parametrize("metric_id", DRILLABLE)
 def test_drill_rows_number_the_metric_denominator(demo_store: Store, metric_id: str) -> None:
     metric = catalog.get(metric_id)
-    values = queries.kpis(demo_store, DEMO, [metric_id], settings=Settings(), as_of=DEMO_AS_OF)
-    found = drill.drill(demo_store, DEMO, metric_id, settings=Settings(), as_of=DEMO_AS_OF,
-                        limit=1_000_000)
+    values = queries.kpis(demo_store, Scope.of(DEMO, Settings(), as_of=DEMO_AS_OF), [metric_id])
+    found = drill.drill(demo_store, Scope.of(DEMO, Settings(), as_of=DEMO_AS_OF, grain="day"), metric_id, limit=1_000_000)
     expected = values[metric_id].denominator if metric.kind != "count" \
         else values[metric_id].value
     assert found.total == found.rows.height == expected
@@ -41,23 +41,19 @@ def test_drill_rows_number_the_metric_denominator(demo_store: Store, metric_id: 
                                                    ("category", None)])
 def test_drill_by_segment_matches_the_breakdown(demo_store: Store, by: str,
                                                 segment_value: str | None) -> None:
-    table = queries.breakdown(demo_store, DEMO, ["resolution_rate"], by, settings=Settings(),
-                              as_of=DEMO_AS_OF)
+    table = queries.breakdown(demo_store, Scope.of(DEMO, Settings(), as_of=DEMO_AS_OF), ["resolution_rate"], by)
     row = table.filter(pl.col(by).is_null() if segment_value is None
                        else pl.col(by) == segment_value)
-    found = drill.drill(demo_store, DEMO, "resolution_rate", {by: segment_value},
-                        settings=Settings(), as_of=DEMO_AS_OF, limit=1_000_000)
+    found = drill.drill(demo_store, Scope.of(DEMO, Settings(), as_of=DEMO_AS_OF, grain="day"), "resolution_rate", {by: segment_value}, limit=1_000_000)
     assert found.total == row["resolution_rate__den"][0] > 0
     assert int(found.rows["_counted"].sum()) == row["resolution_rate__num"][0]
 
 
 def test_drill_by_derived_segments(demo_store: Store) -> None:
-    heat = queries.frame(demo_store, DEMO, ["tickets"], group_by=["weekday", "hour"],
-                         settings=Settings(), as_of=DEMO_AS_OF)
+    heat = queries.frame(demo_store, Scope.of(DEMO, Settings(), as_of=DEMO_AS_OF, grain="day"), ["tickets"], group_by=["weekday", "hour"])
     cell = heat.sort("tickets", descending=True).row(0, named=True)
-    found = drill.drill(demo_store, DEMO, "tickets", {"weekday": cell["weekday"],
-                                                       "hour": cell["hour"]},
-                        settings=Settings(), as_of=DEMO_AS_OF, limit=1_000_000)
+    found = drill.drill(demo_store, Scope.of(DEMO, Settings(), as_of=DEMO_AS_OF, grain="day"), "tickets", {"weekday": cell["weekday"],
+                                                       "hour": cell["hour"]}, limit=1_000_000)
     assert found.total == cell["tickets"]
     assert set(found.rows["created_at"].dt.hour()) == {cell["hour"]}
     assert set(found.rows["created_at"].dt.weekday()) == {cell["weekday"]}  # polars: Mon = 1
@@ -65,8 +61,7 @@ def test_drill_by_derived_segments(demo_store: Store) -> None:
 
 def test_drill_on_the_hand_made_store(tiny_store: Store) -> None:
     # Complaints in the week: T2, T3, T5. Within 24 h: T2 (2 h); T3 closed after 25 h; T5 open.
-    found = drill.drill(tiny_store, WEEK, "complaint_closed_within_limit_rate",
-                        settings=Settings(), as_of=AS_OF)
+    found = drill.drill(tiny_store, Scope.of(WEEK, Settings(), as_of=AS_OF, grain="day"), "complaint_closed_within_limit_rate")
     assert found.total == 3
     assert dict(zip(found.rows["ticket_id"], found.rows["_counted"], strict=True)) == {
         "T2": True, "T3": False, "T5": False}
@@ -77,25 +72,21 @@ def test_drill_on_the_hand_made_store(tiny_store: Store) -> None:
 
 def test_drill_refuses_values_in_sql_and_unknown_columns(tiny_store: Store) -> None:
     hostile = "phone' OR 1=1 --"
-    found = drill.drill(tiny_store, WEEK, "tickets", {"channel": hostile}, settings=Settings(),
-                        as_of=AS_OF)
+    found = drill.drill(tiny_store, Scope.of(WEEK, Settings(), as_of=AS_OF, grain="day"), "tickets", {"channel": hostile})
     assert found.total == 0
     with pytest.raises(ValueError, match="cannot group by"):
-        drill.drill(tiny_store, WEEK, "tickets", {"customer_phone": "1"}, settings=Settings(),
-                    as_of=AS_OF)
+        drill.drill(tiny_store, Scope.of(WEEK, Settings(), as_of=AS_OF, grain="day"), "tickets", {"customer_phone": "1"})
     with pytest.raises(ValueError, match="no rows"):
-        drill.drill(tiny_store, WEEK, "survey_coverage_rate", settings=Settings(), as_of=AS_OF)
+        drill.drill(tiny_store, Scope.of(WEEK, Settings(), as_of=AS_OF, grain="day"), "survey_coverage_rate")
 
 
 def test_comment_search_is_a_bound_parameter(tiny_store: Store) -> None:
     # Comments in the week: S2 太慢了 (score 2), S6 很好 (no score).
-    found = drill.drill(tiny_store, WEEK, "comments", settings=Settings(), as_of=AS_OF)
+    found = drill.drill(tiny_store, Scope.of(WEEK, Settings(), as_of=AS_OF, grain="day"), "comments")
     assert sorted(found.rows["comment"]) == ["太慢了", "很好"]
-    slow = drill.drill(tiny_store, WEEK, "comments", search="慢", settings=Settings(),
-                       as_of=AS_OF)
+    slow = drill.drill(tiny_store, Scope.of(WEEK, Settings(), as_of=AS_OF, grain="day"), "comments", search="慢")
     assert slow.rows["survey_id"].to_list() == ["S2"]
-    none = drill.drill(tiny_store, WEEK, "comments", search="%' OR '1'='1",
-                       settings=Settings(), as_of=AS_OF)
+    none = drill.drill(tiny_store, Scope.of(WEEK, Settings(), as_of=AS_OF, grain="day"), "comments", search="%' OR '1'='1")
     assert none.total == 0
 
 
@@ -134,7 +125,7 @@ def test_complaint_change_parts_add_up_by_hand() -> None:
 
 
 def test_complaint_change_parts_add_up_on_the_demo(demo_store: Store) -> None:
-    page = analysis.complaints(demo_store, DEMO, settings=Settings(), as_of=DEMO_AS_OF)
+    page = analysis.complaints(demo_store, Scope.of(DEMO, Settings(), as_of=DEMO_AS_OF))
     rate = page.card("complaint_rate")
     change = (rate.current.value or 0) - (rate.previous.value or 0)
     for by in analysis.MOVED_BY:
@@ -142,7 +133,7 @@ def test_complaint_change_parts_add_up_on_the_demo(demo_store: Store) -> None:
 
 
 def test_pareto_shares(demo_store: Store) -> None:
-    page = analysis.complaints(demo_store, DEMO, settings=Settings(), as_of=DEMO_AS_OF)
+    page = analysis.complaints(demo_store, Scope.of(DEMO, Settings(), as_of=DEMO_AS_OF))
     pareto = page.frames["pareto"]
     assert pareto["complaints"].is_sorted(descending=True)
     assert pareto["cumulative"][-1] == pytest.approx(1.0)
@@ -152,8 +143,7 @@ def test_pareto_shares(demo_store: Store) -> None:
 def test_business_hours_durations_equal_the_reference(demo_store: Store) -> None:
     schedule = Settings().business_hours
     filters = DEMO.model_copy(update={"business_hours": True})
-    found = drill.drill(demo_store, filters, "resolution_median_s", settings=Settings(),
-                        as_of=DEMO_AS_OF, limit=400)
+    found = drill.drill(demo_store, Scope.of(filters, Settings(), as_of=DEMO_AS_OF, grain="day"), "resolution_median_s", limit=400)
     with demo_store.reader() as con:
         raw = con.sql(
             "SELECT ticket_id, created_at, first_response_at, "
@@ -177,15 +167,13 @@ def test_business_hours_on_the_hand_made_store(tiny_store: Store) -> None:
     # ways. T3 (Tue 03-03 11:00 -> Wed 03-04 12:00 closed) = 25 h calendar, 7 + 3 = 10 h
     # business. T7 (Sat 03-07 23:59:59 -> Mon 03-09 23:59:59) = 48 h calendar, 9 h business.
     filters = WEEK.model_copy(update={"business_hours": True})
-    rows = drill.drill(tiny_store, filters, "resolution_median_s", settings=Settings(),
-                       as_of=AS_OF).rows
+    rows = drill.drill(tiny_store, Scope.of(filters, Settings(), as_of=AS_OF, grain="day"), "resolution_median_s").rows
     got = dict(zip(rows["ticket_id"], rows["res_s"], strict=True))
     assert got["T2"] == 2 * 3600
     assert got["T3"] == 10 * 3600
     assert got["T7"] == 9 * 3600
     # The complaint limit stays calendar time: T3 (25 h) misses it in both clocks.
-    values = queries.kpis(tiny_store, filters, ["complaint_closed_within_limit_rate"],
-                          settings=Settings(), as_of=AS_OF)
+    values = queries.kpis(tiny_store, Scope.of(filters, Settings(), as_of=AS_OF), ["complaint_closed_within_limit_rate"])
     assert values["complaint_closed_within_limit_rate"].numerator == 1
 
 

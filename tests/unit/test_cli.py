@@ -10,6 +10,7 @@ import pytest
 from metrics.cli import build_parser, catalog_markdown, main
 from metrics.core import catalog
 from metrics.core.filters import Filters
+from metrics.core.scope import Scope
 from metrics.core.settings import Settings
 from metrics.engine import queries
 from metrics.engine.store import Store
@@ -49,9 +50,9 @@ def test_kpis_filters_match_the_query_layer(demo_store: Store, capsys: pytest.Ca
                        "--team", "热线一组", "--json")
     assert code == 0
     data = json.loads(out)
-    expected = queries.kpis(demo_store, Filters(date_from=date(2026, 9, 1),
+    expected = queries.kpis(demo_store, demo_store.scope(Filters(date_from=date(2026, 9, 1),
                                                 date_to=date(2026, 10, 31),
-                                                channels=("phone", "chat"), teams=("热线一组",)))
+                                                channels=("phone", "chat"), teams=("热线一组",))))
     for metric_id in ("tickets", "csat", "resolution_median_s", "complaint_rate"):
         assert data[metric_id] == pytest.approx(expected[metric_id].value)
     assert data["tickets"] > 0
@@ -168,8 +169,7 @@ def test_agents_json_is_the_scorecard_rows(tiny_store: Store, capsys: pytest.Cap
                              "2026-03-01", "--to", "2026-03-07", "--by", level, "--json")
         assert code == 0
         assert err.strip() == "servicelens agents: durations in calendar time"
-        expected = scorecards.rows(scorecards.scorecard(tiny_store, week, level,
-                                                        settings=settings), level)
+        expected = scorecards.rows(scorecards.scorecard(tiny_store, Scope.of(week, settings), level), level)
         assert json.loads(out) == expected
     code, out, _ = run(capsys, "agents", "--store", str(tiny_store.path), "--from",
                        "2026-03-01", "--to", "2026-03-07", "--json")

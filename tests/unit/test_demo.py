@@ -82,14 +82,13 @@ def test_backlog_and_survey_shape(tmp_path: object, frames: demo.DemoFrames) -> 
     store.ensure()
     demo.write(store, frames, "demo: test")
     year = Filters(date_from=date(2025, 12, 1), date_to=date(2026, 10, 31))
-    v = queries.kpis(store, year, as_of=datetime(2026, 11, 23, 23, 59))
+    v = queries.kpis(store, store.scope(year, as_of=datetime(2026, 11, 23, 23, 59)))
     assert 0.28 <= (v["survey_response_rate"].value or 0) <= 0.42
     assert 0.85 <= (v["csat"].value or 0) <= 0.95
     assert (v["reopen_rate"].value or 0) > 0.03
     assert store.is_demo()
     recent = Filters(date_from=date(2026, 11, 20), date_to=END)
-    backlog = queries.kpis(store, recent, ["resolution_rate"],
-                           as_of=datetime(2026, 11, 23, 23, 59))
+    backlog = queries.kpis(store, store.scope(recent, as_of=datetime(2026, 11, 23, 23, 59)), ["resolution_rate"])
     assert (backlog["resolution_rate"].value or 1) < 0.9  # recent tickets still open
     with store.reader() as con:
         dk = con.execute("SELECT count(*) FROM surveys WHERE dont_know").fetchone()

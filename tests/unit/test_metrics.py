@@ -8,6 +8,7 @@ import pytest
 
 from metrics.core import catalog
 from metrics.core.filters import Filters
+from metrics.core.scope import Scope
 from metrics.core.settings import Settings
 from metrics.engine import queries
 from metrics.engine.store import Store
@@ -26,7 +27,7 @@ DOMAIN_IDS = {
 
 
 def values(store: Store, filters: Filters = MARCH, as_of: datetime = AS_OF) -> dict[str, float | None]:
-    result = queries.kpis(store, filters, settings=Settings(), as_of=as_of)
+    result = queries.kpis(store, Scope.of(filters, Settings(), as_of=as_of))
     return {k: v.value for k, v in result.items()}
 
 
@@ -53,8 +54,7 @@ def test_first_response_quantiles(tiny_store: Store) -> None:
 
 
 def test_response_within_standard(tiny_store: Store) -> None:
-    result = queries.kpis(tiny_store, MARCH, ["response_within_standard_rate"],
-                          settings=Settings(), as_of=AS_OF)["response_within_standard_rate"]
+    result = queries.kpis(tiny_store, Scope.of(MARCH, Settings(), as_of=AS_OF), ["response_within_standard_rate"])["response_within_standard_rate"]
     # within: T1 (10 <= 20 phone), T3 (60 <= 60 chat, exactly at the standard), T4 (email)
     # missed: T2 (30 > 20), T7 (7200 > 3600 social), T5 unanswered with its 60 s elapsed
     assert (result.numerator, result.denominator) == (3, 6)
@@ -63,12 +63,10 @@ def test_response_within_standard(tiny_store: Store) -> None:
 
 def test_unanswered_ticket_is_left_out_until_its_standard_elapses(tiny_store: Store) -> None:
     t5_day = Filters(date_from=date(2026, 3, 5), date_to=date(2026, 3, 5), channels=("chat",))
-    early = queries.kpis(tiny_store, t5_day, ["response_within_standard_rate"],
-                         settings=Settings(), as_of=datetime(2026, 3, 5, 8, 0, 30))
+    early = queries.kpis(tiny_store, Scope.of(t5_day, Settings(), as_of=datetime(2026, 3, 5, 8, 0, 30)), ["response_within_standard_rate"])
     assert early["response_within_standard_rate"].denominator == 0
     assert early["response_within_standard_rate"].value is None
-    late = queries.kpis(tiny_store, t5_day, ["response_within_standard_rate"],
-                        settings=Settings(), as_of=datetime(2026, 3, 5, 8, 1, 0))
+    late = queries.kpis(tiny_store, Scope.of(t5_day, Settings(), as_of=datetime(2026, 3, 5, 8, 1, 0)), ["response_within_standard_rate"])
     assert late["response_within_standard_rate"].denominator == 1
     assert late["response_within_standard_rate"].value == 0.0
 
@@ -116,8 +114,7 @@ def test_survey_coverage(tiny_store: Store) -> None:
 
 
 def test_qa(tiny_store: Store) -> None:
-    result = queries.kpis(tiny_store, MARCH, ["qa_score_mean", "violations"],
-                          settings=Settings(), as_of=AS_OF)
+    result = queries.kpis(tiny_store, Scope.of(MARCH, Settings(), as_of=AS_OF), ["qa_score_mean", "violations"])
     assert result["qa_score_mean"].value == pytest.approx(87.5)  # Q1 80, Q2 95
     assert result["violations"].value == 2  # Q1's two items; Q3 is outside the period
     assert result["severe_violations"].value == 1
@@ -148,9 +145,7 @@ def test_team_filter_reaches_surveys_and_inspections(tiny_store: Store) -> None:
 
 def test_only_dont_know_gives_null_csat(tiny_store: Store) -> None:
     # Agent B's surveys: S3 "don't know" and S4 unanswered
-    result = queries.kpis(tiny_store, MARCH.model_copy(update={"agents": ("B",)}),
-                          ["csat", "mean_score", "dont_know", "survey_response_rate"],
-                          settings=Settings(), as_of=AS_OF)
+    result = queries.kpis(tiny_store, Scope.of(MARCH.model_copy(update={"agents": ("B",)}), Settings(), as_of=AS_OF), ["csat", "mean_score", "dont_know", "survey_response_rate"])
     assert result["csat"].value is None
     assert result["csat"].denominator == 0
     assert result["mean_score"].value is None
@@ -176,8 +171,7 @@ def test_previous_period_has_equal_length() -> None:
 
 
 def test_series_fills_empty_days_with_zero_counts(tiny_store: Store) -> None:
-    df = queries.series(tiny_store, MARCH, ["tickets", "csat"], "day",
-                        settings=Settings(), as_of=AS_OF)
+    df = queries.series(tiny_store, Scope.of(MARCH, Settings(), as_of=AS_OF, grain="day"), ["tickets", "csat"])
     assert df["bucket"].to_list()[0] == date(2026, 3, 1)
     assert df.height == 7
     assert df["tickets"].to_list() == [1, 1, 1, 1, 1, 0, 1]
@@ -187,8 +181,7 @@ def test_series_fills_empty_days_with_zero_counts(tiny_store: Store) -> None:
 
 
 def test_breakdown_by_channel_adds_up(tiny_store: Store) -> None:
-    df = queries.breakdown(tiny_store, MARCH, ["tickets", "complaints"], "channel",
-                           settings=Settings(), as_of=AS_OF)
+    df = queries.breakdown(tiny_store, Scope.of(MARCH, Settings(), as_of=AS_OF), ["tickets", "complaints"], "channel")
     counts = dict(zip(df["channel"].to_list(), df["tickets"].to_list(), strict=True))
     assert counts == {"chat": 2, "email": 1, "phone": 2, "social": 1}
 
@@ -196,7 +189,6 @@ def test_breakdown_by_channel_adds_up(tiny_store: Store) -> None:
 def test_channel_standard_setting_changes_the_rate(tiny_store: Store) -> None:
     strict = Settings(channel_standards_s={"phone": 5, "chat": 30, "email": 60, "social": 60,
                                            "walk_in": 60})
-    result = queries.kpis(tiny_store, MARCH, ["response_within_standard_rate"],
-                          settings=strict, as_of=AS_OF)["response_within_standard_rate"]
+    result = queries.kpis(tiny_store, Scope.of(MARCH, strict, as_of=AS_OF), ["response_within_standard_rate"])["response_within_standard_rate"]
     assert result.numerator == 0  # nothing answered within these standards
     assert result.denominator == 6

@@ -10,6 +10,7 @@ import pytest
 
 from metrics.core import catalog
 from metrics.core.filters import Filters
+from metrics.core.scope import Scope
 from metrics.engine import queries
 from metrics.engine.sql import compile_violation_agents, compile_violation_items
 from metrics.engine.store import Store
@@ -25,7 +26,7 @@ YEAR = Filters(date_from=date(2025, 10, 24), date_to=date(2026, 11, 23))
 
 
 def test_cards_on_paper(tiny_store: Store) -> None:
-    view = qa_view(tiny_store, MARCH, "day", as_of=AS_OF)
+    view = qa_view(tiny_store, tiny_store.scope(MARCH, as_of=AS_OF, grain="day"))
     # Q1 80, Q2 95, Q3 50; items: Q1 language severe + attitude minor, Q3 misleading severe
     assert view.count("inspections") == 3
     assert view.card("qa_score_mean").current.value == pytest.approx(75.0)
@@ -35,7 +36,7 @@ def test_cards_on_paper(tiny_store: Store) -> None:
 
 
 def test_repeat_offender_with_violations_in_two_inspections(tiny_store: Store) -> None:
-    view = qa_view(tiny_store, MARCH, "day", as_of=AS_OF)
+    view = qa_view(tiny_store, tiny_store.scope(MARCH, as_of=AS_OF, grain="day"))
     offenders = view.repeat_offenders
     assert offenders["agent"].to_list() == ["A"]
     row = offenders.row(0, named=True)
@@ -56,7 +57,7 @@ def test_repeat_offender_with_violations_in_two_inspections(tiny_store: Store) -
 
 
 def test_two_items_in_one_inspection_are_not_a_repeat(tiny_store: Store) -> None:
-    view = qa_view(tiny_store, WEEK, "day", as_of=AS_OF)
+    view = qa_view(tiny_store, tiny_store.scope(WEEK, as_of=AS_OF, grain="day"))
     assert view.repeat_offenders.is_empty()
     assert view.agents["agent"].to_list() == ["A"]  # still listed for the record
     assert view.agents["inspections_with_violations"].to_list() == [1]
@@ -65,7 +66,7 @@ def test_two_items_in_one_inspection_are_not_a_repeat(tiny_store: Store) -> None
 
 
 def test_agent_record_newest_first(tiny_store: Store) -> None:
-    view = qa_view(tiny_store, MARCH, "day", as_of=AS_OF)
+    view = qa_view(tiny_store, tiny_store.scope(MARCH, as_of=AS_OF, grain="day"))
     record = view.record("A")
     assert record.select("inspection_id", "item", "ticket_id", "inspector", "qa_score",
                          "violation_category", "severity").rows() == [
@@ -83,7 +84,7 @@ def test_agent_record_newest_first(tiny_store: Store) -> None:
 
 
 def test_by_team_and_agent_with_n(tiny_store: Store) -> None:
-    view = qa_view(tiny_store, MARCH, "day", as_of=AS_OF)
+    view = qa_view(tiny_store, tiny_store.scope(MARCH, as_of=AS_OF, grain="day"))
     teams = {r["team"]: r for r in view.by_team.iter_rows(named=True)}
     assert set(teams) == {"X", "Y"}
     assert (teams["X"]["inspections"], teams["X"]["qa_score_mean"]) == (2, pytest.approx(65.0))
@@ -98,27 +99,25 @@ def test_by_team_and_agent_with_n(tiny_store: Store) -> None:
 
 
 def test_severity_trend_has_every_bucket(tiny_store: Store) -> None:
-    view = qa_view(tiny_store, MARCH, "day", as_of=AS_OF)
+    view = qa_view(tiny_store, tiny_store.scope(MARCH, as_of=AS_OF, grain="day"))
     trend = view.severity_trend
     assert trend.height == 31 * 3
     assert trend["violations"].sum() == 3
     found = trend.filter(pl.col("violations") > 0).select("bucket", "severity").rows()
     assert found == [(date(2026, 3, 2), "minor"), (date(2026, 3, 2), "severe"),
                      (date(2026, 3, 20), "severe")]
-    weekly = qa_view(tiny_store, MARCH, "week", as_of=AS_OF).severity_trend
+    weekly = qa_view(tiny_store, tiny_store.scope(MARCH, as_of=AS_OF, grain="week")).severity_trend
     assert weekly["bucket"].n_unique() == 6  # weeks starting 02-23 … 03-30
     assert weekly["violations"].sum() == 3
 
 
 def test_filters_reach_the_items(tiny_store: Store) -> None:
-    phone = qa_view(tiny_store, MARCH.model_copy(update={"channels": ("phone",)}), "day",
-                    as_of=AS_OF)
+    phone = qa_view(tiny_store, tiny_store.scope(MARCH.model_copy(update={"channels": ("phone",)}), as_of=AS_OF, grain="day"))
     # Q1's ticket T2 is a phone ticket; Q3 has no ticket, so a channel filter drops it
     assert phone.count("violations") == 2
     assert phone.items["inspection_id"].unique().to_list() == ["Q1"]
     assert phone.repeat_offenders.is_empty()
-    only_b = qa_view(tiny_store, MARCH.model_copy(update={"agents": ("B",)}), "day",
-                     as_of=AS_OF)
+    only_b = qa_view(tiny_store, tiny_store.scope(MARCH.model_copy(update={"agents": ("B",)}), as_of=AS_OF, grain="day"))
     assert only_b.count("inspections") == 1
     assert only_b.agents.is_empty() and only_b.items.is_empty() and only_b.items_total == 0
 
@@ -126,7 +125,7 @@ def test_filters_reach_the_items(tiny_store: Store) -> None:
 def test_violation_sql_binds_every_value() -> None:
     evil = "x'); DROP TABLE qa_violations; --"
     filters = MARCH.model_copy(update={"agents": (evil,), "teams": (evil,)})
-    for query in (compile_violation_items(filters, 10), compile_violation_agents(filters)):
+    for query in (compile_violation_items(Scope.of(filters), 10), compile_violation_agents(Scope.of(filters))):
         assert evil not in query.sql
         assert query.params["f_agent"] == [evil]
         assert query.params["f_team"] == [evil]
@@ -141,8 +140,8 @@ def test_the_rule_is_in_the_catalog_note() -> None:
 # The demo store: breakdowns add up to the KPIs ------------------------------------------------
 
 def test_demo_breakdowns_add_up(demo_store: Store) -> None:
-    view = qa_view(demo_store, YEAR, "month")
-    kpis = queries.kpis(demo_store, YEAR, ["inspections", "violations", "severe_violations",
+    view = qa_view(demo_store, demo_store.scope(YEAR, grain="month"))
+    kpis = queries.kpis(demo_store, demo_store.scope(YEAR), ["inspections", "violations", "severe_violations",
                                            "qa_score_mean"])
     violations = int(kpis["violations"].value or 0)
     severe = int(kpis["severe_violations"].value or 0)
@@ -164,7 +163,7 @@ def test_demo_breakdowns_add_up(demo_store: Store) -> None:
 
 
 def test_demo_worst_repeat_offender_is_zhao_lei(demo_store: Store) -> None:
-    view = qa_view(demo_store, YEAR, "month")
+    view = qa_view(demo_store, demo_store.scope(YEAR, grain="month"))
     offenders = view.repeat_offenders
     assert not offenders.is_empty()
     assert (offenders["inspections_with_violations"] >= REPEAT_MIN_INSPECTIONS).all()

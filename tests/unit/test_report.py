@@ -17,6 +17,7 @@ from PIL import Image
 
 from metrics.cli import main
 from metrics.core.filters import Filters
+from metrics.core.scope import Scope
 from metrics.engine.store import Store
 from metrics.present import exports, formatting, tables
 from metrics.report import archive as review_zip
@@ -36,7 +37,7 @@ SECTIONS = {
 @pytest.fixture(scope="module")
 def packs(demo_store: Store) -> dict[str, review.Pack]:
     settings = demo_store.settings()
-    return {lang: review.build(demo_store, OCTOBER, lang, settings=settings, as_of=AS_OF)
+    return {lang: review.build(demo_store, Scope.of(OCTOBER, settings, as_of=AS_OF), lang)
             for lang in ("zh", "en")}
 
 
@@ -72,7 +73,7 @@ def test_pdf_has_a_cover_and_a_page_per_section(pdfs: dict[str, bytes], lang: st
 def test_pdf_holds_the_overview_cards_as_the_page_formats_them(
         pdfs: dict[str, bytes], demo_store: Store, lang: str) -> None:
     text = pdf_text(pdfs[lang])
-    view = overview.overview(demo_store, OCTOBER, settings=demo_store.settings(), as_of=AS_OF)
+    view = overview.overview(demo_store, Scope.of(OCTOBER, demo_store.settings(), as_of=AS_OF))
     for card in view.cards:
         metric = card.metric
         assert metric.name(lang) in text, metric.id
@@ -96,7 +97,7 @@ def test_pdf_speaks_one_language(pdfs: dict[str, bytes], lang: str) -> None:
 
 def test_kpi_table_is_the_overview_cards(packs: dict[str, review.Pack],
                                          demo_store: Store) -> None:
-    view = overview.overview(demo_store, OCTOBER, settings=demo_store.settings(), as_of=AS_OF)
+    view = overview.overview(demo_store, Scope.of(OCTOBER, demo_store.settings(), as_of=AS_OF))
     kpis = packs["en"].tables[0].frame
     assert kpis["Indicator"].to_list() == [c.metric.name("en") for c in view.cards]
     assert kpis["This period"].to_list() == [
@@ -121,7 +122,7 @@ def test_complaints_section_is_the_complaints_page(packs: dict[str, review.Pack]
 def test_agents_section_holds_the_scorecard_and_coaching(packs: dict[str, review.Pack],
                                                           demo_store: Store) -> None:
     settings = demo_store.settings()
-    board = scorecards.scorecard(demo_store, OCTOBER, settings=settings, as_of=AS_OF)
+    board = scorecards.scorecard(demo_store, Scope.of(OCTOBER, settings, as_of=AS_OF))
     coach = scorecards.needs_coaching(board, settings)
     agents = {i.slug: i for i in next(s for s in packs["en"].sections if s.key == "agents").items
               if isinstance(i, review.Table)}
@@ -182,8 +183,7 @@ def test_zip_images_open(zipped: zipfile.ZipFile) -> None:
 
 def test_scorecard_xlsx_holds_the_scorecard_numbers(zipped: zipfile.ZipFile,
                                                     demo_store: Store) -> None:
-    board = scorecards.scorecard(demo_store, OCTOBER, settings=demo_store.settings(),
-                                 as_of=AS_OF)
+    board = scorecards.scorecard(demo_store, Scope.of(OCTOBER, demo_store.settings(), as_of=AS_OF))
     book = openpyxl.load_workbook(io.BytesIO(zipped.read("06-2-agent-scorecard.xlsx")))
     rows = list(book.active.iter_rows(values_only=True))
     header, body = rows[0], rows[1:]

@@ -19,9 +19,12 @@ from pydantic import ValidationError
 
 from metrics.core import catalog
 from metrics.core.filters import Filters
+from metrics.core.scope import Scope
 from metrics.core.settings import Settings
+from metrics.engine import queries
 from metrics.engine.store import Store
-from metrics.views import scorecards
+from metrics.present import tables
+from metrics.views import drill, qa, scorecards
 
 WEEK = Filters(date_from=date(2026, 4, 6), date_to=date(2026, 4, 12))
 AS_OF = datetime(2026, 4, 20, 12, 0, 0)
@@ -126,7 +129,7 @@ def by(df: pl.DataFrame, key: str, level: scorecards.Level = "agent") -> dict[st
 
 
 def test_agent_indicators_by_hand(store: Store) -> None:
-    df = scorecards.scorecard(store, WEEK, settings=SMALL, as_of=AS_OF)
+    df = scorecards.scorecard(store, Scope.of(WEEK, SMALL, as_of=AS_OF))
     assert sorted(df["agent"].to_list()) == ["Ann", "Bob", "Cai", "Dan"]
     ann, bob, cai, dan = (by(df, a) for a in ("Ann", "Bob", "Cai", "Dan"))
 
@@ -191,7 +194,7 @@ def test_agent_indicators_by_hand(store: Store) -> None:
 
 
 def test_wilson_interval_of_each_agent(store: Store) -> None:
-    df = scorecards.scorecard(store, WEEK, settings=SMALL, as_of=AS_OF)
+    df = scorecards.scorecard(store, Scope.of(WEEK, SMALL, as_of=AS_OF))
     # Ann 3 of 4: z² = 3.841459; centre (0.75 + z²/8) / (1 + z²/4) = 1.230182 / 1.960365
     # = 0.627527; half z·sqrt(0.75·0.25/4 + z²/64) / 1.960365 = 0.326887 → 0.300640 .. 0.954414
     low, high = by(df, "Ann")["csat_ci"]
@@ -206,7 +209,7 @@ def test_composite_by_hand_with_renormalising(store: Store) -> None:
     # Default weights: in standard 0.2, resolution 0.1, FCR 0.15, CSAT 0.25, QA 0.2,
     # violation-free 0.1; attainment: rates themselves, QA score / 100.
     assert Settings().agent_weights == catalog.DEFAULT_AGENT_WEIGHTS
-    df = scorecards.scorecard(store, WEEK, settings=SMALL, as_of=AS_OF)
+    df = scorecards.scorecard(store, Scope.of(WEEK, SMALL, as_of=AS_OF))
     # Ann: .2·.75 + .1·.75 + .15·(1/3) + .25·.75 + .2·.80 + .1·.5
     #    = .15 + .075 + .05 + .1875 + .16 + .05 = .6725
     assert by(df, "Ann")["composite"] == pytest.approx(0.6725)
@@ -223,7 +226,7 @@ def test_composite_by_hand_with_renormalising(store: Store) -> None:
 def test_reopen_weighted_as_one_minus_rate(store: Store) -> None:
     settings = Settings(agent_weights={"reopen_rate": 0.5, "qa_score_mean": 0.5},
                         rank_min_tickets=3, rank_min_answers=0)
-    df = scorecards.scorecard(store, WEEK, settings=settings, as_of=AS_OF)
+    df = scorecards.scorecard(store, Scope.of(WEEK, settings, as_of=AS_OF))
     # Cai: .5·(1 − .25) + .5·(90/100) = .375 + .45 = .825
     assert by(df, "Cai")["composite"] == pytest.approx(0.825)
     # Dan: reopen 0, no QA: (.5·1) / .5 = 1
@@ -231,7 +234,7 @@ def test_reopen_weighted_as_one_minus_rate(store: Store) -> None:
 
 
 def test_small_sample_is_listed_but_not_ranked(store: Store) -> None:
-    df = scorecards.scorecard(store, WEEK, settings=SMALL, as_of=AS_OF)
+    df = scorecards.scorecard(store, Scope.of(WEEK, SMALL, as_of=AS_OF))
     # Ranked (≥ 3 tickets): Cai .805, Bob .7956, Ann .6725. Dan (1 ticket) has the best
     # composite (1.0) yet is not ranked and comes after the ranked agents.
     assert df["agent"].to_list() == ["Cai", "Bob", "Ann", "Dan"]
@@ -243,7 +246,7 @@ def test_small_sample_is_listed_but_not_ranked(store: Store) -> None:
 
 def test_answers_minimum_applies_when_csat_is_weighted(store: Store) -> None:
     settings = Settings(rank_min_tickets=3, rank_min_answers=2)
-    df = scorecards.scorecard(store, WEEK, settings=settings, as_of=AS_OF)
+    df = scorecards.scorecard(store, Scope.of(WEEK, settings, as_of=AS_OF))
     # Bob has 0 scored answers (< 2): no longer ranked. Cai 1, Ann 2; the unranked follow
     # by composite: Dan 1.0, Bob .7956.
     assert df["agent"].to_list() == ["Cai", "Ann", "Dan", "Bob"]
@@ -251,7 +254,7 @@ def test_answers_minimum_applies_when_csat_is_weighted(store: Store) -> None:
     # Without CSAT in the weights, answers do not matter: Bob ranks again.
     no_csat = Settings(agent_weights={"resolution_rate": 0.5, "fcr_rate": 0.5},
                        rank_min_tickets=3, rank_min_answers=2)
-    df = scorecards.scorecard(store, WEEK, settings=no_csat, as_of=AS_OF)
+    df = scorecards.scorecard(store, Scope.of(WEEK, no_csat, as_of=AS_OF))
     assert by(df, "Bob")["rank"] is not None
     assert scorecards.rankable(3, 0, no_csat) and not scorecards.rankable(3, 0, settings)
     assert not scorecards.rankable(2, 50, settings)
@@ -260,7 +263,7 @@ def test_answers_minimum_applies_when_csat_is_weighted(store: Store) -> None:
 def test_ties_share_a_rank(store: Store) -> None:
     settings = Settings(agent_weights={"resolution_rate": 1.0}, rank_min_tickets=3,
                         rank_min_answers=0)
-    df = scorecards.scorecard(store, WEEK, settings=settings, as_of=AS_OF)
+    df = scorecards.scorecard(store, Scope.of(WEEK, settings, as_of=AS_OF))
     # Resolution rate: Bob 3/3 = 1, Cai 4/4 = 1, Ann 3/4 = .75, Dan 1/1 = 1 (unranked).
     # Bob and Cai share rank 1; Ann is 3rd ("min" ranking); ties list the larger sample first.
     assert df["agent"].to_list() == ["Cai", "Bob", "Ann", "Dan"]
@@ -268,7 +271,7 @@ def test_ties_share_a_rank(store: Store) -> None:
 
 
 def test_team_values_are_pooled_not_averaged(store: Store) -> None:
-    df = scorecards.scorecard(store, WEEK, "team", settings=SMALL, as_of=AS_OF)
+    df = scorecards.scorecard(store, Scope.of(WEEK, SMALL, as_of=AS_OF), "team")
     north, south = by(df, "North", "team"), by(df, "South", "team")
     # North = Ann + Bob tickets (7).
     assert north["tickets"] == 7
@@ -307,7 +310,7 @@ def test_team_values_are_pooled_not_averaged(store: Store) -> None:
 
 
 def test_agents_carry_their_team_values(store: Store) -> None:
-    df = scorecards.scorecard(store, WEEK, settings=SMALL, as_of=AS_OF)
+    df = scorecards.scorecard(store, Scope.of(WEEK, SMALL, as_of=AS_OF))
     ann = df.filter(df["agent"] == "Ann").row(0, named=True)
     # Rates are North's pooled values; counts are per agent of the team: 7 tickets / 2 agents.
     assert ann["team__response_within_standard_rate"] == pytest.approx(4 / 7)
@@ -316,7 +319,7 @@ def test_agents_carry_their_team_values(store: Store) -> None:
     assert ann["team__inspections"] == pytest.approx(4 / 2)
     # Filtering on one agent still compares with the whole team.
     only_ann = WEEK.model_copy(update={"agents": ("Ann",)})
-    df = scorecards.scorecard(store, only_ann, settings=SMALL, as_of=AS_OF)
+    df = scorecards.scorecard(store, Scope.of(only_ann, SMALL, as_of=AS_OF))
     assert df["agent"].to_list() == ["Ann"]
     assert df["team__response_within_standard_rate"].to_list() == [pytest.approx(4 / 7)]
     assert df["team__tickets"].to_list() == [pytest.approx(7 / 2)]
@@ -324,15 +327,15 @@ def test_agents_carry_their_team_values(store: Store) -> None:
 
 def test_empty_period_gives_empty_frame_with_the_columns(store: Store) -> None:
     empty = Filters(date_from=date(2027, 1, 1), date_to=date(2027, 1, 7))
-    full = scorecards.scorecard(store, WEEK, settings=SMALL, as_of=AS_OF)
+    full = scorecards.scorecard(store, Scope.of(WEEK, SMALL, as_of=AS_OF))
     for level in ("agent", "team"):
-        df = scorecards.scorecard(store, empty, level, settings=SMALL, as_of=AS_OF)
+        df = scorecards.scorecard(store, Scope.of(empty, SMALL, as_of=AS_OF), level)
         assert df.is_empty()
         expected = {level, *scorecards.INDICATORS, "csat__num", "csat__den", "csat_low",
                     "csat_high", "ranked", "rank"}
         assert expected <= set(df.columns)
         assert scorecards.rows(df, level) == []
-    agents = scorecards.scorecard(store, empty, settings=SMALL, as_of=AS_OF)
+    agents = scorecards.scorecard(store, Scope.of(empty, SMALL, as_of=AS_OF))
     assert set(agents.columns) <= set(full.columns)  # the same names, team__<id> included
     assert "team__csat" in agents.columns
 
@@ -381,9 +384,8 @@ def raw(df: pl.DataFrame, agent: str) -> dict[str, Any]:
 
 def test_picking_agents_keeps_their_rank_among_everyone(store: Store) -> None:
     # Without a filter: Cai 1, Bob 2, Ann 3 (see test_small_sample_is_listed_but_not_ranked).
-    everyone = scorecards.scorecard(store, WEEK, settings=SMALL, as_of=AS_OF)
-    picked = scorecards.scorecard(store, WEEK.model_copy(update={"agents": ("Ann", "Dan")}),
-                                  settings=SMALL, as_of=AS_OF)
+    everyone = scorecards.scorecard(store, Scope.of(WEEK, SMALL, as_of=AS_OF))
+    picked = scorecards.scorecard(store, Scope.of(WEEK.model_copy(update={"agents": ("Ann", "Dan")}), SMALL, as_of=AS_OF))
     assert picked["agent"].to_list() == ["Ann", "Dan"]
     assert picked["rank"].to_list() == [raw(everyone, "Ann")["rank"], None] == [3, None]
     # and the team's values are the whole team's, not the picked agents'
@@ -394,7 +396,7 @@ def test_team_counts_are_per_agent_leaving_unassigned_tickets_out(store: Store) 
     with store.writer() as con:  # a North ticket nobody handled yet
         con.execute("INSERT INTO tickets (ticket_id, created_at, channel, request_type, team)"
                     " VALUES ('N1', '2026-04-08 12:00:00', 'phone', 'inquiry', 'North')")
-    df = scorecards.scorecard(store, WEEK, settings=SMALL, as_of=AS_OF)
+    df = scorecards.scorecard(store, Scope.of(WEEK, SMALL, as_of=AS_OF))
     # North: Ann 4 + Bob 3 tickets over 2 agents = 3.5; N1 has no agent to count it for
     assert raw(df, "Ann")["team__tickets"] == pytest.approx(7 / 2)
     # the pooled team rates do include N1: 4 of 8 responded within standard (N1 unanswered)
@@ -406,8 +408,34 @@ def test_an_agent_who_moved_is_reviewed_with_the_team_of_the_period(store: Store
         con.execute("INSERT INTO tickets (ticket_id, created_at, channel, request_type, agent,"
                     " team) VALUES ('B9', '2026-05-04 09:00:00', 'phone', 'inquiry', 'Bob',"
                     " 'South')")
-    april = scorecards.scorecard(store, WEEK, settings=SMALL, as_of=AS_OF)
+    april = scorecards.scorecard(store, Scope.of(WEEK, SMALL, as_of=AS_OF))
     assert by(april, "Bob")["team"] == "North"
     may = Filters(date_from=date(2026, 5, 1), date_to=date(2026, 5, 31))
-    assert by(scorecards.scorecard(store, may, settings=SMALL, as_of=AS_OF), "Bob")["team"] \
+    assert by(scorecards.scorecard(store, Scope.of(may, SMALL, as_of=AS_OF)), "Bob")["team"] \
         == "South"
+
+
+def test_an_agent_who_moved_within_the_period_has_one_team_everywhere(store: Store) -> None:
+    """Bob works North until Friday, then takes a South ticket on Saturday 04-11: his team in
+    the week is South (his latest ticket in the period) on the scorecard, in every QA table,
+    for the sidebar's team filter and in the drill-down rows that exports write."""
+    with store.writer() as con:
+        con.execute("INSERT INTO tickets (ticket_id, created_at, channel, request_type, agent,"
+                    " team) VALUES ('B4', '2026-04-11 09:00:00', 'phone', 'inquiry', 'Bob',"
+                    " 'South')")
+    scope = Scope.of(WEEK, SMALL, as_of=AS_OF)
+    assert by(scorecards.scorecard(store, scope), "Bob")["team"] == "South"
+    assert queries.agent_teams(store, WEEK)["Bob"] == "South"  # the sidebar's agent options
+    view = qa.qa_view(store, scope)
+    assert view.by_agent.filter(pl.col("agent") == "Bob")["team"].to_list() == ["South"]
+    # Bob's inspections Q3 (on North's ticket B2) and Q4 count for South, with Cai's Q5 and Q7;
+    # North keeps Ann's Q1 and Q2.
+    teams = dict(zip(view.by_team["team"], view.by_team["inspections"], strict=True))
+    assert teams == {"North": 2, "South": 4}
+    shown = tables.qa_segment_table(view, "agent", "en")
+    assert shown.filter(pl.col("Agent") == "Bob")["Team"].to_list() == ["South"]
+    rows = drill.drill(store, scope.narrowed(agents=("Bob",)), "inspections").rows
+    assert rows["team"].to_list() == ["South", "South"]
+    # Filtering on his former team finds none of his inspections.
+    north = qa.qa_view(store, scope.narrowed(teams=("North",)))
+    assert "Bob" not in north.by_agent["agent"].to_list()

@@ -10,6 +10,7 @@ import pytest
 
 from metrics.core import catalog
 from metrics.core.filters import Filters
+from metrics.core.scope import Scope
 from metrics.core.settings import Settings
 from metrics.engine import queries
 from metrics.engine.sql import compile_source
@@ -23,7 +24,7 @@ def test_filter_values_never_enter_the_sql_text() -> None:
     filters = Filters(date_from=date(2026, 3, 1), date_to=date(2026, 3, 7), channels=(HOSTILE,),
                       teams=("O'Brien",))
     metrics = [m for m in catalog.METRICS if m.source == "tickets" and m.kind != "weighted"]
-    query = compile_source("tickets", metrics, filters, Settings(), datetime(2026, 3, 10))
+    query = compile_source("tickets", metrics, Scope.of(filters, Settings(), as_of=datetime(2026, 3, 10), grain="day"))
     assert HOSTILE not in query.sql and "O'Brien" not in query.sql
     assert query.params["f_channel"] == [HOSTILE]
     assert "2026-03-01" not in query.sql
@@ -31,7 +32,7 @@ def test_filter_values_never_enter_the_sql_text() -> None:
 
 def test_hostile_filter_values_match_nothing_and_harm_nothing(tiny_store: Store) -> None:
     filters = Filters(date_from=date(2026, 3, 1), date_to=date(2026, 3, 7), channels=(HOSTILE,))
-    result = queries.kpis(tiny_store, filters, settings=Settings(), as_of=datetime(2026, 3, 10))
+    result = queries.kpis(tiny_store, Scope.of(filters, Settings(), as_of=datetime(2026, 3, 10)))
     assert result["tickets"].value == 0
     assert tiny_store.ticket_count() == 7
 
@@ -39,7 +40,7 @@ def test_hostile_filter_values_match_nothing_and_harm_nothing(tiny_store: Store)
 def test_unknown_group_column_is_refused(tiny_store: Store) -> None:
     filters = Filters(date_from=date(2026, 3, 1), date_to=date(2026, 3, 7))
     with pytest.raises(ValueError, match="cannot group by"):
-        queries.breakdown(tiny_store, filters, ["tickets"], "customer_phone; DROP TABLE x")
+        queries.breakdown(tiny_store, tiny_store.scope(filters), ["tickets"], "customer_phone; DROP TABLE x")
 
 
 @pytest.mark.parametrize("source", ["tickets", "surveys", "qa", "violations", "coverage"])
@@ -50,8 +51,7 @@ def test_compiled_sql_matches_snapshot(source: str) -> None:
     """
     filters = Filters(date_from=date(2026, 3, 1), date_to=date(2026, 3, 7), teams=("X",))
     metrics = [m for m in catalog.METRICS if m.source == source and m.kind != "weighted"]
-    query = compile_source(source, metrics, filters, Settings(), datetime(2026, 3, 10),
-                           group_by=["bucket"], grain="week")
+    query = compile_source(source, metrics, Scope.of(filters, Settings(), as_of=datetime(2026, 3, 10), grain="week"), group_by=["bucket"])
     path = SNAPSHOTS / f"{source}.sql"
     text = query.sql.strip() + "\n"
     if os.environ.get("UPDATE_SNAPSHOTS"):

@@ -9,7 +9,7 @@ import streamlit as st
 from metrics.ingest.mapping import Mapping, MappingError, load_mapping, presets, save_preset
 from metrics.ingest.rows import KINDS
 from metrics.present.words import t
-from ui import data, frame, uploads, widgets
+from ui import cached, frame, uploads, widgets
 
 ctx = frame.current()
 lang = ctx.lang
@@ -42,7 +42,7 @@ ready: list[tuple[uploads.Staged, str, Mapping]] = []
 for item in staged:
     with st.container(border=True):
         st.markdown(f"**:material/description: {item.name}**")
-        guess = data.preview(item.path, None, base, encoding, ctx.settings.timezone, lang, 1)
+        guess = cached.preview(item.path, None, base, encoding, ctx.settings.timezone, lang, 1)
         if guess.error:
             st.error(guess.error, icon=":material/error:")
             continue
@@ -53,7 +53,7 @@ for item in staged:
         if kind is None:
             st.warning(t("kind_guess_failed", lang), icon=":material/help:")
             continue
-        probe = guess if kind == guess.kind else data.preview(  # the guess resolved this kind
+        probe = guess if kind == guess.kind else cached.preview(  # the guess resolved this kind
             item.path, kind, base, encoding, ctx.settings.timezone, lang, 1)
         for column in probe.resolution.missing if probe.resolution else ():
             st.selectbox(  # drawn on every run, so that the pick is kept
@@ -62,7 +62,7 @@ for item in staged:
                 format_func=lambda h: t("choose", lang) if h is None else h,
             )
         mapping = uploads.picked_mapping(item, base)
-        view = data.preview(item.path, kind, mapping, encoding, ctx.settings.timezone, lang, 20)
+        view = cached.preview(item.path, kind, mapping, encoding, ctx.settings.timezone, lang, 20)
         if view.resolution is None:
             st.error(view.error or "", icon=":material/error:")
             continue
@@ -94,7 +94,7 @@ for result in st.session_state.get("import_results", []):
     uploads.show_result(ctx.store, result, lang)
 
 st.subheader(t("import_log", lang))
-log = data.import_log(str(ctx.store.path), ctx.token) if ctx.store.exists() else None
+log = cached.import_log(ctx.path, ctx.token) if ctx.store.exists() else None
 if log is None or log.is_empty():
     st.caption(t("no_imports", lang))
 else:

@@ -1,0 +1,71 @@
+"""What every number depends on besides the store: filters, site settings, as-of time, grain.
+
+One frozen `Scope` travels from the page (or the CLI) down to the SQL compiler instead of each
+function re-reading the settings and the clock; it is hashable, so it keys the page caches.
+The user's access scope joins it here when sign-in arrives.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict
+
+from metrics.core.filters import Filters
+from metrics.core.settings import Settings
+
+Grain = Literal["day", "week", "month"]
+DEFAULT_DAYS = 30  # the default view: the last 30 days of data
+
+
+def site_now(settings: Settings) -> datetime:
+    """The site's wall-clock time now, naive like the stored times, to the second."""
+    return datetime.now(ZoneInfo(settings.timezone)).replace(tzinfo=None, microsecond=0)
+
+
+def auto_grain(filters: Filters) -> Grain:
+    """Day up to ~6 weeks, week up to ~7 months, month beyond."""
+    if filters.days <= 45:
+        return "day"
+    if filters.days <= 210:
+        return "week"
+    return "month"
+
+
+def default_period(latest: date | None, days: int = DEFAULT_DAYS) -> tuple[date, date]:
+    """The default view: the last `days` days up to the latest data (today when empty)."""
+    end = latest or date.today()
+    return end - timedelta(days=days - 1), end
+
+
+class Scope(BaseModel):
+    """The filters, the site's settings, the time `now` is taken as and the trend grain."""
+
+    model_config = ConfigDict(frozen=True)
+
+    filters: Filters
+    settings: Settings
+    as_of: datetime
+    grain: Grain
+
+    @classmethod
+    def of(cls, filters: Filters, settings: Settings | None = None, *,
+           as_of: datetime | None = None, grain: Grain | None = None) -> Scope:
+        """A scope with the defaults filled in: default settings, the site's now, the grain
+        that suits the period."""
+        settings = settings or Settings()
+        return cls(filters=filters, settings=settings, as_of=as_of or site_now(settings),
+                   grain=grain or auto_grain(filters))
+
+    def narrowed(self, **segments: object) -> Scope:
+        """The same scope with some filter fields replaced (agents=("A",), date_from=…)."""
+        return self.model_copy(update={"filters": self.filters.model_copy(update=segments)})
+
+    def with_grain(self, grain: Grain) -> Scope:
+        return self.model_copy(update={"grain": grain})
+
+    def previous(self) -> Scope:
+        """The same scope over the period of equal length just before this one."""
+        return self.model_copy(update={"filters": self.filters.previous()})

@@ -1,0 +1,144 @@
+"""Cached calls into metrics/: keyed by the store's path and write token and by the Scope, so
+new data shows at once and a result is reused only for the very view it answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import streamlit as st
+
+from metrics.core.filters import Filters
+from metrics.core.scope import Scope
+from metrics.core.settings import Settings
+from metrics.engine import queries
+from metrics.engine.store import Store, StoreToken
+from metrics.ingest import importer
+from metrics.ingest.mapping import Mapping
+from metrics.views import analysis, scorecards
+from metrics.views import drill as drill_mod
+from metrics.views import overview as overview_mod
+from metrics.views import qa as qa_mod
+from metrics.views import themes as themes_mod
+from metrics.views.scorecards import Level
+
+THEMES_LIMIT = 50_000  # the newest comments whose themes are counted
+
+
+@st.cache_resource(show_spinner=False)
+def open_store(path: str) -> Store:
+    """The store, migrated once per server process."""
+    store = Store(path)
+    if store.exists():
+        store.ensure()
+    return store
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def settings(path: str, token: StoreToken) -> Settings:
+    return Store(path).settings()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def dimensions(path: str, token: StoreToken) -> dict[str, list[str]]:
+    return queries.dimension_values(Store(path))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def agent_teams(path: str, token: StoreToken, period: Filters) -> dict[str, str]:
+    """Each agent's team in the period (the one rule of `sql.AGENT_TEAMS`)."""
+    return queries.agent_teams(Store(path), period)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def freshness(path: str, token: StoreToken) -> dict[str, object]:
+    store = Store(path)
+    return {"latest": store.latest_dates(), "first": queries.first_ticket_date(store),
+            "demo": store.is_demo()}
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def overview(path: str, token: StoreToken, scope: Scope) -> overview_mod.Overview:
+    return overview_mod.overview(Store(path), scope)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def import_log(path: str, token: StoreToken) -> pl.DataFrame:
+    return importer.log(Store(path))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def preview(path: Path, kind: str | None, mapping: Mapping, encoding: str | None, site_tz: str,
+            lang: str, rows: int) -> importer.Preview:
+    """The head of an uploaded file as it would be stored (files are keyed by content)."""
+    return importer.preview_file(path, kind=kind, mapping=mapping, encoding=encoding,
+                                 site_tz=site_tz, lang=lang, rows=rows)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def page(name: str, path: str, token: StoreToken, scope: Scope) -> analysis.Page:
+    """One analysis page's numbers (response, resolution, complaints, satisfaction)."""
+    compute = {"response": analysis.response, "resolution": analysis.resolution,
+               "complaints": analysis.complaints, "satisfaction": analysis.satisfaction}[name]
+    return compute(Store(path), scope)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def drill(path: str, token: StoreToken, scope: Scope, metric_id: str,
+          segment: tuple[tuple[str, object], ...], search: str | None = None,
+          limit: int = drill_mod.LIMIT) -> drill_mod.Drill:
+    """The rows behind a metric for the scope plus a segment, masked."""
+    return drill_mod.drill(Store(path), scope, metric_id, dict(segment), search=search,
+                           limit=limit)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def themes(path: str, token: StoreToken, scope: Scope) -> pl.DataFrame:
+    """Recurring words of the scope's comments, lowest-scoring first."""
+    rows = drill_mod.drill(Store(path), scope, "comments", limit=THEMES_LIMIT).rows
+    return themes_mod.themes(rows.select("comment", "score"))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def scorecard(path: str, token: StoreToken, scope: Scope, level: Level) -> pl.DataFrame:
+    """Every agent (or team) in scope with its indicators, composite and rank."""
+    return scorecards.scorecard(Store(path), scope, level)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def sparklines(path: str, token: StoreToken, scope: Scope,
+               level: Level) -> dict[str, list[float | None]]:
+    """Each agent's (team's) composite per week or month."""
+    return scorecards.sparklines(Store(path), scope, level)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def agent_trends(path: str, token: StoreToken, scope: Scope, agent: str,
+                 team: str | None) -> pl.DataFrame:
+    """One agent's trended indicators beside their team's."""
+    return scorecards.agent_trends(Store(path), scope, agent, team)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def frame_by(path: str, token: StoreToken, scope: Scope, metric_ids: tuple[str, ...],
+             group_by: tuple[str, ...]) -> pl.DataFrame:
+    """Metrics per group for the scope (a breakdown a page needs once)."""
+    return queries.frame(Store(path), scope, metric_ids, group_by=group_by)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def qa(path: str, token: StoreToken, scope: Scope) -> qa_mod.QaView:
+    """The QA page's numbers: cards, team and agent scores, violations, repeat offenders."""
+    return qa_mod.qa_view(Store(path), scope)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def review_pack(path: str, token: StoreToken, scope: Scope, lang: str, kind: str) -> bytes:
+    """The monthly review pack for the scope, as PDF or zip bytes (made when downloaded)."""
+    # here, not on top: fpdf loads only when a pack is made
+    from metrics.report import archive as review_zip
+    from metrics.report import pack as review
+    from metrics.report import pdf as review_pdf
+
+    pack = review.build(Store(path), scope, lang)
+    return review_pdf.to_pdf(pack) if kind == "pdf" else review_zip.to_zip(pack)
