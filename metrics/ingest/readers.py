@@ -17,13 +17,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import BinaryIO, Final
+from typing import TYPE_CHECKING, BinaryIO, Final
 
 import duckdb
 import pyarrow as pa
 
 from metrics.core.errors import ServiceLensError
 from metrics.engine.store import fetch_one
+
+if TYPE_CHECKING:  # openpyxl is imported where a workbook is read
+    from openpyxl.workbook.workbook import Workbook
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 CHUNK: Final[int] = 4 << 20
 SNIFF_BYTES: Final[int] = 4 << 20  # the head of a file that decides it is UTF-8
@@ -390,6 +394,7 @@ def sheet_names(path: Path) -> list[str]:
 
 def _read_xlsx(con: duckdb.DuckDBPyConnection, src: Source, sheet: str | None,
                limit: int | None, progress: Progress) -> None:
+    """Fill `raw` from a workbook's sheet, its first non-empty row the headers."""
     import openpyxl
 
     try:
@@ -397,51 +402,73 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, src: Source, sheet: str | None,
     except Exception as error:  # zip / XML errors of a damaged workbook
         raise ReadError(f"{src.name}: not a readable XLSX workbook ({error})") from error
     try:
-        names = list(book.sheetnames)
-        if sheet is None:
-            ws = book[names[0]]
-        elif sheet in names:
-            ws = book[sheet]
-        elif sheet.isdigit() and 1 <= int(sheet) <= len(names):
-            ws = book[names[int(sheet) - 1]]
-        else:
-            raise ReadError(f"{src.name}: no sheet {sheet!r}; sheets: {', '.join(names)}")
+        ws = _worksheet(book, sheet, src.name)
         rows_iter: Iterator[tuple[object, ...]] = ws.iter_rows(values_only=True)
-        header_row = 0
-        for header_row, values in enumerate(rows_iter, start=1):  # noqa: B007 - used below
-            if any(v is not None and str(v).strip() for v in values):
-                src.headers = _headers(values)
-                break
-        if not src.headers:
-            raise ReadError(f"{src.name}: the sheet is empty")
-        n = len(src.headers)
-        _create_raw(con, n)
-        total = max(ws.max_row or 1, 1)
-        rows: list[int] = []
-        cells: list[list[str | None]] = []
-        for number, values in enumerate(rows_iter, start=header_row + 1):
-            if limit is not None and len(rows) >= limit:
-                break
-            row = [_cell(v) for v in values[:n]]
-            if not any(c is not None and c.strip() for c in row):
-                continue
-            extra = [v for v in values[n:] if v is not None and str(v).strip()]
-            if extra:
-                whole = [_cell(v) or "" for v in values]
-                while whole and not whole[-1].strip():
-                    whole.pop()
-                src.bad_rows.append(BadRow(number, f"values beyond the {n} headed columns",
-                                           "\t".join(c or "" for c in row)[:200], tuple(whole)))
-                continue
-            rows.append(number)
-            cells.append(row + [None] * (n - len(row)))
-            if len(rows) >= BATCH_ROWS:
-                _append(con, rows, cells, n)
-                rows, cells = [], []
-                progress(min(0.9, 0.1 + 0.8 * number / total), "read")
-        _append(con, rows, cells, n)
+        header_row = _xlsx_headers(src, rows_iter)
+        _xlsx_cells(con, src, rows_iter, header_row, max(ws.max_row or 1, 1), limit, progress)
     finally:
         book.close()
+
+
+def _worksheet(book: Workbook, sheet: str | None, name: str) -> ReadOnlyWorksheet:
+    """The sheet named `sheet`, else numbered `sheet` (from 1), else the first; or ReadError."""
+    names = list(book.sheetnames)
+    if sheet is None:
+        return book[names[0]]
+    if sheet in names:
+        return book[sheet]
+    if sheet.isdigit() and 1 <= int(sheet) <= len(names):
+        return book[names[int(sheet) - 1]]
+    raise ReadError(f"{name}: no sheet {sheet!r}; sheets: {', '.join(names)}")
+
+
+def _xlsx_headers(src: Source, rows_iter: Iterator[tuple[object, ...]]) -> int:
+    """Set `src.headers` from the first non-empty row; returns its number, or ReadError."""
+    header_row = 0
+    for header_row, values in enumerate(rows_iter, start=1):  # noqa: B007 - returned
+        if any(v is not None and str(v).strip() for v in values):
+            src.headers = _headers(values)
+            break
+    if not src.headers:
+        raise ReadError(f"{src.name}: the sheet is empty")
+    return header_row
+
+
+def _xlsx_cells(con: duckdb.DuckDBPyConnection, src: Source,
+                rows_iter: Iterator[tuple[object, ...]], header_row: int, total: int,
+                limit: int | None, progress: Progress) -> None:
+    """Create `raw` from the rows after the header: empty ones skipped, overlong ones rejected."""
+    n = len(src.headers)
+    _create_raw(con, n)
+    rows: list[int] = []
+    cells: list[list[str | None]] = []
+    for number, values in enumerate(rows_iter, start=header_row + 1):
+        if limit is not None and len(rows) >= limit:
+            break
+        row = [_cell(v) for v in values[:n]]
+        if not any(c is not None and c.strip() for c in row):
+            continue
+        extra = [v for v in values[n:] if v is not None and str(v).strip()]
+        if extra:
+            src.bad_rows.append(_beyond_headers(number, n, row, values))
+            continue
+        rows.append(number)
+        cells.append(row + [None] * (n - len(row)))
+        if len(rows) >= BATCH_ROWS:
+            _append(con, rows, cells, n)
+            rows, cells = [], []
+            progress(min(0.9, 0.1 + 0.8 * number / total), "read")
+    _append(con, rows, cells, n)
+
+
+def _beyond_headers(number: int, n: int, row: list[str | None],
+                    values: tuple[object, ...]) -> BadRow:
+    """The reject of a sheet row with values beyond its `n` headed columns (all its cells)."""
+    whole = [_cell(v) or "" for v in values]
+    while whole and not whole[-1].strip():
+        whole.pop()
+    return BadRow(number, f"values beyond the {n} headed columns",
+                  "\t".join(c or "" for c in row)[:200], tuple(whole))
 
 
 def _read_parquet(con: duckdb.DuckDBPyConnection, src: Source, limit: int | None) -> None:
@@ -466,23 +493,10 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, src: Source, limit: int | None
 
 def _read_jsonl(con: duckdb.DuckDBPyConnection, src: Source, text_path: Path,
                 limit: int | None, progress: Progress) -> None:
+    """Fill `raw` from JSON lines, one column per key in order of first appearance."""
     keys: list[str] = []
     records: list[tuple[int, dict[str, object]]] = []
     width = -1  # columns `raw` has; -1 until it exists
-
-    def flush() -> None:
-        nonlocal width
-        n = len(keys)
-        if width < 0:
-            _create_raw(con, n)
-            width = n
-        for i in range(width, n):  # keys first seen in this batch
-            con.execute(f"ALTER TABLE raw ADD COLUMN c{i} VARCHAR")
-        width = n
-        _append(con, [r for r, _ in records],
-                [[_cell(obj.get(k)) for k in keys] for _, obj in records], n)
-        records.clear()
-
     con.execute("DROP TABLE IF EXISTS raw")
     total = max(text_path.stat().st_size, 1)
     with _text(text_path, src.name) as (raw, f):
@@ -491,24 +505,46 @@ def _read_jsonl(con: duckdb.DuckDBPyConnection, src: Source, text_path: Path,
                 break
             if not line.strip():
                 continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as error:
-                src.bad_rows.append(BadRow(number, f"not valid JSON ({error.msg})", line[:200]))
-                continue
-            if not isinstance(obj, dict):
-                src.bad_rows.append(BadRow(number, "not a JSON object", line[:200]))
+            obj = _json_object(number, line)
+            if isinstance(obj, BadRow):
+                src.bad_rows.append(obj)
                 continue
             keys.extend(k for k in obj if k not in keys)
             records.append((number, obj))
             if len(records) >= BATCH_ROWS:
-                flush()
+                width = _append_json(con, keys, records, width)
                 progress(min(0.9, 0.1 + 0.8 * raw.tell() / total), "read")
     if records or not keys:
         if not keys and not src.bad_rows:
             raise ReadError(f"{src.name}: no JSON records")
-        flush()
+        _append_json(con, keys, records, width)
     src.headers = list(keys)
+
+
+def _json_object(number: int, line: str) -> dict[str, object] | BadRow:
+    """A JSON line's object, or the BadRow saying why it is not one."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as error:
+        return BadRow(number, f"not valid JSON ({error.msg})", line[:200])
+    if not isinstance(obj, dict):
+        return BadRow(number, "not a JSON object", line[:200])
+    return obj
+
+
+def _append_json(con: duckdb.DuckDBPyConnection, keys: list[str],
+                 records: list[tuple[int, dict[str, object]]], width: int) -> int:
+    """Append and clear `records`, creating or widening `raw` to `keys`; returns its new width."""
+    n = len(keys)
+    if width < 0:
+        _create_raw(con, n)
+        width = n
+    for i in range(width, n):  # keys first seen in this batch
+        con.execute(f"ALTER TABLE raw ADD COLUMN c{i} VARCHAR")
+    _append(con, [r for r, _ in records],
+            [[_cell(obj.get(k)) for k in keys] for _, obj in records], n)
+    records.clear()
+    return n
 
 
 def load(con: duckdb.DuckDBPyConnection, path: Path, *, workdir: Path, name: str | None = None,
