@@ -46,6 +46,8 @@ RECORD_CHARS: Final[int] = 100_000  # of each cell in a rejected row's record: b
 # DuckDB's memory for one import (SERVICELENS_IMPORT_MEMORY overrides); beyond it, it spills.
 # 512 MB keeps a 1M-row, 215 MB extract at about 3x its size in RAM, at no cost in time.
 IMPORT_MEMORY: Final[str] = "512MB"
+# The table of each kind's child rows (a survey's dimension scores, an inspection's violations).
+CHILD_TABLES: Final[dict[str, str]] = {"surveys": "survey_dimension_scores", "qa": "qa_violations"}
 
 class ImportFailed(ServiceLensError):
     """Nothing could be imported from a file; the message is one line naming the problem."""
@@ -391,8 +393,37 @@ def _merge(con: duckdb.DuckDBPyConnection, plan: Plan, started: datetime,
            lang: str) -> tuple[int, dict[str, int], bool]:
     """Write `staged` into the attached store `s`; returns (import id, counts, demo removed)."""
     kind = KINDS[plan.kind]
-    key = kind.key
     cols = _parent_columns(kind)
+    _rank(con, kind.key, cols)
+    demo_removed = _demo_only(con)
+    _classify(con, plan.kind, cols, demo_removed)
+    result = _counts(con, plan.source)
+    if result["duplicates"]:  # their cells, for the rejects (the only rows staged lacks)
+        _stage_duplicate_cells(con, plan.source)
+    dup_reason = reason("duplicate", lang, id_column=kind.key, row="{row}")
+    con.register("bad_rows", _bad_rows(plan.source).to_arrow())
+    fetch_one(con, "BEGIN TRANSACTION")
+    try:
+        if demo_removed:
+            _clear_store(con)
+        import_id = _log_import(con, plan, result, started)
+        _write_rows(con, plan.kind, cols, import_id)
+        _write_rejects(con, kind.key, import_id, dup_reason if result["duplicates"] else None)
+        con.execute(
+            "UPDATE s.import_log SET finished_at = current_localtimestamp()"
+            " WHERE import_id = $id", {"id": import_id},
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("bad_rows")
+    return import_id, result, demo_removed
+
+
+def _rank(con: duckdb.DuckDBPyConnection, key: str, cols: list[str]) -> None:
+    """Create `ranked`: the valid staged rows, rn 1 for the row kept of each id, and kept_row."""
     order = "updated_at DESC NULLS LAST, __row DESC" if "updated_at" in cols else "__row DESC"
     repeated = fetch_one(
         con, f"SELECT count(*) FROM (SELECT {key} FROM staged WHERE len(errors) = 0"
@@ -409,30 +440,44 @@ def _merge(con: duckdb.DuckDBPyConnection, plan: Plan, started: datetime,
             "CREATE OR REPLACE VIEW ranked AS SELECT *, 1 AS rn, __row AS kept_row FROM staged"
             " WHERE len(errors) = 0"
         )
-    child = {"surveys": "survey_dimension_scores", "qa": "qa_violations"}.get(plan.kind)
-    same_children = "true"
-    child_join = ""
-    if plan.kind == "surveys":
-        child_join = (" LEFT JOIN (SELECT survey_id, list({'dimension': dimension, 'score': score}"
-                      " ORDER BY dimension) AS old FROM s.survey_dimension_scores GROUP BY ALL)"
-                      " c ON c.survey_id = k.survey_id")
-        same_children = "coalesce(c.old, []) = list_sort(k.dims)"
-    elif plan.kind == "qa":
-        child_join = (" LEFT JOIN (SELECT inspection_id, list({'category': category, 'severity':"
-                      " severity} ORDER BY item) AS old FROM s.qa_violations GROUP BY ALL) c"
-                      " ON c.inspection_id = k.inspection_id")
-        same_children = ("coalesce(c.old, []) = coalesce(list_transform(k.violations, lambda x: "
-                         "{'category': x.category, 'severity': x.severity}), [])")
-    stale = ("k.updated_at IS NOT NULL AND e.updated_at IS NOT NULL AND k.updated_at < "
-             "e.updated_at" if "updated_at" in cols else "false")
-    row_k = ", ".join(f"k.{c}" for c in cols)
-    row_e = ", ".join(f"e.{c}" for c in cols)
+
+
+def _demo_only(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the store holds only demo imports (this import then replaces the demo data)."""
     demo = fetch_one(
         con,
         "SELECT count(*) FILTER (WHERE source = 'demo') > 0 AND count(*) FILTER"
         " (WHERE source <> 'demo') = 0 FROM s.import_log"
     )
-    demo_removed = bool(demo and demo[0])
+    return bool(demo and demo[0])
+
+
+def _children_compared(kind: str) -> tuple[str, str]:
+    """(join of the stored child rows as c.old, SQL that is true when a row's are unchanged)."""
+    if kind == "surveys":
+        return (" LEFT JOIN (SELECT survey_id, list({'dimension': dimension, 'score': score}"
+                " ORDER BY dimension) AS old FROM s.survey_dimension_scores GROUP BY ALL)"
+                " c ON c.survey_id = k.survey_id",
+                "coalesce(c.old, []) = list_sort(k.dims)")
+    if kind == "qa":
+        return (" LEFT JOIN (SELECT inspection_id, list({'category': category, 'severity':"
+                " severity} ORDER BY item) AS old FROM s.qa_violations GROUP BY ALL) c"
+                " ON c.inspection_id = k.inspection_id",
+                "coalesce(c.old, []) = coalesce(list_transform(k.violations, lambda x: "
+                "{'category': x.category, 'severity': x.severity}), [])")
+    return "", "true"
+
+
+def _classify(con: duckdb.DuckDBPyConnection, kind_name: str, cols: list[str],
+              demo_removed: bool) -> None:
+    """Create `classified`: each id's kept row with its action: new, stale, same or changed."""
+    kind = KINDS[kind_name]
+    key = kind.key
+    child_join, same_children = _children_compared(kind_name)
+    stale = ("k.updated_at IS NOT NULL AND e.updated_at IS NOT NULL AND k.updated_at < "
+             "e.updated_at" if "updated_at" in cols else "false")
+    row_k = ", ".join(f"k.{c}" for c in cols)
+    row_e = ", ".join(f"e.{c}" for c in cols)
     empty = fetch_one(con, f"SELECT count(*) = 0 FROM (SELECT 1 FROM s.{kind.table} LIMIT 1)")
     # Nothing stored yet, or only demo rows that this import deletes: every row is new.
     if demo_removed or (empty and empty[0]):
@@ -447,11 +492,14 @@ def _merge(con: duckdb.DuckDBPyConnection, plan: Plan, started: datetime,
             f" FROM ranked k LEFT JOIN s.{kind.table} e ON e.{key} = k.{key}{child_join}"
             " WHERE k.rn = 1"
         )
+
+
+def _counts(con: duckdb.DuckDBPyConnection, src: Source) -> dict[str, int]:
+    """The rows read, inserted, updated, unchanged, skipped, duplicated and rejected."""
     counts = dict(con.execute(
         "SELECT action, count(*) FROM classified GROUP BY action").fetchall())
     dups = fetch_one(con, "SELECT count(*) FROM ranked WHERE rn > 1")
     bad = fetch_one(con, "SELECT count(*) FROM staged WHERE len(errors) > 0")
-    src = plan.source
     result = {
         "read": src.rows + len(src.bad_rows),
         "inserted": int(counts.get("new", 0)), "updated": int(counts.get("changed", 0)),
@@ -459,23 +507,43 @@ def _merge(con: duckdb.DuckDBPyConnection, plan: Plan, started: datetime,
         "duplicates": int(dups[0]) if dups else 0,
     }
     result["rejected"] = (int(bad[0]) if bad else 0) + result["duplicates"] + len(src.bad_rows)
-    if result["duplicates"]:  # their cells, for the rejects (the only rows staged lacks)
-        numbered = (f"(SELECT row_number() OVER () + 1 AS __row, * EXCLUDE (__row)"
-                    f" FROM {src.relation})" if src.lazy else src.relation)
-        con.execute(
-            "CREATE OR REPLACE TABLE dup_cells AS SELECT r.__row,"
-            f" {_record(len(src.headers), 'r.')} AS record FROM {numbered} r"
-            " WHERE r.__row IN (SELECT __row FROM ranked WHERE rn > 1)",
-            dict(src.params),
-        )
-    dup_reason = reason("duplicate", lang, id_column=key, row="{row}")
-    bad_rows = pl.DataFrame(
+    return result
+
+
+def _stage_duplicate_cells(con: duckdb.DuckDBPyConnection, src: Source) -> None:
+    """Create `dup_cells`: the record of each row whose id an earlier-kept row repeats."""
+    numbered = (f"(SELECT row_number() OVER () + 1 AS __row, * EXCLUDE (__row)"
+                f" FROM {src.relation})" if src.lazy else src.relation)
+    con.execute(
+        "CREATE OR REPLACE TABLE dup_cells AS SELECT r.__row,"
+        f" {_record(len(src.headers), 'r.')} AS record FROM {numbered} r"
+        " WHERE r.__row IN (SELECT __row FROM ranked WHERE rn > 1)",
+        dict(src.params),
+    )
+
+
+def _bad_rows(src: Source) -> pl.DataFrame:
+    """The rows the reader could not split: row, reason and the record kept for the rejects."""
+    return pl.DataFrame(
         {"row": [b.row for b in src.bad_rows], "reason": [b.reason for b in src.bad_rows],
          "record": [json.dumps([c[:RECORD_CHARS] for c in b.cells] if b.cells else [b.text],
                                ensure_ascii=False) for b in src.bad_rows]},
         schema={"row": pl.Int64, "reason": pl.String, "record": pl.String},
     )
-    con.register("bad_rows", bad_rows.to_arrow())
+
+
+def _clear_store(con: duckdb.DuckDBPyConnection) -> None:
+    """Delete every data row, reject and log entry of the attached store (the demo's)."""
+    for table in DATA_TABLES:
+        con.execute(f"DELETE FROM s.{table}")
+    con.execute("DELETE FROM s.import_rejects")
+    con.execute("DELETE FROM s.import_log")
+
+
+def _log_import(con: duckdb.DuckDBPyConnection, plan: Plan, result: dict[str, int],
+                started: datetime) -> int:
+    """Insert the import's log entry (counts, file, mapping used); returns its import id."""
+    src = plan.source
     mapping_json = json.dumps(
         {"headers": src.headers, "columns": {c: src.headers[i] for c, i in
                                              plan.resolution.columns.items()},
@@ -483,85 +551,81 @@ def _merge(con: duckdb.DuckDBPyConnection, plan: Plan, started: datetime,
          "mapping": plan.mapping.name},
         ensure_ascii=False,
     )
-    fetch_one(con, "BEGIN TRANSACTION")
-    try:
-        if demo_removed:
-            for table in DATA_TABLES:
-                con.execute(f"DELETE FROM s.{table}")
-            con.execute("DELETE FROM s.import_rejects")
-            con.execute("DELETE FROM s.import_log")
-        row = fetch_one(
-            con,
-            "INSERT INTO s.import_log (kind, source, file_name, content_hash, rows_read,"
-            " rows_inserted, rows_updated, rows_unchanged, rows_skipped, rows_rejected,"
-            " started_at, file_format, encoding, mapping) VALUES ($kind, 'file', $file, $hash,"
-            " $read, $inserted, $updated, $unchanged, $skipped, $rejected, $started, $format,"
-            " $encoding, $mapping) RETURNING import_id",
-            {"kind": plan.kind, "file": src.name, "hash": src.content_hash,
-             "read": result["read"], "inserted": result["inserted"],
-             "updated": result["updated"], "unchanged": result["unchanged"],
-             "skipped": result["skipped"], "rejected": result["rejected"],
-             "started": started, "format": src.format, "encoding": src.encoding,
-             "mapping": mapping_json},
-        )
-        assert row is not None
-        import_id = int(row[0])
-        names = ", ".join(cols)
-        # New ids take a plain INSERT (no conflict check: nearly twice as fast on a million
-        # rows); changed ones replace the stored row.
-        for verb, action in (("INSERT", "new"), ("INSERT OR REPLACE", "changed")):
-            con.execute(
-                f"{verb} INTO s.{kind.table} ({names}, import_id) SELECT {names}, $id"
-                " FROM classified WHERE action = $action",
-                {"id": import_id, "action": action},
-            )
-        if child is not None:
-            con.execute(
-                f"DELETE FROM s.{child} WHERE {key} IN (SELECT {key} FROM classified"
-                " WHERE action = 'changed')"
-            )
-            if plan.kind == "surveys":
-                con.execute(
-                    "INSERT INTO s.survey_dimension_scores SELECT survey_id, d.dimension, d.score"
-                    " FROM (SELECT survey_id, unnest(dims) AS d FROM classified"
-                    " WHERE action IN ('new', 'changed'))"
-                )
-            else:
-                con.execute(
-                    "INSERT INTO s.qa_violations SELECT inspection_id, i, v[i].category,"
-                    " v[i].severity FROM (SELECT inspection_id, violations AS v,"
-                    " generate_subscripts(violations, 1) AS i FROM classified"
-                    " WHERE action IN ('new', 'changed'))"
-                )
+    row = fetch_one(
+        con,
+        "INSERT INTO s.import_log (kind, source, file_name, content_hash, rows_read,"
+        " rows_inserted, rows_updated, rows_unchanged, rows_skipped, rows_rejected,"
+        " started_at, file_format, encoding, mapping) VALUES ($kind, 'file', $file, $hash,"
+        " $read, $inserted, $updated, $unchanged, $skipped, $rejected, $started, $format,"
+        " $encoding, $mapping) RETURNING import_id",
+        {"kind": plan.kind, "file": src.name, "hash": src.content_hash,
+         "read": result["read"], "inserted": result["inserted"],
+         "updated": result["updated"], "unchanged": result["unchanged"],
+         "skipped": result["skipped"], "rejected": result["rejected"],
+         "started": started, "format": src.format, "encoding": src.encoding,
+         "mapping": mapping_json},
+    )
+    assert row is not None
+    return int(row[0])
+
+
+def _write_rows(con: duckdb.DuckDBPyConnection, kind_name: str, cols: list[str],
+                import_id: int) -> None:
+    """Insert the new rows, replace the changed ones, and rewrite their child rows."""
+    kind = KINDS[kind_name]
+    key = kind.key
+    names = ", ".join(cols)
+    # New ids take a plain INSERT (no conflict check: nearly twice as fast on a million
+    # rows); changed ones replace the stored row.
+    for verb, action in (("INSERT", "new"), ("INSERT OR REPLACE", "changed")):
         con.execute(
-            "INSERT INTO s.import_rejects SELECT $id, __row, e.field, e.value, e.reason, record"
-            " FROM (SELECT __row, record, unnest(errors) AS e FROM staged"
-            " WHERE len(errors) > 0)",
-            {"id": import_id},
+            f"{verb} INTO s.{kind.table} ({names}, import_id) SELECT {names}, $id"
+            " FROM classified WHERE action = $action",
+            {"id": import_id, "action": action},
         )
-        if result["duplicates"]:
-            con.execute(
-                f"INSERT INTO s.import_rejects SELECT $id, k.__row, '{key}', k.{key},"
-                f" replace($dup, '{{row}}', CAST(k.kept_row AS VARCHAR)), d.record"
-                " FROM ranked k JOIN dup_cells d USING (__row) WHERE k.rn > 1",
-                {"id": import_id, "dup": dup_reason},
-            )
+    child = CHILD_TABLES.get(kind_name)
+    if child is None:
+        return
+    con.execute(
+        f"DELETE FROM s.{child} WHERE {key} IN (SELECT {key} FROM classified"
+        " WHERE action = 'changed')"
+    )
+    if kind_name == "surveys":
         con.execute(
-            "INSERT INTO s.import_rejects SELECT $id, row, NULL, NULL, reason, record::JSON"
-            " FROM bad_rows",
-            {"id": import_id},
+            "INSERT INTO s.survey_dimension_scores SELECT survey_id, d.dimension, d.score"
+            " FROM (SELECT survey_id, unnest(dims) AS d FROM classified"
+            " WHERE action IN ('new', 'changed'))"
         )
+    else:
         con.execute(
-            "UPDATE s.import_log SET finished_at = current_localtimestamp()"
-            " WHERE import_id = $id", {"id": import_id},
+            "INSERT INTO s.qa_violations SELECT inspection_id, i, v[i].category,"
+            " v[i].severity FROM (SELECT inspection_id, violations AS v,"
+            " generate_subscripts(violations, 1) AS i FROM classified"
+            " WHERE action IN ('new', 'changed'))"
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("bad_rows")
-    return import_id, result, demo_removed
+
+
+def _write_rejects(con: duckdb.DuckDBPyConnection, key: str, import_id: int,
+                   dup_reason: str | None) -> None:
+    """Insert the rejects: faulty staged rows, repeated ids (if `dup_reason`), bad_rows."""
+    con.execute(
+        "INSERT INTO s.import_rejects SELECT $id, __row, e.field, e.value, e.reason, record"
+        " FROM (SELECT __row, record, unnest(errors) AS e FROM staged"
+        " WHERE len(errors) > 0)",
+        {"id": import_id},
+    )
+    if dup_reason is not None:
+        con.execute(
+            f"INSERT INTO s.import_rejects SELECT $id, k.__row, '{key}', k.{key},"
+            f" replace($dup, '{{row}}', CAST(k.kept_row AS VARCHAR)), d.record"
+            " FROM ranked k JOIN dup_cells d USING (__row) WHERE k.rn > 1",
+            {"id": import_id, "dup": dup_reason},
+        )
+    con.execute(
+        "INSERT INTO s.import_rejects SELECT $id, row, NULL, NULL, reason, record::JSON"
+        " FROM bad_rows",
+        {"id": import_id},
+    )
 
 
 def import_file(
