@@ -38,7 +38,7 @@ from metrics.ingest.mapping import (
 )
 from metrics.ingest.readers import Progress, ReadError, Source
 from metrics.ingest.rows import KINDS, FieldRule, Kind
-from metrics.present.exports import csv_bytes
+from metrics.present.exports import FORMULA_START, csv_bytes
 from metrics.present.words import label, t, vocab_choice
 
 # Ruff's S608 (SQL built from strings) is silenced line by line: the import compiler names
@@ -148,13 +148,14 @@ class _Compiler:
 
     @staticmethod
     def clean(col: str) -> str:
-        # A leading ' before = + - @ is Excel's text marker (and what our rejects CSV adds).
-        # The cheap tests come first: most cells are neither short nor start with '.
+        # A leading ' before a formula start (= + - @ tab CR) is Excel's text marker, and what
+        # exports.neutralise adds to our rejects. The cheap tests come first: most cells are
+        # neither short nor start with '.
         s = f"trim({col})"
         return (
             f"CASE WHEN {s} = '' OR (length({s}) <= 4 AND list_contains($empty_words,"
             f" lower({s}))) THEN NULL WHEN starts_with({s}, '''') AND regexp_matches({s},"
-            f" '^''[=+@-]') THEN substr({s}, 2) ELSE {s} END"
+            f" '^''{FORMULA_START}') THEN substr({s}, 2) ELSE {s} END"
         )
 
     def time(self, t: str) -> str:
