@@ -385,16 +385,6 @@ def _cell(value: object) -> str | None:
     return str(value)
 
 
-def sheet_names(path: Path) -> list[str]:
-    import openpyxl
-
-    book = openpyxl.load_workbook(path, read_only=True)
-    try:
-        return list(book.sheetnames)
-    finally:
-        book.close()
-
-
 def _read_xlsx(con: duckdb.DuckDBPyConnection, src: Source, sheet: str | None,
                limit: int | None, progress: Progress) -> None:
     """Fill `raw` from a workbook's sheet, its first non-empty row the headers."""
