@@ -36,8 +36,8 @@ from metrics.ingest.mapping import (
     resolve,
     vocabulary,
 )
-from metrics.ingest.readers import Progress, ReadError, Source
-from metrics.ingest.rows import KINDS, FieldRule, Kind
+from metrics.ingest.readers import ExtractFile, ReadError, ReadProgress
+from metrics.ingest.rows import KINDS, ExtractKind, FieldRule
 from metrics.present.exports import FORMULA_START, csv_bytes
 from metrics.present.words import label, t, vocab_choice
 
@@ -91,7 +91,7 @@ class ImportResult:
 class Plan:
     """A file read into `raw`, with its kind and where each column comes from."""
 
-    source: Source
+    source: ExtractFile
     kind: str
     resolution: Resolution
     mapping: Mapping = field(default_factory=Mapping)
@@ -118,7 +118,7 @@ class _Compiler:
 
     def __init__(self, plan: Plan, site_tz: str, lang: str) -> None:
         self.plan = plan
-        self.kind: Kind = KINDS[plan.kind]
+        self.kind: ExtractKind = KINDS[plan.kind]
         self.site_tz = site_tz
         self.lang = lang
         self.params: dict[str, object] = {
@@ -315,7 +315,7 @@ def _vocab_words(vocab: str, lang: str) -> list[str]:
 def plan(con: duckdb.DuckDBPyConnection, path: Path, *, workdir: Path, kind: str | None = None,
          mapping: Mapping | None = None, name: str | None = None, encoding: str | None = None,
          sheet: str | None = None, limit: int | None = None,
-         progress: Progress = readers._quiet) -> Plan:
+         progress: ReadProgress = readers._quiet) -> Plan:
     """Read a file into `raw` and work out its kind and columns; ImportFailed if unusable."""
     mapping = mapping or Mapping()
     try:
@@ -390,7 +390,7 @@ def preview(con: duckdb.DuckDBPyConnection, plan: Plan, site_tz: str, lang: str,
     return frame
 
 
-def _parent_columns(kind: Kind) -> list[str]:
+def _parent_columns(kind: ExtractKind) -> list[str]:
     """The columns of the kind's own table (dimension scores and violations have tables)."""
     return [r.name for r in kind.rules() if r.type not in ("dimensions", "violations")]
 
@@ -500,7 +500,7 @@ def _classify(con: duckdb.DuckDBPyConnection, kind_name: str, cols: list[str],
         )
 
 
-def _counts(con: duckdb.DuckDBPyConnection, src: Source) -> dict[str, int]:
+def _counts(con: duckdb.DuckDBPyConnection, src: ExtractFile) -> dict[str, int]:
     """The rows read, inserted, updated, unchanged, skipped, duplicated and rejected."""
     counts = dict(con.execute(
         "SELECT action, count(*) FROM classified GROUP BY action").fetchall())
@@ -516,7 +516,7 @@ def _counts(con: duckdb.DuckDBPyConnection, src: Source) -> dict[str, int]:
     return result
 
 
-def _stage_duplicate_cells(con: duckdb.DuckDBPyConnection, src: Source) -> None:
+def _stage_duplicate_cells(con: duckdb.DuckDBPyConnection, src: ExtractFile) -> None:
     """Create `dup_cells`: the record of each row whose id an earlier-kept row repeats."""
     numbered = (f"(SELECT row_number() OVER () + 1 AS __row, * EXCLUDE (__row)"  # noqa: S608 - src.relation is raw or the reader's $param read_csv scan
                 f" FROM {src.relation})" if src.lazy else src.relation)
@@ -528,7 +528,7 @@ def _stage_duplicate_cells(con: duckdb.DuckDBPyConnection, src: Source) -> None:
     )
 
 
-def _bad_rows(src: Source) -> pl.DataFrame:
+def _bad_rows(src: ExtractFile) -> pl.DataFrame:
     """The rows the reader could not split: row, reason and the record kept for the rejects."""
     return pl.DataFrame(
         {"row": [b.row for b in src.bad_rows], "reason": [b.reason for b in src.bad_rows],
@@ -637,7 +637,7 @@ def _write_rejects(con: duckdb.DuckDBPyConnection, key: str, import_id: int,
 def import_file(
     store: Store, kind: str | None, path: Path, *, mapping: Mapping | None = None,
     name: str | None = None, encoding: str | None = None, sheet: str | None = None,
-    lang: str = "en", progress: Progress = readers._quiet,
+    lang: str = "en", progress: ReadProgress = readers._quiet,
     on_wait: Callable[[str], None] | None = None,
 ) -> ImportResult:
     """Import one file into the store; ImportFailed (nothing written) when it cannot be."""

@@ -47,7 +47,7 @@ ENCODINGS: Final[dict[str, str]] = {
     "gbk": "gbk", "gb2312": "gbk", "gb18030": "gb18030", "utf-16": "utf-16", "utf16": "utf-16",
 }
 
-Progress = Callable[[float, str], None]
+ReadProgress = Callable[[float, str], None]
 
 
 class ReadError(ServiceLensError):
@@ -65,7 +65,7 @@ class BadRow:
 
 
 @dataclass
-class Source:
+class ExtractFile:
     """What a reader learnt about a file, next to the `raw` table it filled."""
 
     path: Path
@@ -257,8 +257,8 @@ def _delimiter(header: str, sniffed: str | None) -> str:
     return max(found, key=header.count) if found else ","
 
 
-def _read_csv(con: duckdb.DuckDBPyConnection, src: Source, text_path: Path,
-              limit: int | None, progress: Progress) -> None:
+def _read_csv(con: duckdb.DuckDBPyConnection, src: ExtractFile, text_path: Path,
+              limit: int | None, progress: ReadProgress) -> None:
     try:
         sniffed = None if _long_line_sampled(text_path) else fetch_one(
             con,
@@ -309,8 +309,8 @@ def bad_lines(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(row and row[0])
 
 
-def read_exact(con: duckdb.DuckDBPyConnection, src: Source, limit: int | None = None,
-               progress: Progress = _quiet) -> None:
+def read_exact(con: duckdb.DuckDBPyConnection, src: ExtractFile, limit: int | None = None,
+               progress: ReadProgress = _quiet) -> None:
     """Re-read a fast-path CSV into `raw` with Python's csv module, numbering every row."""
     assert src.text_path is not None
     src.relation, src.params = "raw", {}
@@ -335,8 +335,8 @@ def _text(path: Path, name: str) -> Iterator[tuple[BinaryIO, io.TextIOWrapper]]:
             ) from error
 
 
-def _read_csv_exact(con: duckdb.DuckDBPyConnection, src: Source, text_path: Path, delim: str,
-                    n: int, limit: int | None, progress: Progress) -> None:
+def _read_csv_exact(con: duckdb.DuckDBPyConnection, src: ExtractFile, text_path: Path, delim: str,
+                    n: int, limit: int | None, progress: ReadProgress) -> None:
     csv.field_size_limit(1 << 30)
     _create_raw(con, n)
     total = max(text_path.stat().st_size, 1)
@@ -385,8 +385,8 @@ def _cell(value: object) -> str | None:
     return str(value)
 
 
-def _read_xlsx(con: duckdb.DuckDBPyConnection, src: Source, sheet: str | None,
-               limit: int | None, progress: Progress) -> None:
+def _read_xlsx(con: duckdb.DuckDBPyConnection, src: ExtractFile, sheet: str | None,
+               limit: int | None, progress: ReadProgress) -> None:
     """Fill `raw` from a workbook's sheet, its first non-empty row the headers."""
     import openpyxl
 
@@ -415,7 +415,7 @@ def _worksheet(book: Workbook, sheet: str | None, name: str) -> ReadOnlyWorkshee
     raise ReadError(f"{name}: no sheet {sheet!r}; sheets: {', '.join(names)}")
 
 
-def _xlsx_headers(src: Source, rows_iter: Iterator[tuple[object, ...]]) -> int:
+def _xlsx_headers(src: ExtractFile, rows_iter: Iterator[tuple[object, ...]]) -> int:
     """Set `src.headers` from the first non-empty row; returns its number, or ReadError."""
     header_row = 0
     for header_row, values in enumerate(rows_iter, start=1):  # noqa: B007 - returned
@@ -427,9 +427,9 @@ def _xlsx_headers(src: Source, rows_iter: Iterator[tuple[object, ...]]) -> int:
     return header_row
 
 
-def _xlsx_cells(con: duckdb.DuckDBPyConnection, src: Source,
+def _xlsx_cells(con: duckdb.DuckDBPyConnection, src: ExtractFile,
                 rows_iter: Iterator[tuple[object, ...]], header_row: int, total: int,
-                limit: int | None, progress: Progress) -> None:
+                limit: int | None, progress: ReadProgress) -> None:
     """Create `raw` from the rows after the header: empty ones skipped, overlong ones rejected."""
     n = len(src.headers)
     _create_raw(con, n)
@@ -464,7 +464,7 @@ def _beyond_headers(number: int, n: int, row: list[str | None],
                   "\t".join(c or "" for c in row)[:200], tuple(whole))
 
 
-def _read_parquet(con: duckdb.DuckDBPyConnection, src: Source, limit: int | None) -> None:
+def _read_parquet(con: duckdb.DuckDBPyConnection, src: ExtractFile, limit: int | None) -> None:
     try:
         rel = con.read_parquet(str(src.path))
     except duckdb.Error as error:
@@ -484,8 +484,8 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, src: Source, limit: int | None
     con.execute("DROP TABLE raw_cells")
 
 
-def _read_jsonl(con: duckdb.DuckDBPyConnection, src: Source, text_path: Path,
-                limit: int | None, progress: Progress) -> None:
+def _read_jsonl(con: duckdb.DuckDBPyConnection, src: ExtractFile, text_path: Path,
+                limit: int | None, progress: ReadProgress) -> None:
     """Fill `raw` from JSON lines, one column per key in order of first appearance."""
     keys: list[str] = []
     records: list[tuple[int, dict[str, object]]] = []
@@ -542,12 +542,12 @@ def _append_json(con: duckdb.DuckDBPyConnection, keys: list[str],
 
 def load(con: duckdb.DuckDBPyConnection, path: Path, *, workdir: Path, name: str | None = None,
          encoding: str | None = None, sheet: str | None = None, limit: int | None = None,
-         progress: Progress = _quiet) -> Source:
-    """Read a file's header and cells for `con` (see Source.relation); ReadError if unreadable.
+         progress: ReadProgress = _quiet) -> ExtractFile:
+    """Read a file's header and cells for `con` (see ExtractFile.relation); ReadError if unreadable.
 
     `workdir` holds a UTF-8 copy of a file in another encoding while the import lasts.
     """
-    src = Source(path=path, name=name or path.name, format="csv", headers=[])
+    src = ExtractFile(path=path, name=name or path.name, format="csv", headers=[])
     if not path.exists():
         raise ReadError(f"{src.name}: no such file")
     if path.is_dir():

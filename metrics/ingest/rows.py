@@ -197,7 +197,7 @@ def _constraints(metadata: list[Any]) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class Kind:
+class ExtractKind:
     """One kind of extract: its row model, its table and key, and the time that dates a row."""
 
     name: str
@@ -220,14 +220,14 @@ class Kind:
         return names + [s[0] for s in self.standins]
 
 
-KINDS: Final[dict[str, Kind]] = {
-    "tickets": Kind(
+KINDS: Final[dict[str, ExtractKind]] = {
+    "tickets": ExtractKind(
         "tickets", TicketRow, "tickets", "ticket_id", "created_at",
         standins=(
             ("first_response_minutes", "first_response_at", "created_at"),
             ("resolution_minutes", "resolved_at", "created_at"),
         ),
     ),
-    "surveys": Kind("surveys", SurveyRow, "surveys", "survey_id", "sent_at"),
-    "qa": Kind("qa", QaRow, "qa_inspections", "inspection_id", "inspected_at"),
+    "surveys": ExtractKind("surveys", SurveyRow, "surveys", "survey_id", "sent_at"),
+    "qa": ExtractKind("qa", QaRow, "qa_inspections", "inspection_id", "inspected_at"),
 }
