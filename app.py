@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from metrics.core.errors import ServiceLensError
 from metrics.present.words import t
 from ui import frame
 
@@ -50,5 +51,8 @@ pages = {
 page = st.navigation(pages)
 if ctx.demo:
     st.caption(f":orange-badge[:material/science: {t('demo_banner', lang)}]")
-page.run()
+try:
+    page.run()
+except ServiceLensError as error:  # a problem the user can act on; anything else is a bug
+    st.error(str(error), icon=":material/error:")
 frame.finish(ctx)

@@ -179,20 +179,18 @@ def _names(rng: np.random.Generator, n: int) -> pl.Series:
     return pl.Series(np.char.add(surnames, given))
 
 
-def generate(n_tickets: int, seed: int = 7, end: date | None = None,
-             now: datetime | None = None) -> DemoFrames:
-    """All demo tables; nothing after `now` (default: the end date's end) has happened yet."""
-    rng = np.random.default_rng(seed)
-    end = end or date.today()
-    start = end - timedelta(days=395)
-    days = (end - start).days + 1
-    origin = datetime(1970, 1, 1)
-    start_s = (datetime.combine(start, datetime.min.time()) - origin).total_seconds()
-    as_of = now or datetime.combine(end, datetime.max.time()).replace(microsecond=0)
-    as_of_s = (as_of - origin).total_seconds()
-    n = n_tickets
+def _epoch_s(moment: datetime) -> float:
+    """Seconds from 1970-01-01 to a naive local datetime (the demo's time axis)."""
+    return (moment - datetime(1970, 1, 1)).total_seconds()
 
-    # When: day by weekday/season weight, hour by the channel's profile.
+
+def _arrivals(rng: np.random.Generator, n: int, start: date, days: int,
+              as_of_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """(channel index, created epoch s) of the tickets created by `as_of_s`, oldest first.
+
+    The day follows the weekday and season weights, the hour the channel's profile.
+    """
+    start_s = _epoch_s(datetime.combine(start, datetime.min.time()))
     channel = _pick(rng, n, CHANNEL_SHARE)
     day = rng.choice(days, size=n, p=_day_weights(start, days))
     hour = np.empty(n, dtype=np.int64)
@@ -202,26 +200,37 @@ def generate(n_tickets: int, seed: int = 7, end: date | None = None,
     created = start_s + day * SECONDS_PER_DAY + hour * 3600 + rng.integers(0, 3600, n)
     keep = created <= as_of_s
     order = np.argsort(created[keep], kind="stable")
-    channel, created = channel[keep][order], created[keep][order]
-    n = len(created)
+    return channel[keep][order], created[keep][order]
 
-    # Who: agents of the teams that serve the channel, by capacity.
-    agent_idx = np.empty(n, dtype=np.int64)
+
+def _assign_agents(rng: np.random.Generator, channel: np.ndarray) -> np.ndarray:
+    """Each ticket's index into AGENTS: a member of a team serving its channel, by capacity."""
+    agent_idx = np.empty(len(channel), dtype=np.int64)
     for c, code in enumerate(CHANNELS):
         members = [i for i, a in enumerate(AGENTS) if code in TEAMS[a.team]]
         weights = np.array([AGENTS[i].capacity for i in members])
         mask = channel == c
         agent_idx[mask] = np.array(members)[_pick(rng, int(mask.sum()), tuple(weights))]
-    speed = np.array([a.speed for a in AGENTS])[agent_idx]
-    reopen_f = np.array([a.reopen for a in AGENTS])[agent_idx]
+    return agent_idx
 
+
+def _requests(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(request type, complaint category or -1, priority) indexes; complaints skew urgent."""
     request = _pick(rng, n, REQUEST_SHARE)
     is_complaint = request == 1
     category = np.full(n, -1)
     category[is_complaint] = _pick(rng, int(is_complaint.sum()), CATEGORY_SHARE)
     priority = _pick(rng, n, PRIORITY_SHARE)
     priority[is_complaint & (rng.random(n) < 0.15)] = 0
+    return request, category, priority
 
+
+def _lifecycle(rng: np.random.Generator, channel: np.ndarray, request: np.ndarray,
+               speed: np.ndarray, created: np.ndarray,
+               as_of_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(first response, resolved, closed) epoch s, NaN where it has not happened by `as_of_s`."""
+    n = len(created)
+    is_complaint = request == 1
     # First response: log-normal around the channel's usual speed, scaled by the agent.
     med = np.array(RESPONSE_MEDIAN_S)[channel] * speed
     frt = med * np.exp(rng.normal(0, 1, n) * np.array(RESPONSE_SIGMA)[channel])
@@ -242,21 +251,53 @@ def generate(n_tickets: int, seed: int = 7, end: date | None = None,
     first_response = np.where(first_response > as_of_s, np.nan, first_response)
     resolved = np.where((resolved > as_of_s) | np.isnan(first_response), np.nan, resolved)
     closed = np.where((closed > as_of_s) | np.isnan(resolved), np.nan, closed)
+    return first_response, resolved, closed
 
+
+def _follow_ups(rng: np.random.Generator, request: np.ndarray, reopen_f: np.ndarray,
+                resolved: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(reopen count, contacts or -1 when not recorded, escalated) of each ticket."""
+    n = len(request)
+    is_complaint = request == 1
     reopen = rng.binomial(1, np.clip(0.05 * reopen_f * (1 + 1.5 * is_complaint), 0, 0.9))
     reopen = reopen + (reopen & (rng.random(n) < 0.2))
     reopen = np.where(np.isnan(resolved), 0, reopen)
     contacts = 1 + rng.binomial(3, np.clip(0.05 * reopen_f + 0.06 * (request == 2), 0, 0.9))
     contacts = np.where(rng.random(n) < 0.03, -1, contacts)  # not recorded
     escalated = rng.random(n) < np.where(is_complaint, 0.16, 0.02)
+    return reopen, contacts, escalated
 
+
+def _status(first_response: np.ndarray, resolved: np.ndarray, closed: np.ndarray) -> np.ndarray:
+    """Each ticket's status index into (open, pending, resolved, closed) from its times."""
     answered = np.where(~np.isnan(first_response), 1, 0)
-    status = np.where(~np.isnan(closed), 3, np.where(~np.isnan(resolved), 2, answered))
+    return np.where(~np.isnan(closed), 3, np.where(~np.isnan(resolved), 2, answered))
+
+
+def generate(n_tickets: int, seed: int = 7, end: date | None = None,
+             now: datetime | None = None) -> DemoFrames:
+    """All demo tables; nothing after `now` (default: the end date's end) has happened yet."""
+    rng = np.random.default_rng(seed)
+    end = end or date.today()
+    start = end - timedelta(days=395)
+    as_of = now or datetime.combine(end, datetime.max.time()).replace(microsecond=0)
+    as_of_s = _epoch_s(as_of)
+
+    channel, created = _arrivals(rng, n_tickets, start, (end - start).days + 1, as_of_s)
+    n = len(created)
+    agent_idx = _assign_agents(rng, channel)
+    speed = np.array([a.speed for a in AGENTS])[agent_idx]
+    reopen_f = np.array([a.reopen for a in AGENTS])[agent_idx]
+    request, category, priority = _requests(rng, n)
+    is_complaint = request == 1
+    first_response, resolved, closed = _lifecycle(rng, channel, request, speed, created, as_of_s)
+    reopen, contacts, escalated = _follow_ups(rng, request, reopen_f, resolved)
+    status = _status(first_response, resolved, closed)
+
     n_customers = max(int(n * 0.55), 1)
     customer = rng.integers(0, n_customers, n)
     vip = rng.random(n_customers) < 0.1
     product = _pick(rng, n, PRODUCT_SHARE)
-
     ticket_ids = pl.int_range(1, n + 1, eager=True).cast(pl.String).str.zfill(8)
     customer_names = _names(rng, n_customers)
     phones = pl.Series(rng.integers(13_000_000_000, 19_999_999_999, n_customers)).cast(pl.String)
@@ -298,6 +339,7 @@ def _surveys(rng: np.random.Generator, tickets: pl.DataFrame, created: np.ndarra
              resolved: np.ndarray, reopen: np.ndarray, is_complaint: np.ndarray,
              agent_idx: np.ndarray, customer: np.ndarray, start: date, end: date,
              as_of_s: float) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(surveys, dimension scores): after-service surveys plus the November campaign's."""
     n = len(created)
     # After-service surveys: ~38% of resolved tickets, a few hours after resolution.
     sent_mask = ~np.isnan(resolved) & (rng.random(n) < 0.38)
@@ -313,24 +355,7 @@ def _surveys(rng: np.random.Generator, tickets: pl.DataFrame, created: np.ndarra
               - 0.07 * np.minimum(slow / 3, 1) - 0.08 * (reopen[idx] > 0)
               - 0.06 * is_complaint[idx])
 
-    # The annual satisfaction campaign in mid-November: phone call-backs to recent customers.
-    campaign_ids: list[str] = []
-    campaign_sent: list[float] = []
-    origin = datetime(1970, 1, 1)
-    for year in range(start.year, end.year + 1):
-        c_start = datetime(year, 11, 10)
-        if not (start <= c_start.date() <= end):
-            continue
-        c_from = (c_start - origin).total_seconds()
-        c_to = c_from + 10 * 86_400
-        recent = (created >= c_from - 90 * 86_400) & (created < c_from)
-        pool = np.unique(customer[recent])
-        size = min(len(pool), int(n * 0.03))
-        chosen = rng.choice(pool, size=size, replace=False) if size else np.array([], int)
-        times = rng.uniform(c_from, c_to, size) + 9 * 3600
-        ok = times <= as_of_s
-        campaign_ids.extend(f"C{c:07d}" for c in chosen[ok])
-        campaign_sent.extend(times[ok])
+    campaign_ids, campaign_sent = _campaign(rng, created, customer, start, end, as_of_s)
     m = len(campaign_ids)
     all_sent = np.concatenate([s_sent, np.array(campaign_sent)])
     all_channel = np.concatenate([s_channel, np.full(m, 3)])
@@ -371,8 +396,39 @@ def _surveys(rng: np.random.Generator, tickets: pl.DataFrame, created: np.ndarra
             "comment": pl.Series(comments, dtype=pl.String),
         }
     )
-    # Dimension scores for ~60% of scored answers, near the overall score.
-    with_dims = np.flatnonzero((score > 0) & (rng.random(total) < 0.6))
+    return surveys, _dimension_scores(rng, surveys["survey_id"], score)
+
+
+def _campaign(rng: np.random.Generator, created: np.ndarray, customer: np.ndarray, start: date,
+              end: date, as_of_s: float) -> tuple[list[str], list[float]]:
+    """(customer id, sent epoch s) of the mid-November campaign's surveys sent by `as_of_s`.
+
+    The annual satisfaction campaign: phone call-backs to customers of the last 90 days.
+    """
+    n = len(created)
+    campaign_ids: list[str] = []
+    campaign_sent: list[float] = []
+    for year in range(start.year, end.year + 1):
+        c_start = datetime(year, 11, 10)
+        if not (start <= c_start.date() <= end):
+            continue
+        c_from = _epoch_s(c_start)
+        c_to = c_from + 10 * 86_400
+        recent = (created >= c_from - 90 * 86_400) & (created < c_from)
+        pool = np.unique(customer[recent])
+        size = min(len(pool), int(n * 0.03))
+        chosen = rng.choice(pool, size=size, replace=False) if size else np.array([], int)
+        times = rng.uniform(c_from, c_to, size) + 9 * 3600
+        ok = times <= as_of_s
+        campaign_ids.extend(f"C{c:07d}" for c in chosen[ok])
+        campaign_sent.extend(times[ok])
+    return campaign_ids, campaign_sent
+
+
+def _dimension_scores(rng: np.random.Generator, survey_ids: pl.Series,
+                      score: np.ndarray) -> pl.DataFrame:
+    """Dimension scores for ~60% of the scored answers (score > 0), near the overall score."""
+    with_dims = np.flatnonzero((score > 0) & (rng.random(len(score)) < 0.6))
     dim_rows = []
     for d, dim in enumerate(DIMENSIONS):
         jitter = rng.integers(-1, 2, len(with_dims)) * (rng.random(len(with_dims)) < 0.35)
@@ -381,13 +437,13 @@ def _surveys(rng: np.random.Generator, tickets: pl.DataFrame, created: np.ndarra
         dim_rows.append(
             pl.DataFrame(
                 {
-                    "survey_id": surveys["survey_id"].gather(pl.Series(with_dims)),
+                    "survey_id": survey_ids.gather(pl.Series(with_dims)),
                     "dimension": dim,
                     "score": pl.Series(values.astype(np.int8)),
                 }
             )
         )
-    return surveys, pl.concat(dim_rows)
+    return pl.concat(dim_rows)
 
 
 def _qa(rng: np.random.Generator, tickets: pl.DataFrame, created: np.ndarray,

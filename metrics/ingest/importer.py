@@ -36,16 +36,23 @@ from metrics.ingest.mapping import (
     resolve,
     vocabulary,
 )
-from metrics.ingest.readers import Progress, ReadError, Source
-from metrics.ingest.rows import KINDS, FieldRule, Kind
-from metrics.present.exports import csv_bytes
+from metrics.ingest.readers import ExtractFile, ReadError, ReadProgress
+from metrics.ingest.rows import KINDS, ExtractKind, FieldRule
+from metrics.present.exports import FORMULA_START, csv_bytes
 from metrics.present.words import label, t, vocab_choice
+
+# Ruff's S608 (SQL built from strings) is silenced line by line: the import compiler names
+# only its own columns (c0, c1, ... for a file's headers, canonical names, generated $params);
+# every cell, word, format and path is bound as a parameter (tests/unit/test_ingest.py
+# imports headers and cells that are injection attempts).
 
 VALUE_SHOWN: Final[int] = 200  # characters of a rejected value kept in the quarantine
 RECORD_CHARS: Final[int] = 100_000  # of each cell in a rejected row's record: bounds memory
 # DuckDB's memory for one import (SERVICELENS_IMPORT_MEMORY overrides); beyond it, it spills.
 # 512 MB keeps a 1M-row, 215 MB extract at about 3x its size in RAM, at no cost in time.
 IMPORT_MEMORY: Final[str] = "512MB"
+# The table of each kind's child rows (a survey's dimension scores, an inspection's violations).
+CHILD_TABLES: Final[dict[str, str]] = {"surveys": "survey_dimension_scores", "qa": "qa_violations"}
 
 class ImportFailed(ServiceLensError):
     """Nothing could be imported from a file; the message is one line naming the problem."""
@@ -84,7 +91,7 @@ class ImportResult:
 class Plan:
     """A file read into `raw`, with its kind and where each column comes from."""
 
-    source: Source
+    source: ExtractFile
     kind: str
     resolution: Resolution
     mapping: Mapping = field(default_factory=Mapping)
@@ -111,7 +118,7 @@ class _Compiler:
 
     def __init__(self, plan: Plan, site_tz: str, lang: str) -> None:
         self.plan = plan
-        self.kind: Kind = KINDS[plan.kind]
+        self.kind: ExtractKind = KINDS[plan.kind]
         self.site_tz = site_tz
         self.lang = lang
         self.params: dict[str, object] = {
@@ -141,13 +148,14 @@ class _Compiler:
 
     @staticmethod
     def clean(col: str) -> str:
-        # A leading ' before = + - @ is Excel's text marker (and what our rejects CSV adds).
-        # The cheap tests come first: most cells are neither short nor start with '.
+        # A leading ' before a formula start (= + - @ tab CR) is Excel's text marker, and what
+        # exports.neutralise adds to our rejects. The cheap tests come first: most cells are
+        # neither short nor start with '.
         s = f"trim({col})"
         return (
             f"CASE WHEN {s} = '' OR (length({s}) <= 4 AND list_contains($empty_words,"
             f" lower({s}))) THEN NULL WHEN starts_with({s}, '''') AND regexp_matches({s},"
-            f" '^''[=+@-]') THEN substr({s}, 2) ELSE {s} END"
+            f" '^''{FORMULA_START}') THEN substr({s}, 2) ELSE {s} END"
         )
 
     def time(self, t: str) -> str:
@@ -289,7 +297,7 @@ class _Compiler:
         typed = ", ".join(x for x in (typed_cols, dim_typed) if x)
         cells = ", ".join(f"c{i}" for i in range(len(self.plan.source.headers)))
         return (
-            f"SELECT __row, {', '.join(outputs)}, list_filter([{', '.join(faults)}],"
+            f"SELECT __row, {', '.join(outputs)}, list_filter([{', '.join(faults)}],"  # noqa: S608 - compiled from c0.. and canonical names; values are $params
             f" lambda x: x IS NOT NULL) AS errors, {cells} FROM (SELECT *, {typed} FROM"
             f" (SELECT __row, {cells}, {inner} FROM {self.plan.source.relation}))"
         )
@@ -307,7 +315,7 @@ def _vocab_words(vocab: str, lang: str) -> list[str]:
 def plan(con: duckdb.DuckDBPyConnection, path: Path, *, workdir: Path, kind: str | None = None,
          mapping: Mapping | None = None, name: str | None = None, encoding: str | None = None,
          sheet: str | None = None, limit: int | None = None,
-         progress: Progress = readers._quiet) -> Plan:
+         progress: ReadProgress = readers._quiet) -> Plan:
     """Read a file into `raw` and work out its kind and columns; ImportFailed if unusable."""
     mapping = mapping or Mapping()
     try:
@@ -355,7 +363,7 @@ def _stage(con: duckdb.DuckDBPyConnection, plan: Plan, site_tz: str, lang: str) 
     compiler = _Compiler(plan, site_tz, lang)
     cells = ", ".join(f"c{i}" for i in range(len(plan.source.headers)))
     sql = (
-        f"SELECT * EXCLUDE ({cells}), CASE WHEN len(errors) > 0 THEN"
+        f"SELECT * EXCLUDE ({cells}), CASE WHEN len(errors) > 0 THEN"  # noqa: S608 - c0.. columns and the compiler's SELECT; values are $params
         f" {_record(len(plan.source.headers))} END AS record FROM ({compiler.select()})"
     )
     params = {**compiler.params, **plan.source.params}
@@ -367,7 +375,7 @@ def _stage(con: duckdb.DuckDBPyConnection, plan: Plan, site_tz: str, lang: str) 
         raise ImportFailed(f"{plan.source.name}: {error}") from error
     # A lazy scan numbers rows here: insertion order is the file's (the header is row 1).
     row = "rowid + 2 AS __row, * EXCLUDE (__row)" if plan.source.lazy else "*"
-    con.execute(f"CREATE OR REPLACE VIEW staged AS SELECT {row} FROM staged_rows")
+    con.execute(f"CREATE OR REPLACE VIEW staged AS SELECT {row} FROM staged_rows")  # noqa: S608 - a fixed row-number expression
 
 
 def preview(con: duckdb.DuckDBPyConnection, plan: Plan, site_tz: str, lang: str,
@@ -382,7 +390,7 @@ def preview(con: duckdb.DuckDBPyConnection, plan: Plan, site_tz: str, lang: str,
     return frame
 
 
-def _parent_columns(kind: Kind) -> list[str]:
+def _parent_columns(kind: ExtractKind) -> list[str]:
     """The columns of the kind's own table (dimension scores and violations have tables)."""
     return [r.name for r in kind.rules() if r.type not in ("dimensions", "violations")]
 
@@ -391,166 +399,22 @@ def _merge(con: duckdb.DuckDBPyConnection, plan: Plan, started: datetime,
            lang: str) -> tuple[int, dict[str, int], bool]:
     """Write `staged` into the attached store `s`; returns (import id, counts, demo removed)."""
     kind = KINDS[plan.kind]
-    key = kind.key
     cols = _parent_columns(kind)
-    order = "updated_at DESC NULLS LAST, __row DESC" if "updated_at" in cols else "__row DESC"
-    repeated = fetch_one(
-        con, f"SELECT count(*) FROM (SELECT {key} FROM staged WHERE len(errors) = 0"
-        f" GROUP BY {key} HAVING count(*) > 1)",
-    )
-    if repeated and repeated[0]:  # rank repeated ids: the later updated_at, else row, is kept
-        con.execute(
-            "CREATE OR REPLACE TABLE ranked AS SELECT *, row_number() OVER w AS rn,"
-            f" first_value(__row) OVER w AS kept_row FROM staged WHERE len(errors) = 0"
-            f" WINDOW w AS (PARTITION BY {key} ORDER BY {order})"
-        )
-    else:
-        con.execute(
-            "CREATE OR REPLACE VIEW ranked AS SELECT *, 1 AS rn, __row AS kept_row FROM staged"
-            " WHERE len(errors) = 0"
-        )
-    child = {"surveys": "survey_dimension_scores", "qa": "qa_violations"}.get(plan.kind)
-    same_children = "true"
-    child_join = ""
-    if plan.kind == "surveys":
-        child_join = (" LEFT JOIN (SELECT survey_id, list({'dimension': dimension, 'score': score}"
-                      " ORDER BY dimension) AS old FROM s.survey_dimension_scores GROUP BY ALL)"
-                      " c ON c.survey_id = k.survey_id")
-        same_children = "coalesce(c.old, []) = list_sort(k.dims)"
-    elif plan.kind == "qa":
-        child_join = (" LEFT JOIN (SELECT inspection_id, list({'category': category, 'severity':"
-                      " severity} ORDER BY item) AS old FROM s.qa_violations GROUP BY ALL) c"
-                      " ON c.inspection_id = k.inspection_id")
-        same_children = ("coalesce(c.old, []) = coalesce(list_transform(k.violations, lambda x: "
-                         "{'category': x.category, 'severity': x.severity}), [])")
-    stale = ("k.updated_at IS NOT NULL AND e.updated_at IS NOT NULL AND k.updated_at < "
-             "e.updated_at" if "updated_at" in cols else "false")
-    row_k = ", ".join(f"k.{c}" for c in cols)
-    row_e = ", ".join(f"e.{c}" for c in cols)
-    demo = fetch_one(
-        con,
-        "SELECT count(*) FILTER (WHERE source = 'demo') > 0 AND count(*) FILTER"
-        " (WHERE source <> 'demo') = 0 FROM s.import_log"
-    )
-    demo_removed = bool(demo and demo[0])
-    empty = fetch_one(con, f"SELECT count(*) = 0 FROM (SELECT 1 FROM s.{kind.table} LIMIT 1)")
-    # Nothing stored yet, or only demo rows that this import deletes: every row is new.
-    if demo_removed or (empty and empty[0]):
-        con.execute("CREATE OR REPLACE VIEW classified AS SELECT *, 'new' AS action FROM ranked"
-                    " WHERE rn = 1")
-    else:
-        con.execute(
-            "CREATE OR REPLACE TABLE classified AS SELECT k.*,"
-            f" CASE WHEN e.{key} IS NULL THEN 'new'"
-            f" WHEN {stale} THEN 'stale' WHEN ROW({row_k}) IS NOT DISTINCT FROM ROW({row_e})"
-            f" AND {same_children} THEN 'same' ELSE 'changed' END AS action"
-            f" FROM ranked k LEFT JOIN s.{kind.table} e ON e.{key} = k.{key}{child_join}"
-            " WHERE k.rn = 1"
-        )
-    counts = dict(con.execute(
-        "SELECT action, count(*) FROM classified GROUP BY action").fetchall())
-    dups = fetch_one(con, "SELECT count(*) FROM ranked WHERE rn > 1")
-    bad = fetch_one(con, "SELECT count(*) FROM staged WHERE len(errors) > 0")
-    src = plan.source
-    result = {
-        "read": src.rows + len(src.bad_rows),
-        "inserted": int(counts.get("new", 0)), "updated": int(counts.get("changed", 0)),
-        "unchanged": int(counts.get("same", 0)), "skipped": int(counts.get("stale", 0)),
-        "duplicates": int(dups[0]) if dups else 0,
-    }
-    result["rejected"] = (int(bad[0]) if bad else 0) + result["duplicates"] + len(src.bad_rows)
+    _rank(con, kind.key, cols)
+    demo_removed = _demo_only(con)
+    _classify(con, plan.kind, cols, demo_removed)
+    result = _counts(con, plan.source)
     if result["duplicates"]:  # their cells, for the rejects (the only rows staged lacks)
-        numbered = (f"(SELECT row_number() OVER () + 1 AS __row, * EXCLUDE (__row)"
-                    f" FROM {src.relation})" if src.lazy else src.relation)
-        con.execute(
-            "CREATE OR REPLACE TABLE dup_cells AS SELECT r.__row,"
-            f" {_record(len(src.headers), 'r.')} AS record FROM {numbered} r"
-            " WHERE r.__row IN (SELECT __row FROM ranked WHERE rn > 1)",
-            dict(src.params),
-        )
-    dup_reason = reason("duplicate", lang, id_column=key, row="{row}")
-    bad_rows = pl.DataFrame(
-        {"row": [b.row for b in src.bad_rows], "reason": [b.reason for b in src.bad_rows],
-         "record": [json.dumps([c[:RECORD_CHARS] for c in b.cells] if b.cells else [b.text],
-                               ensure_ascii=False) for b in src.bad_rows]},
-        schema={"row": pl.Int64, "reason": pl.String, "record": pl.String},
-    )
-    con.register("bad_rows", bad_rows.to_arrow())
-    mapping_json = json.dumps(
-        {"headers": src.headers, "columns": {c: src.headers[i] for c, i in
-                                             plan.resolution.columns.items()},
-         "dimensions": {d: src.headers[i] for d, i in plan.resolution.dimensions.items()},
-         "mapping": plan.mapping.name},
-        ensure_ascii=False,
-    )
+        _stage_duplicate_cells(con, plan.source)
+    dup_reason = reason("duplicate", lang, id_column=kind.key, row="{row}")
+    con.register("bad_rows", _bad_rows(plan.source).to_arrow())
     fetch_one(con, "BEGIN TRANSACTION")
     try:
         if demo_removed:
-            for table in DATA_TABLES:
-                con.execute(f"DELETE FROM s.{table}")
-            con.execute("DELETE FROM s.import_rejects")
-            con.execute("DELETE FROM s.import_log")
-        row = fetch_one(
-            con,
-            "INSERT INTO s.import_log (kind, source, file_name, content_hash, rows_read,"
-            " rows_inserted, rows_updated, rows_unchanged, rows_skipped, rows_rejected,"
-            " started_at, file_format, encoding, mapping) VALUES ($kind, 'file', $file, $hash,"
-            " $read, $inserted, $updated, $unchanged, $skipped, $rejected, $started, $format,"
-            " $encoding, $mapping) RETURNING import_id",
-            {"kind": plan.kind, "file": src.name, "hash": src.content_hash,
-             "read": result["read"], "inserted": result["inserted"],
-             "updated": result["updated"], "unchanged": result["unchanged"],
-             "skipped": result["skipped"], "rejected": result["rejected"],
-             "started": started, "format": src.format, "encoding": src.encoding,
-             "mapping": mapping_json},
-        )
-        assert row is not None
-        import_id = int(row[0])
-        names = ", ".join(cols)
-        # New ids take a plain INSERT (no conflict check: nearly twice as fast on a million
-        # rows); changed ones replace the stored row.
-        for verb, action in (("INSERT", "new"), ("INSERT OR REPLACE", "changed")):
-            con.execute(
-                f"{verb} INTO s.{kind.table} ({names}, import_id) SELECT {names}, $id"
-                " FROM classified WHERE action = $action",
-                {"id": import_id, "action": action},
-            )
-        if child is not None:
-            con.execute(
-                f"DELETE FROM s.{child} WHERE {key} IN (SELECT {key} FROM classified"
-                " WHERE action = 'changed')"
-            )
-            if plan.kind == "surveys":
-                con.execute(
-                    "INSERT INTO s.survey_dimension_scores SELECT survey_id, d.dimension, d.score"
-                    " FROM (SELECT survey_id, unnest(dims) AS d FROM classified"
-                    " WHERE action IN ('new', 'changed'))"
-                )
-            else:
-                con.execute(
-                    "INSERT INTO s.qa_violations SELECT inspection_id, i, v[i].category,"
-                    " v[i].severity FROM (SELECT inspection_id, violations AS v,"
-                    " generate_subscripts(violations, 1) AS i FROM classified"
-                    " WHERE action IN ('new', 'changed'))"
-                )
-        con.execute(
-            "INSERT INTO s.import_rejects SELECT $id, __row, e.field, e.value, e.reason, record"
-            " FROM (SELECT __row, record, unnest(errors) AS e FROM staged"
-            " WHERE len(errors) > 0)",
-            {"id": import_id},
-        )
-        if result["duplicates"]:
-            con.execute(
-                f"INSERT INTO s.import_rejects SELECT $id, k.__row, '{key}', k.{key},"
-                f" replace($dup, '{{row}}', CAST(k.kept_row AS VARCHAR)), d.record"
-                " FROM ranked k JOIN dup_cells d USING (__row) WHERE k.rn > 1",
-                {"id": import_id, "dup": dup_reason},
-            )
-        con.execute(
-            "INSERT INTO s.import_rejects SELECT $id, row, NULL, NULL, reason, record::JSON"
-            " FROM bad_rows",
-            {"id": import_id},
-        )
+            _clear_store(con)
+        import_id = _log_import(con, plan, result, started)
+        _write_rows(con, plan.kind, cols, import_id)
+        _write_rejects(con, kind.key, import_id, dup_reason if result["duplicates"] else None)
         con.execute(
             "UPDATE s.import_log SET finished_at = current_localtimestamp()"
             " WHERE import_id = $id", {"id": import_id},
@@ -564,10 +428,216 @@ def _merge(con: duckdb.DuckDBPyConnection, plan: Plan, started: datetime,
     return import_id, result, demo_removed
 
 
+def _rank(con: duckdb.DuckDBPyConnection, key: str, cols: list[str]) -> None:
+    """Create `ranked`: the valid staged rows, rn 1 for the row kept of each id, and kept_row."""
+    order = "updated_at DESC NULLS LAST, __row DESC" if "updated_at" in cols else "__row DESC"
+    repeated = fetch_one(
+        con, f"SELECT count(*) FROM (SELECT {key} FROM staged WHERE len(errors) = 0"  # noqa: S608 - key is the kind's own id column
+        f" GROUP BY {key} HAVING count(*) > 1)",
+    )
+    if repeated and repeated[0]:  # rank repeated ids: the later updated_at, else row, is kept
+        con.execute(
+            "CREATE OR REPLACE TABLE ranked AS SELECT *, row_number() OVER w AS rn,"  # noqa: S608 - key is the kind's id column, order a fixed phrase
+            f" first_value(__row) OVER w AS kept_row FROM staged WHERE len(errors) = 0"
+            f" WINDOW w AS (PARTITION BY {key} ORDER BY {order})"
+        )
+    else:
+        con.execute(
+            "CREATE OR REPLACE VIEW ranked AS SELECT *, 1 AS rn, __row AS kept_row FROM staged"
+            " WHERE len(errors) = 0"
+        )
+
+
+def _demo_only(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the store holds only demo imports (this import then replaces the demo data)."""
+    demo = fetch_one(
+        con,
+        "SELECT count(*) FILTER (WHERE source = 'demo') > 0 AND count(*) FILTER"
+        " (WHERE source <> 'demo') = 0 FROM s.import_log"
+    )
+    return bool(demo and demo[0])
+
+
+def _children_compared(kind: str) -> tuple[str, str]:
+    """(join of the stored child rows as c.old, SQL that is true when a row's are unchanged)."""
+    if kind == "surveys":
+        return (" LEFT JOIN (SELECT survey_id, list({'dimension': dimension, 'score': score}"
+                " ORDER BY dimension) AS old FROM s.survey_dimension_scores GROUP BY ALL)"
+                " c ON c.survey_id = k.survey_id",
+                "coalesce(c.old, []) = list_sort(k.dims)")
+    if kind == "qa":
+        return (" LEFT JOIN (SELECT inspection_id, list({'category': category, 'severity':"
+                " severity} ORDER BY item) AS old FROM s.qa_violations GROUP BY ALL) c"
+                " ON c.inspection_id = k.inspection_id",
+                "coalesce(c.old, []) = coalesce(list_transform(k.violations, lambda x: "
+                "{'category': x.category, 'severity': x.severity}), [])")
+    return "", "true"
+
+
+def _classify(con: duckdb.DuckDBPyConnection, kind_name: str, cols: list[str],
+              demo_removed: bool) -> None:
+    """Create `classified`: each id's kept row with its action: new, stale, same or changed."""
+    kind = KINDS[kind_name]
+    key = kind.key
+    child_join, same_children = _children_compared(kind_name)
+    stale = ("k.updated_at IS NOT NULL AND e.updated_at IS NOT NULL AND k.updated_at < "
+             "e.updated_at" if "updated_at" in cols else "false")
+    row_k = ", ".join(f"k.{c}" for c in cols)
+    row_e = ", ".join(f"e.{c}" for c in cols)
+    empty = fetch_one(con, f"SELECT count(*) = 0 FROM (SELECT 1 FROM s.{kind.table} LIMIT 1)")  # noqa: S608 - the kind's own table name
+    # Nothing stored yet, or only demo rows that this import deletes: every row is new.
+    if demo_removed or (empty and empty[0]):
+        con.execute("CREATE OR REPLACE VIEW classified AS SELECT *, 'new' AS action FROM ranked"
+                    " WHERE rn = 1")
+    else:
+        con.execute(
+            "CREATE OR REPLACE TABLE classified AS SELECT k.*,"  # noqa: S608 - the kind's table and column names only
+            f" CASE WHEN e.{key} IS NULL THEN 'new'"
+            f" WHEN {stale} THEN 'stale' WHEN ROW({row_k}) IS NOT DISTINCT FROM ROW({row_e})"
+            f" AND {same_children} THEN 'same' ELSE 'changed' END AS action"
+            f" FROM ranked k LEFT JOIN s.{kind.table} e ON e.{key} = k.{key}{child_join}"
+            " WHERE k.rn = 1"
+        )
+
+
+def _counts(con: duckdb.DuckDBPyConnection, src: ExtractFile) -> dict[str, int]:
+    """The rows read, inserted, updated, unchanged, skipped, duplicated and rejected."""
+    counts = dict(con.execute(
+        "SELECT action, count(*) FROM classified GROUP BY action").fetchall())
+    dups = fetch_one(con, "SELECT count(*) FROM ranked WHERE rn > 1")
+    bad = fetch_one(con, "SELECT count(*) FROM staged WHERE len(errors) > 0")
+    result = {
+        "read": src.rows + len(src.bad_rows),
+        "inserted": int(counts.get("new", 0)), "updated": int(counts.get("changed", 0)),
+        "unchanged": int(counts.get("same", 0)), "skipped": int(counts.get("stale", 0)),
+        "duplicates": int(dups[0]) if dups else 0,
+    }
+    result["rejected"] = (int(bad[0]) if bad else 0) + result["duplicates"] + len(src.bad_rows)
+    return result
+
+
+def _stage_duplicate_cells(con: duckdb.DuckDBPyConnection, src: ExtractFile) -> None:
+    """Create `dup_cells`: the record of each row whose id an earlier-kept row repeats."""
+    numbered = (f"(SELECT row_number() OVER () + 1 AS __row, * EXCLUDE (__row)"  # noqa: S608 - src.relation is raw or the reader's $param read_csv scan
+                f" FROM {src.relation})" if src.lazy else src.relation)
+    con.execute(
+        "CREATE OR REPLACE TABLE dup_cells AS SELECT r.__row,"  # noqa: S608 - c0.. columns and the reader's relation; values bound
+        f" {_record(len(src.headers), 'r.')} AS record FROM {numbered} r"
+        " WHERE r.__row IN (SELECT __row FROM ranked WHERE rn > 1)",
+        dict(src.params),
+    )
+
+
+def _bad_rows(src: ExtractFile) -> pl.DataFrame:
+    """The rows the reader could not split: row, reason and the record kept for the rejects."""
+    return pl.DataFrame(
+        {"row": [b.row for b in src.bad_rows], "reason": [b.reason for b in src.bad_rows],
+         "record": [json.dumps([c[:RECORD_CHARS] for c in b.cells] if b.cells else [b.text],
+                               ensure_ascii=False) for b in src.bad_rows]},
+        schema={"row": pl.Int64, "reason": pl.String, "record": pl.String},
+    )
+
+
+def _clear_store(con: duckdb.DuckDBPyConnection) -> None:
+    """Delete every data row, reject and log entry of the attached store (the demo's)."""
+    for table in DATA_TABLES:
+        con.execute(f"DELETE FROM s.{table}")  # noqa: S608 - fixed table names (DATA_TABLES)
+    con.execute("DELETE FROM s.import_rejects")
+    con.execute("DELETE FROM s.import_log")
+
+
+def _log_import(con: duckdb.DuckDBPyConnection, plan: Plan, result: dict[str, int],
+                started: datetime) -> int:
+    """Insert the import's log entry (counts, file, mapping used); returns its import id."""
+    src = plan.source
+    mapping_json = json.dumps(
+        {"headers": src.headers, "columns": {c: src.headers[i] for c, i in
+                                             plan.resolution.columns.items()},
+         "dimensions": {d: src.headers[i] for d, i in plan.resolution.dimensions.items()},
+         "mapping": plan.mapping.name},
+        ensure_ascii=False,
+    )
+    row = fetch_one(
+        con,
+        "INSERT INTO s.import_log (kind, source, file_name, content_hash, rows_read,"
+        " rows_inserted, rows_updated, rows_unchanged, rows_skipped, rows_rejected,"
+        " started_at, file_format, encoding, mapping) VALUES ($kind, 'file', $file, $hash,"
+        " $read, $inserted, $updated, $unchanged, $skipped, $rejected, $started, $format,"
+        " $encoding, $mapping) RETURNING import_id",
+        {"kind": plan.kind, "file": src.name, "hash": src.content_hash,
+         "read": result["read"], "inserted": result["inserted"],
+         "updated": result["updated"], "unchanged": result["unchanged"],
+         "skipped": result["skipped"], "rejected": result["rejected"],
+         "started": started, "format": src.format, "encoding": src.encoding,
+         "mapping": mapping_json},
+    )
+    assert row is not None
+    return int(row[0])
+
+
+def _write_rows(con: duckdb.DuckDBPyConnection, kind_name: str, cols: list[str],
+                import_id: int) -> None:
+    """Insert the new rows, replace the changed ones, and rewrite their child rows."""
+    kind = KINDS[kind_name]
+    key = kind.key
+    names = ", ".join(cols)
+    # New ids take a plain INSERT (no conflict check: nearly twice as fast on a million
+    # rows); changed ones replace the stored row.
+    for verb, action in (("INSERT", "new"), ("INSERT OR REPLACE", "changed")):
+        con.execute(
+            f"{verb} INTO s.{kind.table} ({names}, import_id) SELECT {names}, $id"  # noqa: S608 - fixed verbs, the kind's table and columns; values bound
+            " FROM classified WHERE action = $action",
+            {"id": import_id, "action": action},
+        )
+    child = CHILD_TABLES.get(kind_name)
+    if child is None:
+        return
+    con.execute(
+        f"DELETE FROM s.{child} WHERE {key} IN (SELECT {key} FROM classified"  # noqa: S608 - the kind's child table and id column
+        " WHERE action = 'changed')"
+    )
+    if kind_name == "surveys":
+        con.execute(
+            "INSERT INTO s.survey_dimension_scores SELECT survey_id, d.dimension, d.score"
+            " FROM (SELECT survey_id, unnest(dims) AS d FROM classified"
+            " WHERE action IN ('new', 'changed'))"
+        )
+    else:
+        con.execute(
+            "INSERT INTO s.qa_violations SELECT inspection_id, i, v[i].category,"
+            " v[i].severity FROM (SELECT inspection_id, violations AS v,"
+            " generate_subscripts(violations, 1) AS i FROM classified"
+            " WHERE action IN ('new', 'changed'))"
+        )
+
+
+def _write_rejects(con: duckdb.DuckDBPyConnection, key: str, import_id: int,
+                   dup_reason: str | None) -> None:
+    """Insert the rejects: faulty staged rows, repeated ids (if `dup_reason`), bad_rows."""
+    con.execute(
+        "INSERT INTO s.import_rejects SELECT $id, __row, e.field, e.value, e.reason, record"
+        " FROM (SELECT __row, record, unnest(errors) AS e FROM staged"
+        " WHERE len(errors) > 0)",
+        {"id": import_id},
+    )
+    if dup_reason is not None:
+        con.execute(
+            f"INSERT INTO s.import_rejects SELECT $id, k.__row, '{key}', k.{key},"  # noqa: S608 - key is the kind's id column; the reason is $dup
+            f" replace($dup, '{{row}}', CAST(k.kept_row AS VARCHAR)), d.record"
+            " FROM ranked k JOIN dup_cells d USING (__row) WHERE k.rn > 1",
+            {"id": import_id, "dup": dup_reason},
+        )
+    con.execute(
+        "INSERT INTO s.import_rejects SELECT $id, row, NULL, NULL, reason, record::JSON"
+        " FROM bad_rows",
+        {"id": import_id},
+    )
+
+
 def import_file(
     store: Store, kind: str | None, path: Path, *, mapping: Mapping | None = None,
     name: str | None = None, encoding: str | None = None, sheet: str | None = None,
-    lang: str = "en", progress: Progress = readers._quiet,
+    lang: str = "en", progress: ReadProgress = readers._quiet,
     on_wait: Callable[[str], None] | None = None,
 ) -> ImportResult:
     """Import one file into the store; ImportFailed (nothing written) when it cannot be."""

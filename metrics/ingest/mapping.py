@@ -292,7 +292,3 @@ def vocabulary(vocab: str, mapping: Mapping | None = None) -> tuple[list[str], l
         for word in extra:
             add(word, code)
     return words, codes
-
-
-def to_toml(mapping: Mapping) -> str:
-    return tomli_w.dumps(mapping.model_dump(exclude_none=True))

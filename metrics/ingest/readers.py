@@ -17,13 +17,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import BinaryIO, Final
+from typing import TYPE_CHECKING, BinaryIO, Final
 
 import duckdb
 import pyarrow as pa
 
 from metrics.core.errors import ServiceLensError
 from metrics.engine.store import fetch_one
+
+if TYPE_CHECKING:  # openpyxl is imported where a workbook is read
+    from openpyxl.workbook.workbook import Workbook
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+# Ruff's S608 (SQL built from strings) is silenced line by line: the readers name only their
+# own columns (c0, c1, ...) and constants; every path, name list and limit is a parameter.
 
 CHUNK: Final[int] = 4 << 20
 SNIFF_BYTES: Final[int] = 4 << 20  # the head of a file that decides it is UTF-8
@@ -40,7 +47,7 @@ ENCODINGS: Final[dict[str, str]] = {
     "gbk": "gbk", "gb2312": "gbk", "gb18030": "gb18030", "utf-16": "utf-16", "utf16": "utf-16",
 }
 
-Progress = Callable[[float, str], None]
+ReadProgress = Callable[[float, str], None]
 
 
 class ReadError(ServiceLensError):
@@ -58,7 +65,7 @@ class BadRow:
 
 
 @dataclass
-class Source:
+class ExtractFile:
     """What a reader learnt about a file, next to the `raw` table it filled."""
 
     path: Path
@@ -250,12 +257,12 @@ def _delimiter(header: str, sniffed: str | None) -> str:
     return max(found, key=header.count) if found else ","
 
 
-def _read_csv(con: duckdb.DuckDBPyConnection, src: Source, text_path: Path,
-              limit: int | None, progress: Progress) -> None:
+def _read_csv(con: duckdb.DuckDBPyConnection, src: ExtractFile, text_path: Path,
+              limit: int | None, progress: ReadProgress) -> None:
     try:
         sniffed = None if _long_line_sampled(text_path) else fetch_one(
             con,
-            "SELECT Columns, Delimiter FROM sniff_csv($p, header = true, all_varchar = true,"
+            "SELECT Columns, Delimiter FROM sniff_csv($p, header = true, all_varchar = true,"  # noqa: S608 - SNIFF_ROWS is an int constant; the path is $p
             f" sample_size = {SNIFF_ROWS})",
             {"p": str(text_path)},
         )
@@ -286,7 +293,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, src: Source, text_path: Path,
     # Scanned by the check itself, not copied first; bad lines send us to the exact path.
     # Rows are numbered from the staged table's rowid: DuckDB keeps the file's order.
     src.relation = (
-        "(SELECT NULL::BIGINT AS __row, * FROM read_csv($raw_path, header = true,"
+        "(SELECT NULL::BIGINT AS __row, * FROM read_csv($raw_path, header = true,"  # noqa: S608 - tail is a fixed LIMIT $raw_limit; the rest is bound
         " all_varchar = true, names = $raw_names, delim = $raw_delim, max_line_size ="
         " $raw_max_line, ignore_errors = true, store_rejects = true, rejects_table ="
         f" 'csv_rejects', rejects_scan = 'csv_scans'){tail})"
@@ -302,8 +309,8 @@ def bad_lines(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(row and row[0])
 
 
-def read_exact(con: duckdb.DuckDBPyConnection, src: Source, limit: int | None = None,
-               progress: Progress = _quiet) -> None:
+def read_exact(con: duckdb.DuckDBPyConnection, src: ExtractFile, limit: int | None = None,
+               progress: ReadProgress = _quiet) -> None:
     """Re-read a fast-path CSV into `raw` with Python's csv module, numbering every row."""
     assert src.text_path is not None
     src.relation, src.params = "raw", {}
@@ -328,8 +335,8 @@ def _text(path: Path, name: str) -> Iterator[tuple[BinaryIO, io.TextIOWrapper]]:
             ) from error
 
 
-def _read_csv_exact(con: duckdb.DuckDBPyConnection, src: Source, text_path: Path, delim: str,
-                    n: int, limit: int | None, progress: Progress) -> None:
+def _read_csv_exact(con: duckdb.DuckDBPyConnection, src: ExtractFile, text_path: Path, delim: str,
+                    n: int, limit: int | None, progress: ReadProgress) -> None:
     csv.field_size_limit(1 << 30)
     _create_raw(con, n)
     total = max(text_path.stat().st_size, 1)
@@ -378,18 +385,9 @@ def _cell(value: object) -> str | None:
     return str(value)
 
 
-def sheet_names(path: Path) -> list[str]:
-    import openpyxl
-
-    book = openpyxl.load_workbook(path, read_only=True)
-    try:
-        return list(book.sheetnames)
-    finally:
-        book.close()
-
-
-def _read_xlsx(con: duckdb.DuckDBPyConnection, src: Source, sheet: str | None,
-               limit: int | None, progress: Progress) -> None:
+def _read_xlsx(con: duckdb.DuckDBPyConnection, src: ExtractFile, sheet: str | None,
+               limit: int | None, progress: ReadProgress) -> None:
+    """Fill `raw` from a workbook's sheet, its first non-empty row the headers."""
     import openpyxl
 
     try:
@@ -397,54 +395,76 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, src: Source, sheet: str | None,
     except Exception as error:  # zip / XML errors of a damaged workbook
         raise ReadError(f"{src.name}: not a readable XLSX workbook ({error})") from error
     try:
-        names = list(book.sheetnames)
-        if sheet is None:
-            ws = book[names[0]]
-        elif sheet in names:
-            ws = book[sheet]
-        elif sheet.isdigit() and 1 <= int(sheet) <= len(names):
-            ws = book[names[int(sheet) - 1]]
-        else:
-            raise ReadError(f"{src.name}: no sheet {sheet!r}; sheets: {', '.join(names)}")
+        ws = _worksheet(book, sheet, src.name)
         rows_iter: Iterator[tuple[object, ...]] = ws.iter_rows(values_only=True)
-        header_row = 0
-        for header_row, values in enumerate(rows_iter, start=1):  # noqa: B007 - used below
-            if any(v is not None and str(v).strip() for v in values):
-                src.headers = _headers(values)
-                break
-        if not src.headers:
-            raise ReadError(f"{src.name}: the sheet is empty")
-        n = len(src.headers)
-        _create_raw(con, n)
-        total = max(ws.max_row or 1, 1)
-        rows: list[int] = []
-        cells: list[list[str | None]] = []
-        for number, values in enumerate(rows_iter, start=header_row + 1):
-            if limit is not None and len(rows) >= limit:
-                break
-            row = [_cell(v) for v in values[:n]]
-            if not any(c is not None and c.strip() for c in row):
-                continue
-            extra = [v for v in values[n:] if v is not None and str(v).strip()]
-            if extra:
-                whole = [_cell(v) or "" for v in values]
-                while whole and not whole[-1].strip():
-                    whole.pop()
-                src.bad_rows.append(BadRow(number, f"values beyond the {n} headed columns",
-                                           "\t".join(c or "" for c in row)[:200], tuple(whole)))
-                continue
-            rows.append(number)
-            cells.append(row + [None] * (n - len(row)))
-            if len(rows) >= BATCH_ROWS:
-                _append(con, rows, cells, n)
-                rows, cells = [], []
-                progress(min(0.9, 0.1 + 0.8 * number / total), "read")
-        _append(con, rows, cells, n)
+        header_row = _xlsx_headers(src, rows_iter)
+        _xlsx_cells(con, src, rows_iter, header_row, max(ws.max_row or 1, 1), limit, progress)
     finally:
         book.close()
 
 
-def _read_parquet(con: duckdb.DuckDBPyConnection, src: Source, limit: int | None) -> None:
+def _worksheet(book: Workbook, sheet: str | None, name: str) -> ReadOnlyWorksheet:
+    """The sheet named `sheet`, else numbered `sheet` (from 1), else the first; or ReadError."""
+    names = list(book.sheetnames)
+    if sheet is None:
+        return book[names[0]]
+    if sheet in names:
+        return book[sheet]
+    if sheet.isdigit() and 1 <= int(sheet) <= len(names):
+        return book[names[int(sheet) - 1]]
+    raise ReadError(f"{name}: no sheet {sheet!r}; sheets: {', '.join(names)}")
+
+
+def _xlsx_headers(src: ExtractFile, rows_iter: Iterator[tuple[object, ...]]) -> int:
+    """Set `src.headers` from the first non-empty row; returns its number, or ReadError."""
+    header_row = 0
+    for header_row, values in enumerate(rows_iter, start=1):  # noqa: B007 - returned
+        if any(v is not None and str(v).strip() for v in values):
+            src.headers = _headers(values)
+            break
+    if not src.headers:
+        raise ReadError(f"{src.name}: the sheet is empty")
+    return header_row
+
+
+def _xlsx_cells(con: duckdb.DuckDBPyConnection, src: ExtractFile,
+                rows_iter: Iterator[tuple[object, ...]], header_row: int, total: int,
+                limit: int | None, progress: ReadProgress) -> None:
+    """Create `raw` from the rows after the header: empty ones skipped, overlong ones rejected."""
+    n = len(src.headers)
+    _create_raw(con, n)
+    rows: list[int] = []
+    cells: list[list[str | None]] = []
+    for number, values in enumerate(rows_iter, start=header_row + 1):
+        if limit is not None and len(rows) >= limit:
+            break
+        row = [_cell(v) for v in values[:n]]
+        if not any(c is not None and c.strip() for c in row):
+            continue
+        extra = [v for v in values[n:] if v is not None and str(v).strip()]
+        if extra:
+            src.bad_rows.append(_beyond_headers(number, n, row, values))
+            continue
+        rows.append(number)
+        cells.append(row + [None] * (n - len(row)))
+        if len(rows) >= BATCH_ROWS:
+            _append(con, rows, cells, n)
+            rows, cells = [], []
+            progress(min(0.9, 0.1 + 0.8 * number / total), "read")
+    _append(con, rows, cells, n)
+
+
+def _beyond_headers(number: int, n: int, row: list[str | None],
+                    values: tuple[object, ...]) -> BadRow:
+    """The reject of a sheet row with values beyond its `n` headed columns (all its cells)."""
+    whole = [_cell(v) or "" for v in values]
+    while whole and not whole[-1].strip():
+        whole.pop()
+    return BadRow(number, f"values beyond the {n} headed columns",
+                  "\t".join(c or "" for c in row)[:200], tuple(whole))
+
+
+def _read_parquet(con: duckdb.DuckDBPyConnection, src: ExtractFile, limit: int | None) -> None:
     try:
         rel = con.read_parquet(str(src.path))
     except duckdb.Error as error:
@@ -464,25 +484,12 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, src: Source, limit: int | None
     con.execute("DROP TABLE raw_cells")
 
 
-def _read_jsonl(con: duckdb.DuckDBPyConnection, src: Source, text_path: Path,
-                limit: int | None, progress: Progress) -> None:
+def _read_jsonl(con: duckdb.DuckDBPyConnection, src: ExtractFile, text_path: Path,
+                limit: int | None, progress: ReadProgress) -> None:
+    """Fill `raw` from JSON lines, one column per key in order of first appearance."""
     keys: list[str] = []
     records: list[tuple[int, dict[str, object]]] = []
     width = -1  # columns `raw` has; -1 until it exists
-
-    def flush() -> None:
-        nonlocal width
-        n = len(keys)
-        if width < 0:
-            _create_raw(con, n)
-            width = n
-        for i in range(width, n):  # keys first seen in this batch
-            con.execute(f"ALTER TABLE raw ADD COLUMN c{i} VARCHAR")
-        width = n
-        _append(con, [r for r, _ in records],
-                [[_cell(obj.get(k)) for k in keys] for _, obj in records], n)
-        records.clear()
-
     con.execute("DROP TABLE IF EXISTS raw")
     total = max(text_path.stat().st_size, 1)
     with _text(text_path, src.name) as (raw, f):
@@ -491,34 +498,56 @@ def _read_jsonl(con: duckdb.DuckDBPyConnection, src: Source, text_path: Path,
                 break
             if not line.strip():
                 continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as error:
-                src.bad_rows.append(BadRow(number, f"not valid JSON ({error.msg})", line[:200]))
-                continue
-            if not isinstance(obj, dict):
-                src.bad_rows.append(BadRow(number, "not a JSON object", line[:200]))
+            obj = _json_object(number, line)
+            if isinstance(obj, BadRow):
+                src.bad_rows.append(obj)
                 continue
             keys.extend(k for k in obj if k not in keys)
             records.append((number, obj))
             if len(records) >= BATCH_ROWS:
-                flush()
+                width = _append_json(con, keys, records, width)
                 progress(min(0.9, 0.1 + 0.8 * raw.tell() / total), "read")
     if records or not keys:
         if not keys and not src.bad_rows:
             raise ReadError(f"{src.name}: no JSON records")
-        flush()
+        _append_json(con, keys, records, width)
     src.headers = list(keys)
+
+
+def _json_object(number: int, line: str) -> dict[str, object] | BadRow:
+    """A JSON line's object, or the BadRow saying why it is not one."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as error:
+        return BadRow(number, f"not valid JSON ({error.msg})", line[:200])
+    if not isinstance(obj, dict):
+        return BadRow(number, "not a JSON object", line[:200])
+    return obj
+
+
+def _append_json(con: duckdb.DuckDBPyConnection, keys: list[str],
+                 records: list[tuple[int, dict[str, object]]], width: int) -> int:
+    """Append and clear `records`, creating or widening `raw` to `keys`; returns its new width."""
+    n = len(keys)
+    if width < 0:
+        _create_raw(con, n)
+        width = n
+    for i in range(width, n):  # keys first seen in this batch
+        con.execute(f"ALTER TABLE raw ADD COLUMN c{i} VARCHAR")
+    _append(con, [r for r, _ in records],
+            [[_cell(obj.get(k)) for k in keys] for _, obj in records], n)
+    records.clear()
+    return n
 
 
 def load(con: duckdb.DuckDBPyConnection, path: Path, *, workdir: Path, name: str | None = None,
          encoding: str | None = None, sheet: str | None = None, limit: int | None = None,
-         progress: Progress = _quiet) -> Source:
-    """Read a file's header and cells for `con` (see Source.relation); ReadError if unreadable.
+         progress: ReadProgress = _quiet) -> ExtractFile:
+    """Read a file's header and cells for `con` (see ExtractFile.relation); ReadError if unreadable.
 
     `workdir` holds a UTF-8 copy of a file in another encoding while the import lasts.
     """
-    src = Source(path=path, name=name or path.name, format="csv", headers=[])
+    src = ExtractFile(path=path, name=name or path.name, format="csv", headers=[])
     if not path.exists():
         raise ReadError(f"{src.name}: no such file")
     if path.is_dir():

@@ -161,35 +161,43 @@ def field_rules(model: type[BaseModel]) -> list[FieldRule]:
     for name, info in model.model_fields.items():
         base, metadata = _flatten(info.annotation)
         metadata = [*metadata, *info.metadata]
-        kind: FieldType
-        if any(isinstance(m, ScoreWords) for m in metadata):
-            kind = "score"
-        elif get_origin(base) is dict:
-            kind = "dimensions"
-        elif get_origin(base) is list:
-            kind = "violations"
-        else:
-            kind = _TYPES[base]
-        values: dict[str, Any] = {}
-        for m in metadata:
-            if isinstance(m, Vocab):
-                values.update(vocab=m.name, open_vocab=m.open)
-            elif isinstance(m, NotBefore):
-                values["not_before"] = m.other
-            elif isinstance(m, annotated_types.Ge):
-                values["ge"] = m.ge
-            elif isinstance(m, annotated_types.Le):
-                values["le"] = m.le
-            elif isinstance(m, StringConstraints | annotated_types.MaxLen | annotated_types.MinLen):
-                for attr in ("min_length", "max_length"):
-                    if getattr(m, attr, None) is not None:
-                        values[attr] = getattr(m, attr)
-        rules.append(FieldRule(name=name, type=kind, required=info.is_required(), **values))
+        rules.append(FieldRule(name=name, type=_field_type(base, metadata),
+                               required=info.is_required(), **_constraints(metadata)))
     return rules
 
 
+def _field_type(base: Any, metadata: list[Any]) -> FieldType:
+    """How the checker parses a field of this base type and metadata (KeyError if unknown)."""
+    if any(isinstance(m, ScoreWords) for m in metadata):
+        return "score"
+    if get_origin(base) is dict:
+        return "dimensions"
+    if get_origin(base) is list:
+        return "violations"
+    return _TYPES[base]
+
+
+def _constraints(metadata: list[Any]) -> dict[str, Any]:
+    """The FieldRule keywords (vocab, not_before, ge, le, lengths) a field's metadata sets."""
+    values: dict[str, Any] = {}
+    for m in metadata:
+        if isinstance(m, Vocab):
+            values.update(vocab=m.name, open_vocab=m.open)
+        elif isinstance(m, NotBefore):
+            values["not_before"] = m.other
+        elif isinstance(m, annotated_types.Ge):
+            values["ge"] = m.ge
+        elif isinstance(m, annotated_types.Le):
+            values["le"] = m.le
+        elif isinstance(m, StringConstraints | annotated_types.MaxLen | annotated_types.MinLen):
+            for attr in ("min_length", "max_length"):
+                if getattr(m, attr, None) is not None:
+                    values[attr] = getattr(m, attr)
+    return values
+
+
 @dataclass(frozen=True)
-class Kind:
+class ExtractKind:
     """One kind of extract: its row model, its table and key, and the time that dates a row."""
 
     name: str
@@ -212,14 +220,14 @@ class Kind:
         return names + [s[0] for s in self.standins]
 
 
-KINDS: Final[dict[str, Kind]] = {
-    "tickets": Kind(
+KINDS: Final[dict[str, ExtractKind]] = {
+    "tickets": ExtractKind(
         "tickets", TicketRow, "tickets", "ticket_id", "created_at",
         standins=(
             ("first_response_minutes", "first_response_at", "created_at"),
             ("resolution_minutes", "resolved_at", "created_at"),
         ),
     ),
-    "surveys": Kind("surveys", SurveyRow, "surveys", "survey_id", "sent_at"),
-    "qa": Kind("qa", QaRow, "qa_inspections", "inspection_id", "inspected_at"),
+    "surveys": ExtractKind("surveys", SurveyRow, "surveys", "survey_id", "sent_at"),
+    "qa": ExtractKind("qa", QaRow, "qa_inspections", "inspection_id", "inspected_at"),
 }

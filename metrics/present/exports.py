@@ -20,12 +20,15 @@ from metrics.core.filters import Filters
 from metrics.present import formatting
 from metrics.present.words import column_label, label, t
 
-FORMULA_STARTS: Final[tuple[str, ...]] = ("=", "+", "-", "@", "\t", "\r")
+# The first characters that make a cell a formula to a spreadsheet (= + - @, tab, carriage
+# return), as one regular-expression class that Python, polars and DuckDB all read. The
+# importer drops the ' that neutralise() puts before them: both use this one definition.
+FORMULA_START: Final[str] = r"[=+\-@\t\r]"
 
 
 def neutralise(frame: pl.DataFrame) -> pl.DataFrame:
     """Text cells that a spreadsheet would run as formulas, prefixed with '."""
-    pattern = "^[=+\\-@\\t\\r]"
+    pattern = "^" + FORMULA_START
     return frame.with_columns(
         pl.when(pl.col(c).str.contains(pattern)).then(pl.lit("'") + pl.col(c))
         .otherwise(pl.col(c)).alias(c)

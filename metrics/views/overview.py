@@ -21,7 +21,6 @@ CARD_METRICS: Final[tuple[str, ...]] = (
     "resolution_rate", "resolution_median_s", "fcr_rate", "complaint_rate",
     "complaint_closed_within_limit_rate", "csat", "qa_score_mean", "violations",
 )
-TREND_METRICS: Final[tuple[str, ...]] = ("tickets", "csat", "resolution_median_s")
 
 
 @dataclass(frozen=True)

@@ -124,8 +124,16 @@ def themes(comments: pl.DataFrame, *, min_comments: int = 5, top: int = 30) -> p
     if comments.height == 0 or top == 0:
         return _empty()
 
+    per_text = _per_text(comments)
+    if per_text.height == 0:
+        return _empty()
+    return _summary(_text_words(per_text), per_text, min_comments, top)
+
+
+def _per_text(comments: pl.DataFrame) -> pl.DataFrame:
+    """Each distinct non-blank stripped text: n (rows), scored, score_sum and low (1-5 only)."""
     score = pl.col("score").cast(pl.Int64, strict=False)
-    per_text = (
+    return (
         comments.lazy()
         .select(
             pl.col("comment").cast(pl.String).str.strip_chars().alias("text"),
@@ -141,11 +149,12 @@ def themes(comments: pl.DataFrame, *, min_comments: int = 5, top: int = 30) -> p
         )
         .collect()
     )
-    if per_text.height == 0:
-        return _empty()
 
+
+def _text_words(per_text: pl.DataFrame) -> pl.LazyFrame:
+    """The distinct (text, theme) pairs: for each text, the same words as tokens(text)."""
     # Each distinct text -> its jieba blocks -> each distinct block segmented once (cached
-    # across calls) -> the distinct (text, word) pairs: the same words as tokens(text).
+    # across calls) -> the distinct (text, word) pairs.
     blocks = (
         per_text.lazy()
         .select(
@@ -164,7 +173,7 @@ def themes(comments: pl.DataFrame, *, min_comments: int = 5, top: int = 30) -> p
         },
         schema={"block": pl.String, "theme": pl.String},
     )
-    pairs = (
+    return (
         blocks.lazy()
         .join(block_words.lazy(), on="block")
         .select("text", pl.col("theme").str.split(" "))
@@ -172,6 +181,11 @@ def themes(comments: pl.DataFrame, *, min_comments: int = 5, top: int = 30) -> p
         .filter(pl.col("theme") != "")
         .unique()
     )
+
+
+def _summary(pairs: pl.LazyFrame, per_text: pl.DataFrame, min_comments: int,
+             top: int) -> pl.DataFrame:
+    """The themes() result (SCHEMA, sorted, at most `top`) from the text-word pairs."""
     scored = pl.col("scored")
     return (
         pairs.join(per_text.lazy(), on="text")

@@ -501,6 +501,31 @@ def test_rejects_csv_neutralises_every_formula_start(store: Store, tmp_path: Pat
         assert not any(cell[:1] in ("=", "+", "-", "@") for cell in record)
 
 
+def test_tab_and_carriage_return_cells_round_trip_through_the_rejects_csv(
+        store: Store, tmp_path: Path) -> None:
+    # Excel skips a leading tab or CR before a formula, so the export marks those cells too;
+    # importing the export must drop that mark again, as it does for = + - @.
+    path = tmp_path / "blank_starts.csv"
+    path.write_text(
+        "ticket_id,created_at,channel,request_type,agent,team,product\n"
+        'W1,2026-03-01 09:00,fax,inquiry,"\t=1+1","\r=2+2","\tplain"\n', encoding="utf-8")
+    result = imported(store, "tickets", path)
+    assert (result.rows_read, result.inserted, result.rejected) == (1, 0, 1)
+    out = importer.write_rejects(store, result.import_id, tmp_path / "rejects")
+    assert out is not None
+    data = out.read_bytes()
+    row = next(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert (row["agent"], row["team"], row["product"]) == ("'\t=1+1", "'\r=2+2", "'\tplain")
+
+    fixed = tmp_path / "fixed.csv"
+    fixed.write_bytes(data.replace(b",fax,", b",phone,", 1))
+    again = imported(store, "tickets", fixed)
+    assert (again.rows_read, again.inserted, again.rejected) == (1, 1, 0)
+    w1 = tickets(store)["W1"]
+    assert (w1["channel"], w1["agent"], w1["team"], w1["product"]) == (
+        "phone", "\t=1+1", "\r=2+2", "\tplain")
+
+
 # --------------------------------------------------------------------------- other formats
 
 
