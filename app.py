@@ -44,7 +44,9 @@ pages = {
                 url_path="catalog"),
         st.Page("pages/settings.py", title=t("settings_page", lang), icon=":material/tune:",
                 url_path="settings"),
-        st.Page("pages/imports.py", title=t("data_page", lang), icon=":material/upload_file:",
+        # The file keeps its URL's name: a fresh server serves a bookmark of /data from
+        # pages/data.py before st.navigation has run once.
+        st.Page("pages/data.py", title=t("data_page", lang), icon=":material/upload_file:",
                 url_path="data"),
     ],
 }

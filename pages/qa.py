@@ -26,7 +26,7 @@ latest: dict[str, date | None] = cached.freshness(ctx.path, ctx.token)["latest"]
 latest_qa = latest.get("qa")
 if latest_qa is None:
     st.info(t("qa_no_data", lang), icon=":material/fact_check:")
-    st.page_link("pages/imports.py", label=t("qa_go_data", lang), icon=":material/upload_file:")
+    st.page_link("pages/data.py", label=t("qa_go_data", lang), icon=":material/upload_file:")
     st.stop()
 filters = ctx.filters
 prev = filters.previous()

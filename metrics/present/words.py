@@ -521,7 +521,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "download_xlsx": ("下载 XLSX", "Download XLSX"),
     "download_png": ("下载 PNG", "Download PNG"),
     "download_svg": ("下载 SVG", "Download SVG"),
-    "download_csv_help": ("UTF-8 编码（带 BOM），Excel 直接打开中文不乱码；以 = + - @ 开头的单元格已加 ' 防公式注入。", "UTF-8 with BOM, so Excel opens Chinese correctly; cells starting with = + - @ get a leading ' against formula injection."),
+    "download_csv_help": ("UTF-8 编码（带 BOM），Excel 直接打开中文不乱码；以 = + - @、制表符或回车开头的单元格已加 ' 防公式注入。", "UTF-8 with BOM, so Excel opens Chinese correctly; cells starting with = + - @, a tab or a carriage return get a leading ' against formula injection."),
     "download_xlsx_help": ("Excel 工作簿：表头加粗，百分比、时长和数量以数字保存并带格式。", "Excel workbook: bold header; percentages, durations and counts stored as numbers with their formats."),
     "download_png_help": ("图片（2 倍清晰度），标题下注明时间段与筛选条件，适合放进幻灯片和打印。", "Image at 2x, titled with the period and filters: for slides and print."),
     "download_svg_help": ("矢量图，可无损缩放和编辑；标题下注明时间段与筛选条件。", "Vector image that scales and edits without loss, titled with the period and filters."),

@@ -26,7 +26,7 @@ def data_page(lang: str = "zh") -> AppTest:
     at = frame_app(APP)
     at.query_params["lang"] = lang
     at.run()
-    at.switch_page("pages/imports.py").run()
+    at.switch_page("pages/data.py").run()
     assert not at.exception
     return at
 

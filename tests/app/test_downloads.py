@@ -33,7 +33,7 @@ FILES = {
     "resolution": "pages/resolution.py", "complaints": "pages/complaints.py",
     "satisfaction": "pages/satisfaction.py", "agents": "pages/agents.py",
     "agent": "pages/agent.py", "teams": "pages/teams.py", "qa": "pages/qa.py",
-    "catalog": "pages/catalog.py", "data": "pages/imports.py",
+    "catalog": "pages/catalog.py", "data": "pages/data.py",
 }
 # The fewest charts and tables each page shows on the demo store (so that a page that
 # stops early, drawing nothing, cannot pass by having nothing to count).
