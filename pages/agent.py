@@ -67,7 +67,7 @@ with right:
                if catalog.get(m).target_kind in ("min", "max")}
     widgets.chart(charts.agent_vs_team(trends, targets, person, lang,
                                        scorecards.trend_grain(filters)), key="agent_trends",
-                  scope=mine.filters)
+                  covers=mine.filters)
 
 view = dataclasses.replace(ctx, filters=mine.filters)
 st.subheader(t("survey_comments", lang))
@@ -94,7 +94,7 @@ else:
             st.success(t("no_violations_agent", lang), icon=":material/verified:")
         else:
             widgets.chart(charts.violation_categories(found, lang), key="agent_violations",
-                          scope=mine.filters)
+                          covers=mine.filters)
     with right:
         widgets.table(tables.presentable(inspected.rows, lang), lang, "agent_qa_dl",
                       f"inspections-{person}")

@@ -51,12 +51,12 @@ def kpi_card(card: Card, lang: str) -> None:
 
 
 
-def chart(spec: ChartSpec, key: str, *, scope: Filters | None = None) -> None:
+def chart(spec: ChartSpec, key: str, *, covers: Filters | None = None) -> None:
     """Render a chart built in metrics.present.charts exactly as it exports (no Streamlit
-    theme), with its PNG and SVG downloads. `scope`: the filters the chart covers when they are
+    theme), with its PNG and SVG downloads. `covers`: the filters the chart covers when they are
     not the sidebar's (the One agent page's person)."""
     st.altair_chart(spec, theme=None, width="stretch", key=key)
-    chart_downloads(spec, key, scope)
+    chart_downloads(spec, key, covers)
 
 
 def _download(lang: str, what: str, make: Callable[[], bytes], file_name: str, mime: str,
@@ -73,11 +73,11 @@ def file_stem(key: str, filters: Filters | None) -> str:
     return f"{key}-{filters.date_from}-{filters.date_to}" if filters else key
 
 
-def chart_downloads(spec: ChartSpec, key: str, scope: Filters | None = None) -> None:
+def chart_downloads(spec: ChartSpec, key: str, covers: Filters | None = None) -> None:
     """PNG (2x) and SVG of this very chart object, rendered offline by vl-convert, titled
-    with the period and filters it covers (the sidebar's unless `scope` is given)."""
+    with the period and filters it covers (the sidebar's unless `covers` is given)."""
     ctx = frame.current()
-    filters = scope or ctx.filters
+    filters = covers or ctx.filters
     subtitle = exports.scope_line(filters, ctx.lang) if filters else ""
     stem = file_stem(key, filters)
     with st.container(horizontal=True, gap="small", key=f"{key}_downloads"):
@@ -96,12 +96,12 @@ def cards(items: tuple[Card, ...], lang: str, per_row: int = 4) -> None:
 
 
 def pickable(spec: ChartSpec, key: str, metric_id: str, page: str, *,
-             scope: Filters | None = None) -> None:
+             covers: Filters | None = None) -> None:
     """A chart whose clicked segment opens the drill-down below with that segment; with its
     PNG and SVG downloads."""
     event = st.altair_chart(spec, theme=None, width="stretch", key=key, on_select="rerun",
                             selection_mode=[charts.PICK])
-    chart_downloads(spec, key, scope)
+    chart_downloads(spec, key, covers)
     chosen = picked(event)
     if chosen is not None and st.session_state.get(f"_{key}_last") != chosen:
         st.session_state[f"_{key}_last"] = chosen
@@ -185,9 +185,9 @@ def drill_panel(ctx: Context, page: str, metric_ids: tuple[str, ...], grain: Gra
     found = cached.drill(ctx.path, ctx.token, ctx.scope(grain=grain), metric_id,
                          tuple(segment.items()))
     metric = catalog.get(metric_id)
-    scope = segment_text(segment, lang) if segment else t("drill_whole_scope", lang)
+    narrowed = segment_text(segment, lang) if segment else t("drill_whole_scope", lang)
     st.caption(t("drill_count", lang, n=f"{found.total:,}", metric=metric.name(lang),
-                 scope=scope))
+                 scope=narrowed))
     if found.truncated:
         st.caption(t("drill_truncated", lang, n=f"{found.rows.height:,}"))
     rows = presentable(found.rows, lang)
