@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -172,3 +173,30 @@ def test_teams_table_equals_cli(app: AppTest, demo_store: Store,
             formatting.value(catalog.get("agent_composite"), row["composite"], "en")
     everything = cli_agents(demo_store, capsys, *NOVEMBER_CLI, "--by", "team")
     assert [r["tickets"] for r in everything] != [r["tickets"] for r in cli]
+
+
+@pytest.mark.parametrize(("team", "agents"), [("South", ["Bob", "Cai", "Dan"]),
+                                               ("North", ["Ann"])])
+def test_sidebar_places_a_moved_agent_in_the_team_of_the_period(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, team: str, agents: list[str]) -> None:
+    """Bob moved from North to South within the week (test_scorecards' store plus ticket B4)
+    and on to West in May (B9): for the week, the sidebar offers him under South only, and the
+    QA page's agent table agrees."""
+    from tests.unit.test_scorecards import SCORECARD_SQL
+
+    store = Store(tmp_path / "moved.duckdb")
+    with store.writer() as con:
+        con.execute(SCORECARD_SQL)
+        con.execute("INSERT INTO tickets (ticket_id, created_at, channel, request_type, agent,"
+                    " team) VALUES ('B4', '2026-04-11 09:00:00', 'phone', 'inquiry', 'Bob',"
+                    " 'South'), ('B9', '2026-05-04 09:00:00', 'phone', 'inquiry', 'Bob', 'West')")
+    monkeypatch.setenv("SERVICELENS_STORE", str(store.path))
+    at = open_file(frame_app(APP), "pages/qa.py", "en",
+                   period=(date(2026, 4, 6), date(2026, 4, 12)), team=[team])
+    assert at.multiselect(key="agent").options == agents
+    tables = [d.value for d in at.dataframe if "Team" in d.value.columns
+              and "Agent" in d.value.columns]
+    assert tables, "the QA page shows an agent table"
+    shown = {(a, t_) for df in tables for a, t_ in zip(df["Agent"], df["Team"], strict=True)}
+    assert ("Bob", "North") not in shown
+    assert (("Bob", "South") in shown) == (team == "South")
