@@ -12,7 +12,7 @@ import streamlit as st
 from metrics.core import catalog
 from metrics.core.filters import Filters
 from metrics.core.settings import Settings
-from metrics.present import charts, tables
+from metrics.present import charts, formatting, tables
 from metrics.present.charts import ChartSpec
 from metrics.present.words import t
 from ui import frame, widgets
@@ -26,7 +26,7 @@ def header(ctx: Context, page: str) -> Filters:
     """Title, scope line and the composite's rule; stops with a next step when there is no data."""
     lang = ctx.lang
     filters = widgets.page_head(ctx, page)
-    clock = t("clock_business" if filters.business_hours else "clock_calendar", lang)
+    clock = formatting.clock_word(filters, lang)
     st.caption(f"{filters.date_from} – {filters.date_to} · {clock}  \n"
                f"{weights_text(ctx.settings, lang)}  \n{rule_text(ctx.settings, lang)}")
     return filters

@@ -255,7 +255,7 @@ def analysis_page(ctx: Context, name: str) -> analysis.Page:
     lang = ctx.lang
     filters = page_head(ctx, name)
     prev = filters.previous()
-    clock = t("clock_business" if filters.business_hours else "clock_calendar", lang)
+    clock = formatting.clock_word(filters, lang)
     st.caption(f"{filters.date_from} – {filters.date_to} · {t('compared_with', lang)} "
                f"{prev.date_from} – {prev.date_to} · {clock}")
     with st.spinner("…"):

@@ -18,7 +18,7 @@ from polars.selectors import Selector
 
 from metrics.core.filters import Filters
 from metrics.present import formatting
-from metrics.present.words import column_label, label, t
+from metrics.present.words import colon, column_label, label, list_sep
 
 # The first characters that make a cell a formula to a spreadsheet (= + - @, tab, carriage
 # return), as one regular-expression class that Python, polars and DuckDB all read. The
@@ -206,13 +206,11 @@ def chart_svg(chart: alt.TopLevelMixin, subtitle: str) -> bytes:
 
 def scope_line(filters: Filters, lang: str) -> str:
     """What a chart or table covers, for its export: period, filters, clock."""
-    zh = lang == "zh"
-    sep = "：" if zh else ": "
-    joiner = "、" if zh else ", "
+    sep, joiner = colon(lang), list_sep(lang)
     parts = [f"{filters.date_from} – {filters.date_to}"]
     vocab = {"channel": "channel", "request_type": "request_type", "category": "category"}
     for column, values in filters.segments().items():
         words = [label(vocab[column], v, lang) if column in vocab else v for v in values]
         parts.append(f"{column_label(column, lang)}{sep}{joiner.join(words)}")
-    parts.append(t("clock_business" if filters.business_hours else "clock_calendar", lang))
+    parts.append(formatting.clock_word(filters, lang))
     return " · ".join(parts)

@@ -96,6 +96,11 @@ def parse_duration(text: str) -> float | None:
     return -float(seconds) if text.startswith("-") else float(seconds)
 
 
+def clock_word(filters: Filters, lang: str) -> str:
+    """The short clock note under a page's title and an export's: 时长按工作时间计 / …"""
+    return t("clock_business" if filters.business_hours else "clock_calendar", lang)
+
+
 def clock_line(filters: Filters, settings: Settings, lang: str) -> str:
     """Which clock the durations used, with the weekly hours and holiday rule when it is
     business hours: the CLI's header and stderr line."""
