@@ -2,8 +2,9 @@
 
 Pages are opened with `new_page` and waited on with `settled`: Streamlit's own
 `data-test-script-state` attribute on the app container says when a run has finished, so no
-test sleeps a fixed time for a render. Every test in this folder is marked `e2e` and grouped
-on one pytest-xdist worker (one served app and one chromium for the whole tier).
+test sleeps a fixed time for a render. Every test in this folder is marked `e2e`. Under
+pytest-xdist each worker that runs browser tests serves its own app and starts its own chromium
+(session fixtures); --dist loadfile keeps a file's tests on one worker.
 """
 
 from __future__ import annotations
@@ -87,14 +88,13 @@ _STATE = """
 """
 
 
-@pytest.hookimpl(tryfirst=True)  # before -m deselects and xdist reads the groups
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every browser test is `e2e` (deselect them with -m "not e2e") and runs on one xdist
-    worker: the tier shares one served app and one chromium instead of starting them twice."""
+    """Every browser test is `e2e` (deselect them with -m "not e2e"), whether or not its
+    module says so."""
     for item in items:
         if HERE in Path(item.path).parents:
             item.add_marker(pytest.mark.e2e)
-            item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
 def new_page(browser: Any, **options: Any) -> Any:
