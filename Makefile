@@ -11,7 +11,7 @@ HAS_CJK_FONT := { fc-list :lang=zh family 2>/dev/null | grep -q . || \
 NO_CJK_FONT := WARNING: no Chinese (CJK) font found. Chart downloads (PNG/SVG) will show empty \
 	boxes instead of Chinese. Install one: sudo apt-get install fonts-noto-cjk (or make fonts as root)
 
-.PHONY: run test install install-dev fonts browser lint typecheck unit bench demo docs clean
+.PHONY: run test install install-dev fonts browser lint typecheck unit unit-fast bench demo docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,8 +62,13 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy
 
+## unit: the whole suite on every core (addopts: -n auto), with its slowest tests
 unit: install-dev fonts
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
+
+## unit-fast: the quick local loop: no browser, no slow tests
+unit-fast: install-dev
+	$(BIN)/pytest -q -m "not e2e and not slow"
 
 ## test: lint, types, layering contract and the whole test suite
 test: install-dev browser lint typecheck unit

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
+from metrics.core.filters import Filters
+from metrics.core.scope import Scope
 from metrics.engine.store import Store
 from metrics.ingest import demo
+
+if TYPE_CHECKING:
+    from metrics.report.pack import Pack
 
 # Period 2026-03-01..07. Times are site wall-clock. Expected values are derived in
 # tests/unit/test_metrics.py next to each assertion.
@@ -72,3 +78,46 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     frames = demo.generate(6000, seed=11, end=date(2026, 11, 23))
     demo.write(store, frames, "demo: test")
     return store
+
+
+PACK_FIXTURES = {"review_packs", "review_pack_pdfs", "review_pack_zip"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that reads the session's review pack is slow: the pack takes seconds to build.
+    (They all live in tests/unit/test_report.py, and --dist loadfile keeps that file on one
+    xdist worker, so the pack is built once.)"""
+    for item in items:
+        if PACK_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+# The monthly review pack the tests read: October 2026 of the demo store, made on 23 November.
+REVIEW_MONTH = Filters(date_from=date(2026, 10, 1), date_to=date(2026, 10, 31))
+REVIEW_AS_OF = datetime(2026, 11, 23, 18, 0)
+
+
+@pytest.fixture(scope="session")
+def review_packs(demo_store: Store) -> dict[str, Pack]:
+    """The review pack of REVIEW_MONTH in both languages, built once per session (worker)."""
+    from metrics.report import pack as review  # loads fpdf and the charts for these tests only
+
+    scope = Scope.of(REVIEW_MONTH, demo_store.settings(), as_of=REVIEW_AS_OF)
+    return {lang: review.build(demo_store, scope, lang) for lang in ("zh", "en")}
+
+
+@pytest.fixture(scope="session")
+def review_pack_pdfs(review_packs: dict[str, Pack]) -> dict[str, bytes]:
+    """Both packs as PDF (which renders their charts as PNG)."""
+    from metrics.report import pdf as review_pdf
+
+    return {lang: review_pdf.to_pdf(pack) for lang, pack in review_packs.items()}
+
+
+@pytest.fixture(scope="session")
+def review_pack_zip(review_packs: dict[str, Pack], review_pack_pdfs: dict[str, bytes]) -> bytes:
+    """The zh pack as a zip, made after its PDF (so that the charts are shared)."""
+    from metrics.report import archive
+
+    return archive.to_zip(review_packs["zh"])

@@ -64,6 +64,7 @@ def test_choosing_zip_keeps_the_page(app: AppTest) -> None:
     assert app.title[0].value == "总览"
 
 
+@pytest.mark.slow
 def test_the_wrapper_makes_the_pack_for_the_pages_scope(demo_store: Store) -> None:
     """What the button's callable returns (AppTest has no runtime to run it on a click)."""
     scope = Scope.of(Filters(date_from=date(2026, 10, 25), date_to=date(2026, 11, 23),

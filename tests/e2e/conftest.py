@@ -1,4 +1,11 @@
-"""A served app on a free loopback port and Debian's headless chromium driven by Playwright."""
+"""A served app on a free loopback port and Debian's headless chromium driven by Playwright.
+
+Pages are opened with `new_page` and waited on with `settled`: Streamlit's own
+`data-test-script-state` attribute on the app container says when a run has finished, so no
+test sleeps a fixed time for a render. Every test in this folder is marked `e2e`. Under
+pytest-xdist each worker that runs browser tests serves its own app and starts its own chromium
+(session fixtures); --dist loadfile keeps a file's tests on one worker.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +27,118 @@ from metrics.engine.store import Store
 ROOT = Path(__file__).parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "artifacts" / "e2e"
+HERE = Path(__file__).parent
+WAIT = 90_000  # ms: a cold page of the served app on a busy 2-core machine
+
+# Streamlit (1.67, static/js/index.*.js) marks its app container
+# <div data-testid="stApp" data-test-script-state=... data-test-connection-state=...>: the script
+# state is "initial" before the first run, then "running" / "rerunRequested" /
+# "stopRequested" while a run goes on and "notRunning" (or "compilationError") when it is over.
+# This observer, installed before the page's own scripts, counts the runs that finished and
+# notes when the state last changed.
+_WATCH_RUNS = """
+(() => {
+  window.__slFinished = 0;
+  window.__slChanged = performance.now();
+  new MutationObserver((records) => {
+    for (const r of records) {
+      const now = r.target.getAttribute('data-test-script-state');
+      if (now === r.oldValue) continue;
+      window.__slChanged = performance.now();
+      if (now === 'notRunning' || now === 'compilationError') window.__slFinished += 1;
+    }
+  }).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
+                        attributeFilter: ['data-test-script-state']});
+})();
+"""
+# Settled: more than `runs` runs finished since the page loaded, the app is connected and not
+# running, and nothing is still drawing (skeletons, spinners, the running-man status widget, a
+# shown chart without its marks: a chart in a tab not chosen stays undrawn, fonts loading). A run that ends in st.rerun or st.switch_page shows
+# "notRunning" for a moment before the next run starts: the state must have held for QUIET ms.
+QUIET = 250
+_SETTLED = """
+([runs, quiet]) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || window.__slFinished === undefined || window.__slFinished <= runs) return false;
+  if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
+  if (performance.now() - window.__slChanged < quiet) return false;
+  if (document.querySelector('[data-testid="stSkeleton"], [data-testid="stSpinner"], '
+                             + '[data-testid="stStatusWidget"]')) return false;
+  for (const chart of document.querySelectorAll('[data-testid="stVegaLiteChart"]')) {
+    if (chart.checkVisibility() && !chart.querySelector('canvas, svg.marks')) return false;
+  }
+  return document.fonts.status === 'loaded';
+}
+"""
+
+_STATE = """
+() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return {finished: window.__slFinished, state: app?.getAttribute('data-test-script-state'),
+          connection: app?.getAttribute('data-test-connection-state'),
+          busy: [...document.querySelectorAll('[data-testid="stSkeleton"], '
+                 + '[data-testid="stSpinner"], [data-testid="stStatusWidget"]')]
+                 .map((e) => e.getAttribute('data-testid')),
+          undrawn: [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+                   .filter((c) => c.checkVisibility() && !c.querySelector('canvas, svg.marks'))
+                   .length,
+          fonts: document.fonts.status};
+}
+"""
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every browser test is `e2e` (deselect them with -m "not e2e"), whether or not its
+    module says so."""
+    for item in items:
+        if HERE in Path(item.path).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+def new_page(browser: Any, **options: Any) -> Any:
+    """A chromium page that `settled` can wait on (viewport 1500 x 3200 unless given)."""
+    options.setdefault("viewport", {"width": 1500, "height": 3200})
+    page = browser.new_page(**options)
+    page.set_default_timeout(WAIT)
+    page.add_init_script(_WATCH_RUNS)
+    return page
+
+
+def runs(page: Any) -> int:
+    """How many script runs the page has finished so far."""
+    return int(page.evaluate("window.__slFinished"))
+
+
+def settled(page: Any, after: int = 0) -> None:
+    """Wait until the app has finished a run (more than `after` of them: pass `runs(page)`
+    taken before a click) and shows everything that run drew."""
+    try:
+        page.wait_for_function(_SETTLED, arg=[after, QUIET], timeout=WAIT, polling=50)
+    except Exception as error:  # playwright's TimeoutError: say what was still going on
+        raise AssertionError(f"{page.url} did not settle: {page.evaluate(_STATE)}") from error
+
+
+@contextmanager
+def rerun(page: Any) -> Iterator[None]:
+    """`with rerun(page): click(...)` returns once the run the click started has finished."""
+    before = runs(page)
+    yield
+    settled(page, before)
+
+
+def no_exception(page: Any) -> None:
+    boxes = page.locator('[data-testid="stException"]')
+    assert boxes.count() == 0, boxes.first.inner_text()
+
+
+def shoot(page: Any, name: str) -> Path:
+    """A full-page screenshot in artifacts/e2e/NAME.png."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
 
 
 def _free_port() -> int:

@@ -1,5 +1,5 @@
 """A team lead's path in chromium: the Agents, One agent, Teams and QA pages render in both
-languages; a click on the scorecard table or on the composite chart opens that agent's page;
+languages (one session per language); a click on the scorecard table or on the composite chart opens that agent's page;
 and a link with ?person=NAME opens that agent directly."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 from urllib.parse import parse_qs, quote, urlparse
@@ -18,7 +19,7 @@ from metrics.core.filters import Filters
 from metrics.core.scope import Scope
 from metrics.engine.store import Store
 from metrics.views import scorecards
-from tests.e2e.conftest import ARTIFACTS, ROOT
+from tests.e2e.conftest import ROOT, new_page, no_exception, rerun, settled, shoot
 
 pytestmark = pytest.mark.e2e
 
@@ -33,27 +34,7 @@ TITLES = {
 FROM, TO = "2026-08-01", "2026-11-23"
 PERIOD = f"from={FROM}&to={TO}"
 ROW_HEIGHT = 35  # st.dataframe's row and header height in px
-WAIT = 90_000
 MAIN_H3 = "[data-testid=\"stMain\"] h3"  # the sidebar has its own h3 title
-
-
-def _settled(page: Any) -> None:
-    """Wait until Streamlit has drawn a page and finished running."""
-    page.wait_for_selector("h1", timeout=WAIT)
-    page.wait_for_timeout(1000)
-    page.wait_for_function(
-        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=WAIT)
-    page.wait_for_timeout(1500)
-
-
-def _no_exception(page: Any) -> None:
-    boxes = page.locator('[data-testid="stException"]')
-    assert boxes.count() == 0, boxes.first.inner_text()
-
-
-def _shoot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def _cli_agents(store: Store, *args: str) -> list[dict[str, Any]]:
@@ -75,39 +56,55 @@ def ranked(demo_store: Store) -> list[dict[str, Any]]:
     return rows
 
 
-def _agent_page(page: Any) -> tuple[str, dict[str, list[str]]]:
-    """Wait for the One agent page after a click; its heading line and the URL's params."""
-    page.wait_for_url(re.compile(r"/agent\?.*person="), timeout=WAIT)
-    _settled(page)
-    _no_exception(page)
+def _agent_page(page: Any, click: Callable[[], None]) -> tuple[str, dict[str, list[str]]]:
+    """Click, and wait for the One agent page it opens; its heading line and the URL's params."""
+    with rerun(page):
+        click()
+    page.wait_for_url(re.compile(r"/agent\?.*person="))
+    settled(page)
+    no_exception(page)
     url = urlparse(page.url)
     assert url.path == "/agent"
     return page.locator(MAIN_H3).filter(has_text=" · ").first.inner_text(), parse_qs(url.query)
 
 
-@pytest.mark.parametrize("name", list(TITLES))
-def test_page_renders_in_both_languages(browser: Any, served_app: str, name: str) -> None:
-    page = browser.new_page(viewport={"width": 1500, "height": 3200})
-    for lang, title in zip(("zh", "en"), TITLES[name], strict=True):
-        page.goto(f"{served_app}/{name}?lang={lang}")
-        _settled(page)
-        _no_exception(page)
-        assert page.locator("h1").filter(has_text=re.compile(f"^{title}$")).count() == 1
-        assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 1
-        assert page.locator('[data-testid="stDataFrame"]').count() >= 1
+def _visit(page: Any, name: str) -> None:
+    """Open a page through the sidebar's navigation link: the session (language) stays and the
+    browser loads nothing again."""
+    with rerun(page):
+        page.locator(f'[data-testid="stSidebarNav"] a[href$="/{name}"]').click()
+    page.wait_for_url(re.compile(rf"/{name}(\?|$)"))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_pages_render(browser: Any, served_app: str, lang: str) -> None:
+    """The team pages, drawn by chromium in one session per language: the title, a chart, a
+    table, a CJK font and a screenshot of each."""
+    page = new_page(browser)
+    first = next(iter(TITLES))
+    page.goto(f"{served_app}/{first}?lang={lang}")
+    settled(page)
+    for name in TITLES:
+        if name != first:
+            _visit(page, name)
+        title = TITLES[name][0 if lang == "zh" else 1]
+        no_exception(page)
+        assert page.locator("h1").filter(has_text=re.compile(f"^{title}$")).count() == 1, name
+        assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 1, name
+        assert page.locator('[data-testid="stDataFrame"]').count() >= 1, name
         if lang == "zh":  # a CJK font draws the labels (no empty boxes in the screenshot)
             assert page.evaluate(f"document.fonts.check('16px \"Noto Sans CJK SC\"', '{title}')")
-        _shoot(page, f"{name}_{lang}")
+        shoot(page, f"{name}_{lang}")
     page.close()
 
 
 def test_scorecard_row_click_opens_the_agent(browser: Any, served_app: str,
                                              ranked: list[dict[str, Any]]) -> None:
     first = ranked[0]
-    page = browser.new_page(viewport={"width": 1500, "height": 3200})
+    page = new_page(browser)
     page.goto(f"{served_app}/agents?lang=zh&{PERIOD}")
-    _settled(page)
-    _no_exception(page)
+    settled(page)
+    no_exception(page)
     table = page.locator('[data-testid="stDataFrame"]').first
     table.scroll_into_view_if_needed()
     # The grid's accessible copy says which agent the first data row holds.
@@ -115,13 +112,13 @@ def test_scorecard_row_click_opens_the_agent(browser: Any, served_app: str,
     assert re.match(rf"^\s*1\s*{first['agent']}", shown), shown
     box = table.bounding_box()
     # The row-marker (selection checkbox) column, in the middle of the first data row.
-    page.mouse.click(box["x"] + 18, box["y"] + ROW_HEIGHT + ROW_HEIGHT / 2)
-    heading, params = _agent_page(page)
+    heading, params = _agent_page(page, lambda: page.mouse.click(
+        box["x"] + 18, box["y"] + ROW_HEIGHT + ROW_HEIGHT / 2))
     assert page.locator("h1").filter(has_text=re.compile("^坐席详情$")).count() == 1
     assert heading.startswith(f"{first['agent']} · {first['team']} · 排名 #1 / ")
     assert params["person"] == [first["agent"]]
     assert params["from"] == [FROM] and params["to"] == [TO]
-    _shoot(page, "agent_from_row_zh")
+    shoot(page, "agent_from_row_zh")
     page.close()
 
 
@@ -132,21 +129,21 @@ def test_composite_dot_click_opens_the_agent(browser: Any, served_app: str,
     rows = _cli_agents(demo_store, "--from", FROM, "--to", TO, "--channel", "email",
                        "--business-hours")
     second = next(r for r in rows if r["rank"] == 2)
-    page = browser.new_page(viewport={"width": 1500, "height": 3200})
+    page = new_page(browser)
     page.goto(f"{served_app}/agents?lang=en&{PERIOD}&channel=email&clock=business")
-    _settled(page)
-    _no_exception(page)
+    settled(page)
+    no_exception(page)
     chart = page.locator('[data-testid="stVegaLiteChart"]').first
     dot = chart.locator(f'g.mark-symbol path[aria-label*="; agent: {second["agent"]};"]')
     assert dot.count() == 1
     assert dot.get_attribute("aria-label").startswith("Agent composite score: ")
     dot.scroll_into_view_if_needed()
     box = dot.bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    heading, params = _agent_page(page)
+    heading, params = _agent_page(page, lambda: page.mouse.click(
+        box["x"] + box["width"] / 2, box["y"] + box["height"] / 2))
     assert heading.startswith(f"{second['agent']} · {second['team']} · ")
     assert params["person"] == [second["agent"]]
-    _shoot(page, "agent_from_dot_en")
+    shoot(page, "agent_from_dot_en")
     # The view comes along: language, channel filter and business-hours clock.
     kept = {"lang": params.get("lang"), "channel": params.get("channel"),
             "clock": params.get("clock")}
@@ -166,10 +163,10 @@ def test_link_opens_that_agent(browser: Any, served_app: str, demo_store: Store,
     to_coach = set(scorecards.needs_coaching(board, settings)["agent"].to_list())
     chosen = next(r for r in ranked[1:] if r["rank"] and r["agent"] not in to_coach)
     n_ranked = sum(1 for r in ranked if r["rank"])
-    page = browser.new_page(viewport={"width": 1500, "height": 3200})
+    page = new_page(browser)
     page.goto(f"{served_app}/agent?person={quote(chosen['agent'])}&lang=en&{PERIOD}")
-    _settled(page)
-    _no_exception(page)
+    settled(page)
+    no_exception(page)
     assert page.locator("h1").filter(has_text=re.compile("^One agent$")).count() == 1
     heading = page.locator(MAIN_H3).filter(has_text=" · ").first.inner_text()
     assert heading == f"{chosen['agent']} · {chosen['team']} · Rank #{chosen['rank']} / " \
@@ -178,5 +175,5 @@ def test_link_opens_that_agent(browser: Any, served_app: str, demo_store: Store,
     assert "showing another agent" not in page.inner_text("body")
     assert page.get_by_role("combobox", name="Agent", exact=True).input_value() \
         == chosen["agent"]  # the person picker shows them too
-    _shoot(page, "agent_link_en")
+    shoot(page, "agent_link_en")
     page.close()

@@ -13,8 +13,7 @@ import openpyxl
 import pytest
 from PIL import Image
 
-from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.test_analysis_browser import _settled
+from tests.e2e.conftest import ARTIFACTS, new_page, settled
 
 pytestmark = pytest.mark.e2e
 
@@ -23,7 +22,7 @@ SHOTS = ARTIFACTS / "downloads"
 
 
 def _page(browser: Any) -> Any:
-    page = browser.new_page(viewport={"width": 1500, "height": 3200}, accept_downloads=True)
+    page = new_page(browser, accept_downloads=True)
     # st.dataframe's own "Download as CSV" (the grid as drawn, our reference for the page's
     # table) saves through the File System Access API when there is one; without it the
     # browser downloads, which Playwright can catch.
@@ -79,7 +78,7 @@ def _page_table(page: Any, key: str) -> list[list[str]]:
 def test_complaint_pareto_downloads_as_png_svg_and_xlsx(browser: Any, served_app: str) -> None:
     page = _page(browser)
     page.goto(f"{served_app}/complaints?lang=zh")
-    _settled(page)
+    settled(page)
     start, end = _period(page)
     image, svg, name = _chart_files(page, "pareto", "zh")
     assert name == f"pareto-{start}-{end}.png"
@@ -112,7 +111,7 @@ def test_complaint_pareto_downloads_as_png_svg_and_xlsx(browser: Any, served_app
 def test_an_agents_chart_downloads(browser: Any, served_app: str) -> None:
     page = _page(browser)
     page.goto(f"{served_app}/agents?lang=zh")
-    _settled(page)
+    settled(page)
     start, end = _period(page)
     image, svg, name = _chart_files(page, "agents_composite", "zh")
     assert name == f"agents_composite-{start}-{end}.png"
@@ -131,7 +130,7 @@ def test_review_pack_downloads_from_overview(browser: Any, served_app: str,
 
     page = _page(browser)
     page.goto(f"{served_app}/?lang=zh")  # Overview is the default page: its path is /
-    _settled(page)
+    settled(page)
     tickets = page.locator("[data-testid='stMetric']").filter(has_text="工单量").first \
         .locator("[data-testid='stMetricValue']").inner_text().strip()
     page.get_by_role("button", name="月度复盘包").click()

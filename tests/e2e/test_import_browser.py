@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from metrics.engine.store import Store
-from tests.e2e.conftest import ARTIFACTS, ROOT, serve
+from tests.e2e.conftest import ROOT, new_page, rerun, serve, settled, shoot
 
 pytestmark = pytest.mark.e2e
 SAMPLES = ROOT / "data" / "samples"
@@ -28,17 +28,20 @@ def empty_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, S
 def test_upload_import_and_download_rejects(browser: Any, empty_app: tuple[str, Store],
                                             tmp_path: Path) -> None:
     url, store = empty_app
-    page = browser.new_page(viewport={"width": 1500, "height": 2200}, accept_downloads=True)
+    page = new_page(browser, viewport={"width": 1500, "height": 2200}, accept_downloads=True)
     page.goto(f"{url}/data?lang=en")
-    page.get_by_role("heading", name="Data import").wait_for(timeout=90_000)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
-        str(SAMPLES / "tickets-gbk.csv"))
-    page.get_by_text("Preview (first 20 rows").wait_for(timeout=60_000)
-    page.get_by_role("button", name="Import 1 files").click()
-    page.get_by_text("inserted 198").wait_for(timeout=60_000)
+    settled(page)
+    page.get_by_role("heading", name="Data import").wait_for()
+    with rerun(page):
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+            str(SAMPLES / "tickets-gbk.csv"))
+    page.get_by_text("Preview (first 20 rows").wait_for()
+    with rerun(page):
+        page.get_by_role("button", name="Import 1 files").click()
+    page.get_by_text("inserted 198").wait_for()
+    settled(page)
     assert page.locator('[data-testid="stException"]').count() == 0
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "data_import_en.png"), full_page=True)
+    shoot(page, "data_import_en")
     with page.expect_download() as download:
         page.get_by_role("button", name="Download the rejects as CSV").click()
     saved = tmp_path / "rejects.csv"
@@ -53,9 +56,10 @@ def test_upload_import_and_download_rejects(browser: Any, empty_app: tuple[str, 
 def test_cli_import_while_serving_shows_in_the_app(browser: Any,
                                                    empty_app: tuple[str, Store]) -> None:
     url, store = empty_app
-    page = browser.new_page(viewport={"width": 1500, "height": 1600})
+    page = new_page(browser, viewport={"width": 1500, "height": 1600})
     page.goto(f"{url}/?lang=en")
-    page.get_by_role("heading", name="Overview").wait_for(timeout=90_000)
+    settled(page)
+    page.get_by_role("heading", name="Overview").wait_for()
     done = subprocess.run(
         [sys.executable, "-m", "metrics.cli", "import", "surveys", str(SAMPLES / "surveys.csv"),
          "--store", str(store.path)],
@@ -64,10 +68,11 @@ def test_cli_import_while_serving_shows_in_the_app(browser: Any,
     assert done.returncode == 0, done.stderr
     assert "inserted 60" in done.stdout
     page.reload()
-    page.get_by_role("heading", name="Overview").wait_for(timeout=90_000)
-    page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
+    settled(page)
+    page.get_by_role("heading", name="Overview").wait_for()
+    page.wait_for_selector('[data-testid="stMetric"]')
     sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
     assert "Surveys 2026-11-" in sidebar  # the new kind's freshness
     assert page.locator('[data-testid="stException"]').count() == 0
-    page.screenshot(path=str(ARTIFACTS / "overview_after_cli_import.png"), full_page=True)
+    shoot(page, "overview_after_cli_import")
     page.close()

@@ -437,6 +437,7 @@ def test_xlsx_row_with_values_beyond_the_headers_keeps_its_cells(store: Store,
                                                                       "多出来")
 
 
+@pytest.mark.slow
 def test_a_50_mb_field_rejects_that_row_only(store: Store, tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "long.csv"
@@ -619,6 +620,7 @@ def test_json_lines_with_an_invalid_line(store: Store) -> None:
     }
 
 
+@pytest.mark.slow
 def test_json_lines_longer_than_a_batch(store: Store, tmp_path: Path) -> None:
     """Progress is reported between batches; a key first seen late becomes a new column."""
     path = tmp_path / "many.jsonl"
@@ -712,6 +714,7 @@ def test_a_failure_inside_the_merge_leaves_the_store_as_it_was(
     assert (result.inserted, result.updated, result.skipped) == (1, 1, 1)
 
 
+@pytest.mark.slow
 def test_sigkill_during_a_big_import_leaves_all_or_nothing(tmp_path: Path) -> None:
     rows = 300_000
     path = tmp_path / "BIG.csv"

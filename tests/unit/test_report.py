@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -24,9 +24,10 @@ from metrics.report import archive as review_zip
 from metrics.report import pack as review
 from metrics.report import pdf as review_pdf
 from metrics.views import overview, scorecards
+from tests.conftest import REVIEW_AS_OF, REVIEW_MONTH
 
-AS_OF = datetime(2026, 11, 23, 18, 0)
-OCTOBER = Filters(date_from=date(2026, 10, 1), date_to=date(2026, 10, 31))
+AS_OF = REVIEW_AS_OF
+OCTOBER = REVIEW_MONTH
 SECTIONS = {
     "zh": ("核心指标与目标", "响应", "解决", "投诉", "满意度", "坐席绩效", "质检", "改进行动"),
     "en": ("Headline KPIs against target", "Response", "Resolution", "Complaints",
@@ -34,22 +35,21 @@ SECTIONS = {
 }
 
 
-@pytest.fixture(scope="module")
-def packs(demo_store: Store) -> dict[str, review.Pack]:
-    settings = demo_store.settings()
-    return {lang: review.build(demo_store, Scope.of(OCTOBER, settings, as_of=AS_OF), lang)
-            for lang in ("zh", "en")}
+# The packs are built once per session (tests/conftest.py: review_packs and its files).
+@pytest.fixture()
+def packs(review_packs: dict[str, review.Pack]) -> dict[str, review.Pack]:
+    return review_packs
 
 
-@pytest.fixture(scope="module")
-def pdfs(packs: dict[str, review.Pack]) -> dict[str, bytes]:
-    return {lang: review_pdf.to_pdf(pack) for lang, pack in packs.items()}
+@pytest.fixture()
+def pdfs(review_pack_pdfs: dict[str, bytes]) -> dict[str, bytes]:
+    return review_pack_pdfs
 
 
-@pytest.fixture(scope="module")
-def zipped(packs: dict[str, review.Pack], pdfs: dict[str, bytes]) -> zipfile.ZipFile:
+@pytest.fixture()
+def zipped(review_pack_zip: bytes) -> zipfile.ZipFile:
     """The zh pack as a zip, made after its PDF (so that the charts are shared)."""
-    return zipfile.ZipFile(io.BytesIO(review_zip.to_zip(packs["zh"])))
+    return zipfile.ZipFile(io.BytesIO(review_pack_zip))
 
 
 def pdf_text(data: bytes) -> str:
@@ -227,6 +227,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+@pytest.mark.slow
 def test_cli_writes_a_pdf_and_a_zip(demo_store: Store, tmp_path: Path,
                                     capsys: pytest.CaptureFixture[str]) -> None:
     pdf = tmp_path / "out" / "review.pdf"
