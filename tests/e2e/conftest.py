@@ -10,6 +10,7 @@ pytest-xdist each worker that runs browser tests serves its own app and starts i
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -126,6 +127,17 @@ def rerun(page: Any) -> Iterator[None]:
     before = runs(page)
     yield
     settled(page, before)
+
+
+def visit(page: Any, name: str, title: str) -> None:
+    """Open a page through the sidebar's navigation link (the session and its language stay,
+    the browser loads nothing again) and wait until it has drawn. A page that runs in a blink
+    (Catalog) may never show "running" to the browser, so this waits for the new page's URL
+    and title rather than for a counted run, then for the app to settle."""
+    page.locator(f'[data-testid="stSidebarNav"] a[href$="/{name}"]').click()
+    page.wait_for_url(re.compile(rf"/{name}(\?|$)"))
+    page.locator("h1").filter(has_text=re.compile(f"^{re.escape(title)}$")).wait_for()
+    settled(page)
 
 
 def no_exception(page: Any) -> None:

@@ -19,7 +19,7 @@ from metrics.core.filters import Filters
 from metrics.core.scope import Scope
 from metrics.engine.store import Store
 from metrics.views import scorecards
-from tests.e2e.conftest import ROOT, new_page, no_exception, rerun, settled, shoot
+from tests.e2e.conftest import ROOT, new_page, no_exception, rerun, settled, shoot, visit
 
 pytestmark = pytest.mark.e2e
 
@@ -68,14 +68,6 @@ def _agent_page(page: Any, click: Callable[[], None]) -> tuple[str, dict[str, li
     return page.locator(MAIN_H3).filter(has_text=" · ").first.inner_text(), parse_qs(url.query)
 
 
-def _visit(page: Any, name: str) -> None:
-    """Open a page through the sidebar's navigation link: the session (language) stays and the
-    browser loads nothing again."""
-    with rerun(page):
-        page.locator(f'[data-testid="stSidebarNav"] a[href$="/{name}"]').click()
-    page.wait_for_url(re.compile(rf"/{name}(\?|$)"))
-
-
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_pages_render(browser: Any, served_app: str, lang: str) -> None:
     """The team pages, drawn by chromium in one session per language: the title, a chart, a
@@ -85,9 +77,9 @@ def test_pages_render(browser: Any, served_app: str, lang: str) -> None:
     page.goto(f"{served_app}/{first}?lang={lang}")
     settled(page)
     for name in TITLES:
-        if name != first:
-            _visit(page, name)
         title = TITLES[name][0 if lang == "zh" else 1]
+        if name != first:
+            visit(page, name, title)
         no_exception(page)
         assert page.locator("h1").filter(has_text=re.compile(f"^{title}$")).count() == 1, name
         assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 1, name

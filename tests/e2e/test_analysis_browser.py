@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import new_page, no_exception, rerun, settled, shoot
+from tests.e2e.conftest import new_page, no_exception, rerun, settled, shoot, visit
 
 pytestmark = pytest.mark.e2e
 
@@ -23,14 +23,6 @@ TITLES = {
 }
 
 
-def _visit(page: Any, name: str) -> None:
-    """Open a page through the sidebar's navigation link: the session (language, clock) stays
-    and the browser loads nothing again."""
-    with rerun(page):
-        page.locator(f'[data-testid="stSidebarNav"] a[href$="/{name}"]').click()
-    page.wait_for_url(re.compile(rf"/{name}(\?|$)"))
-
-
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_pages_render(browser: Any, served_app: str, lang: str) -> None:
     """Every analysis page, drawn by chromium in one session per language: the title, the
@@ -40,9 +32,9 @@ def test_pages_render(browser: Any, served_app: str, lang: str) -> None:
     page.goto(f"{served_app}/{first}?lang={lang}&clock=business")
     settled(page)
     for name in TITLES:
-        if name != first:
-            _visit(page, name)
         title = TITLES[name][0 if lang == "zh" else 1]
+        if name != first:
+            visit(page, name, title)
         no_exception(page)
         assert page.get_by_role("heading", name=title, exact=True).count() == 1, name
         if name not in ("catalog", "settings"):
