@@ -140,6 +140,28 @@ def visit(page: Any, name: str, title: str) -> None:
     settled(page)
 
 
+def walk(browser: Any, url: str, titles: dict[str, tuple[str, str]], lang: str,
+         query: str = "") -> Iterator[tuple[Any, str, str]]:
+    """Open the first of `titles` (page path -> (zh, en) title) and then each other one through
+    the sidebar, in one browser session; yield (page, path, title) once each has drawn without
+    an exception. After the caller's checks of a page, it is screenshotted and, in zh, checked
+    to be drawn with a CJK font (no empty boxes)."""
+    page = new_page(browser)
+    first = next(iter(titles))
+    page.goto(f"{url}/{first}?lang={lang}{query}")
+    settled(page)
+    for name, words in titles.items():
+        title = words[0 if lang == "zh" else 1]
+        if name != first:
+            visit(page, name, title)
+        no_exception(page)
+        yield page, name, title
+        if lang == "zh":
+            assert page.evaluate(f"document.fonts.check('16px \"Noto Sans CJK SC\"', '{title}')")
+        shoot(page, f"{name}_{lang}")
+    page.close()
+
+
 def no_exception(page: Any) -> None:
     boxes = page.locator('[data-testid="stException"]')
     assert boxes.count() == 0, boxes.first.inner_text()
