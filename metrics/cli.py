@@ -10,19 +10,23 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
 
 from metrics.core import catalog
+from metrics.core.access import ROLES, User
 from metrics.core.errors import ServiceLensError, UsageError
 from metrics.core.filters import Filters
 from metrics.core.schema import CHANNELS, REQUEST_TYPES
 from metrics.core.scope import Scope, default_period
 from metrics.core.settings import Settings
-from metrics.engine import queries
+from metrics.engine import accounts, queries
 from metrics.engine.store import Store, StoreError
 from metrics.ingest import demo, importer
 from metrics.ingest.mapping import load_mapping
 from metrics.present import formatting, tables
-from metrics.present.words import list_sep, pick, t
+from metrics.present.words import list_sep, pick, role_label, t
 from metrics.views import scorecards
 
 
@@ -190,7 +194,45 @@ def build_parser() -> argparse.ArgumentParser:
                        help="markdown table, json, or doc (docs/metrics.md, both languages)")
     p_cat.add_argument("--lang", choices=("zh", "en"), default="en",
                        help="language (default en)")
+    _add_users(sub)
     return parser
+
+
+def _add_users(sub: Any) -> None:
+    p_users = sub.add_parser(
+        "users", help="manage the people who sign in: add, list, set-role, passwd, remove",
+        description="Local accounts kept in the store. Roles: admin (everything; settings, "
+        "imports, users), manager (every team), team_lead (the --team teams only), qa (every "
+        "team's QA), viewer (aggregates only). Passwords are read from standard input and "
+        "stored as Argon2id hashes.",
+    )
+    verbs = p_users.add_subparsers(dest="verb", required=True, metavar="VERB",
+                                   help="add, set-role, passwd, remove or list")
+    for verb, helps in (("add", "a new user; the password on standard input"),
+                        ("set-role", "another role (and teams) for a user"),
+                        ("passwd", "a new password, read from standard input"),
+                        ("remove", "delete a user"), ("list", "every user and their role")):
+        p = verbs.add_parser(verb, help=helps, description=helps)
+        if verb != "list":
+            p.add_argument("name", metavar="NAME", help="the user's sign-in name")
+        if verb in ("add", "set-role"):
+            p.add_argument("--role", choices=ROLES, required=True,
+                           help="admin, manager, team_lead, qa or viewer (DOMAIN.md's roles)")
+            p.add_argument("--team", action="append", default=[], metavar="T",
+                           help="a team a team lead sees; repeat for several")
+            p.add_argument("--unmask", action=argparse.BooleanOptionalAction,
+                           default=None if verb == "set-role" else False,
+                           help="show customers' names and phones unmasked (audited)")
+        if verb == "add":
+            p.add_argument("--email", default=None, help="for sign-in through the site's OIDC")
+        if verb in ("add", "passwd"):
+            p.add_argument("--password-stdin", action="store_true", required=True,
+                           help="read the password from standard input (never an argument)")
+        if verb == "list":
+            p.add_argument("--json", action="store_true", help="print JSON")
+            p.add_argument("--lang", choices=("zh", "en"), default="en",
+                           help="language of the roles (default en)")
+        _add_store(p)
 
 
 def _existing_store(args: argparse.Namespace) -> Store:
@@ -479,11 +521,61 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
     return 0
 
 
+def _password() -> str:
+    """The first line of standard input, without its line ending."""
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise UsageError("no password on standard input")
+    return line
+
+
+def _cmd_users(args: argparse.Namespace) -> int:
+    store = Store(args.store)
+    if args.verb == "list":
+        return _list_users(accounts.users(store), args.json, args.lang)
+    if args.verb == "add":
+        try:
+            user = User(name=args.name, role=args.role, teams=tuple(args.team),
+                        unmask=args.unmask, email=args.email)
+        except ValidationError as error:
+            raise UsageError(error.errors()[0]["msg"].removeprefix("Value error, ")) from None
+        accounts.add(store, user, _password())
+        print(f"added {user.name} ({user.role})")
+    elif args.verb == "set-role":
+        try:
+            user = accounts.set_role(store, args.name, args.role, tuple(args.team), args.unmask)
+        except ValidationError as error:
+            raise UsageError(error.errors()[0]["msg"].removeprefix("Value error, ")) from None
+        print(f"{user.name} is now {user.role}")
+    elif args.verb == "passwd":
+        accounts.set_password(store, args.name, _password())
+        print(f"changed the password of {args.name}")
+    else:
+        accounts.remove(store, args.name)
+        print(f"removed {args.name}")
+    return 0
+
+
+def _list_users(found: list[User], as_json: bool, lang: str) -> int:
+    if as_json:
+        print(json.dumps([u.model_dump() for u in found], ensure_ascii=False))
+        return 0
+    for user in found:
+        teams = list_sep(lang).join(user.teams)
+        unmask = f" · {t('users_unmask', lang)}" if user.unmask else ""
+        print(f"{user.name}\t{role_label(user.role, lang)}{' · ' + teams if teams else ''}"
+              f"{unmask}")
+    if not found:
+        print(t("users_none", lang))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; exit 0 on success, 2 with one line on stderr for a user's error."""
     args = build_parser().parse_args(argv)
     commands = {"demo": _cmd_demo, "kpis": _cmd_kpis, "agents": _cmd_agents,
-                "catalog": _cmd_catalog, "import": _cmd_import, "report": _cmd_report}
+                "catalog": _cmd_catalog, "import": _cmd_import, "report": _cmd_report,
+                "users": _cmd_users}
     try:
         return commands[args.command](args)
     except ServiceLensError as error:

@@ -130,6 +130,22 @@ MIGRATIONS: Final[tuple[tuple[int, str, str], ...]] = (
         );
         """,
     ),
+    (
+        3,
+        "users: role, teams, unmask privilege, argon2 password hash",
+        """
+        CREATE TABLE users (
+            name VARCHAR PRIMARY KEY,
+            role VARCHAR NOT NULL,
+            teams VARCHAR[] NOT NULL,
+            unmask BOOLEAN NOT NULL DEFAULT false,
+            email VARCHAR,
+            password_hash VARCHAR,
+            created_at TIMESTAMP NOT NULL,
+            updated_at TIMESTAMP NOT NULL
+        );
+        """,
+    ),
 )
 SCHEMA_VERSION: Final[int] = MIGRATIONS[-1][0]
 DATA_TABLES: Final[tuple[str, ...]] = (

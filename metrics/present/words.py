@@ -402,6 +402,9 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
                         "Chinese public holidays closed, make-up working days open"),
     "cli_holidays_none": ("不计法定节假日", "no public holidays"),
     "cli_closed": ("不营业", "closed"),
+    "users_unmask": ("可查看未脱敏信息", "sees names and phones unmasked"),
+    "users_none": ("还没有用户。用 `servicelens users add NAME --role admin --password-stdin` 添加第一个管理员。",
+                   "No users yet. Add the first admin with `servicelens users add NAME --role admin --password-stdin`."),
     "cli_col_tickets": ("工单", "Tickets"),
     "cli_col_composite": ("综合得分", "Composite"),
     "cli_col_within": ("及时响应率", "In standard"),
@@ -795,6 +798,20 @@ WEEKDAYS: Final[tuple[tuple[str, str], ...]] = (
     ("周一", "Mon"), ("周二", "Tue"), ("周三", "Wed"), ("周四", "Thu"), ("周五", "Fri"),
     ("周六", "Sat"), ("周日", "Sun"),
 )
+
+
+# The roles of metrics.core.access (DOMAIN.md, "Who sees what").
+ROLE_WORDS: Final[dict[str, tuple[str, str]]] = {
+    "admin": ("管理员", "Admin"),
+    "manager": ("客服中心经理", "Manager"),
+    "team_lead": ("组长", "Team lead"),
+    "qa": ("质检专员", "QA supervisor"),
+    "viewer": ("只读", "Viewer"),
+}
+
+
+def role_label(role: str, lang: str) -> str:
+    return pick(ROLE_WORDS[role], lang)
 
 
 def weekday(day: int, lang: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from datetime import date
 
@@ -72,6 +73,11 @@ def test_every_command_and_option_has_help(capsys: pytest.CaptureFixture[str]) -
     for name, subparser in sub.choices.items():  # type: ignore[union-attr]
         for action in subparser._actions:
             assert action.help, f"{name} {action.option_strings} has no help"
+            verbs = action.choices if isinstance(action.choices, dict) else {}
+            for verb, verb_parser in verbs.items():  # `users add` and co.
+                if isinstance(verb_parser, argparse.ArgumentParser):
+                    for inner in verb_parser._actions:
+                        assert inner.help, f"{name} {verb} {inner.option_strings} has no help"
         with pytest.raises(SystemExit) as done:
             main([name, "--help"])
         assert done.value.code == 0
