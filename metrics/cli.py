@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from metrics.core import catalog
-from metrics.core.access import ROLES, User
+from metrics.core.access import ROLES, Access, User
 from metrics.core.errors import ServiceLensError, UsageError
 from metrics.core.filters import Filters
 from metrics.core.schema import CHANNELS, REQUEST_TYPES
@@ -65,6 +65,9 @@ def _add_store(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--as", dest="as_user", metavar="NAME", default=None,
+                        help="see what this user sees: their role's teams (servicelens users); "
+                        "without it, the machine's operator sees everything")
     parser.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD",
                         help="first day of the period, inclusive (default: 29 days before --to)")
     parser.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD",
@@ -243,8 +246,15 @@ def _existing_store(args: argparse.Namespace) -> Store:
 
 
 def _scope(args: argparse.Namespace, store: Store) -> Scope:
-    """The view the command's options ask for, over the store's settings, as of now."""
-    return store.scope(_filters(args, store))
+    """The view the command's options ask for, over the store's settings, as of now, as the
+    `--as` user sees it."""
+    scope = store.scope(_filters(args, store))
+    if args.as_user is None:
+        return scope
+    user = accounts.get(store, args.as_user)
+    if user is None:
+        raise UsageError(f"no user {args.as_user!r}: see `servicelens users list`")
+    return scope.model_copy(update={"access": Access.of(user)})
 
 
 def _filters(args: argparse.Namespace, store: Store) -> Filters:

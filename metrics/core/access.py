@@ -10,6 +10,8 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from metrics.core.errors import ServiceLensError
+
 Role = Literal["admin", "manager", "team_lead", "qa", "viewer"]
 ROLES: Final[tuple[Role, ...]] = ("admin", "manager", "team_lead", "qa", "viewer")
 
@@ -40,3 +42,29 @@ class User(BaseModel):
         if self.role != "team_lead" and self.teams:
             raise ValueError(f"a {self.role} sees every team; only a team lead is given teams")
         return self
+
+
+class AccessDenied(ServiceLensError):
+    """The user's role does not show this (rows to a viewer, say)."""
+
+
+class Access(BaseModel):
+    """What a signed-in user may see, as the metric layer applies it: the teams whose rows
+    count (empty: every team), whether rows may be listed at all, whether they show unmasked.
+    The Scope carries it; the SQL compiler binds the teams as a parameter."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user: str
+    role: Role
+    teams: tuple[str, ...] = ()
+    unmask: bool = False
+
+    @classmethod
+    def of(cls, user: User) -> Access:
+        return cls(user=user.name, role=user.role, teams=user.teams, unmask=user.unmask)
+
+    @property
+    def rows(self) -> bool:
+        """Whether ticket, survey and QA rows may be listed (a viewer sees aggregates only)."""
+        return self.role != "viewer"

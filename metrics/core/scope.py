@@ -1,4 +1,5 @@
-"""What every number depends on besides the store: filters, site settings, as-of time, grain.
+"""What every number depends on besides the store: filters, site settings, as-of time, grain,
+and the user's access.
 
 One frozen `Scope` travels from the page (or the CLI) down to the SQL compiler instead of each
 function re-reading the settings and the clock; it is hashable, so it keys the page caches.
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 
+from metrics.core.access import Access
 from metrics.core.filters import Filters
 from metrics.core.settings import Settings
 
@@ -49,15 +51,19 @@ class Scope(BaseModel):
     settings: Settings
     as_of: datetime
     grain: Grain
+    # The signed-in user's access; None is the machine's operator (the CLI without --as),
+    # who sees everything.
+    access: Access | None = None
 
     @classmethod
     def of(cls, filters: Filters, settings: Settings | None = None, *,
-           as_of: datetime | None = None, grain: Grain | None = None) -> Scope:
+           as_of: datetime | None = None, grain: Grain | None = None,
+           access: Access | None = None) -> Scope:
         """A scope with the defaults filled in: default settings, the site's now, the grain
         that suits the period."""
         settings = settings or Settings()
         return cls(filters=filters, settings=settings, as_of=as_of or site_now(settings),
-                   grain=grain or auto_grain(filters))
+                   grain=grain or auto_grain(filters), access=access)
 
     def narrowed(self, **segments: object) -> Scope:
         """The same scope with some filter fields replaced (agents=("A",), date_from=…)."""

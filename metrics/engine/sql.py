@@ -148,13 +148,30 @@ def period_params(filters: Filters) -> dict[str, Any]:
     }
 
 
-def _filter_clause(filters: Filters) -> tuple[str, dict[str, Any]]:
+def _filter_clause(scope: Scope) -> tuple[str, dict[str, Any]]:
+    """The period, the filters and the user's teams as one WHERE clause over bound lists."""
+    filters = scope.filters
     clauses = ["ts >= $date_from", "ts < $date_to_excl"]
     params = period_params(filters)
     for column, values in filters.segments().items():
         clauses.append(f"list_contains($f_{column}::VARCHAR[], {column})")
         params[f"f_{column}"] = list(values)
+    if _access_teams(scope):
+        clauses.append("list_contains($access_teams::VARCHAR[], team)")
+        params["access_teams"] = list(_access_teams(scope))
     return " AND ".join(clauses), params
+
+
+def _access_teams(scope: Scope) -> tuple[str, ...]:
+    """The teams a team lead's rows are limited to; () when the user sees every team."""
+    return scope.access.teams if scope.access is not None else ()
+
+
+def _needs_teams(scope: Scope, *columns: str) -> bool:
+    """Whether the relation must carry `team` (derived for QA rows): filtered, shown or
+    limited by the user's teams."""
+    return "team" in scope.filters.segments() or "team" in columns \
+        or bool(_access_teams(scope))
 
 
 def _source_relation(source: Source, needs_teams: bool, business: bool = False) -> str:
@@ -218,8 +235,8 @@ def compile_source(
     """One SELECT computing every given metric of one source, optionally grouped."""
     metrics = list(metrics)
     filters = scope.filters
-    where, params = _filter_clause(filters)
-    needs_teams = "team" in filters.segments() or "team" in group_by
+    where, params = _filter_clause(scope)
+    needs_teams = _needs_teams(scope, *group_by)
     select_cols = [f"{sql} AS {alias}" for m in metrics for alias, sql in aggregates(m)]
     group_exprs, group_names = _group_select(group_by, time_grain=source != "coverage")
     head = f"{group_exprs}, " if group_by else ""
@@ -264,9 +281,9 @@ def compile_rows(
     if not metric.drillable:
         raise ValueError(f"{metric.id} has no rows to list")
     filters = scope.filters
-    where, params = _filter_clause(filters)
+    where, params = _filter_clause(scope)
     segment = dict(segment or {})
-    needs_teams = "team" in filters.segments() or "team" in segment or "team" in columns
+    needs_teams = _needs_teams(scope, *segment, *columns)
     clauses = [where, f"({metric.population()})"]
     for i, (column, value) in enumerate(segment.items()):
         expr = _group_expr(column)
@@ -343,7 +360,7 @@ JOIN ({_qa(True)}) q ON q.inspection_id = v.inspection_id"""  # noqa: S608 - the
 
 def compile_violation_items(scope: Scope, limit: int) -> Query:
     """The period's violation items under the filters, newest first, each with `_total`."""
-    where, params = _filter_clause(scope.filters)
+    where, params = _filter_clause(scope)
     sql = (f"SELECT inspection_id, item, ts, ticket_id, inspector, qa_score, agent, team,\n"
            f"       violation_category, severity, count(*) OVER () AS _total\n"
            f"FROM ({_violation_items()}) s\nWHERE {where}\n"
@@ -355,7 +372,7 @@ def compile_violation_items(scope: Scope, limit: int) -> Query:
 def compile_violation_agents(scope: Scope) -> Query:
     """Per agent with a violation in the period: inspections with one, items, severe items,
     items per category and the latest violation date."""
-    where, params = _filter_clause(scope.filters)
+    where, params = _filter_clause(scope)
     sql = f"""SELECT agent, arg_max(team, ts) AS team,
        count(DISTINCT inspection_id) AS inspections_with_violations,
        count(*) AS violation_items,

@@ -13,6 +13,7 @@ from typing import Final
 import polars as pl
 
 from metrics.core import catalog
+from metrics.core.access import AccessDenied
 from metrics.core.catalog import Source
 from metrics.core.scope import Scope
 from metrics.engine.sql import compile_rows
@@ -89,6 +90,9 @@ def drill(
     metric = catalog.get(metric_id)
     if not metric.drillable:
         raise ValueError(f"{metric_id} has no rows to list")
+    if scope.access is not None and not scope.access.rows:
+        raise AccessDenied(f"{scope.access.user} ({scope.access.role}) sees aggregates only, "
+                           "not the rows behind them")
     query = compile_rows(metric, scope, COLUMNS[metric.source], segment, limit, search)
     with store.reader() as con:
         df = con.sql(query.sql, params=query.params).pl()
