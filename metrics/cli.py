@@ -248,13 +248,12 @@ def _existing_store(args: argparse.Namespace) -> Store:
 def _scope(args: argparse.Namespace, store: Store) -> Scope:
     """The view the command's options ask for, over the store's settings, as of now, as the
     `--as` user sees it."""
-    scope = store.scope(_filters(args, store))
     if args.as_user is None:
-        return scope
+        return store.scope(_filters(args, store))
     user = accounts.get(store, args.as_user)
     if user is None:
         raise UsageError(f"no user {args.as_user!r}: see `servicelens users list`")
-    return scope.model_copy(update={"access": Access.of(user)})
+    return store.scope(_filters(args, store), access=Access.of(user))
 
 
 def _filters(args: argparse.Namespace, store: Store) -> Filters:
@@ -543,24 +542,21 @@ def _cmd_users(args: argparse.Namespace) -> int:
     store = Store(args.store)
     if args.verb == "list":
         return _list_users(accounts.users(store), args.json, args.lang)
-    if args.verb == "add":
-        try:
+    try:
+        if args.verb == "add":
             user = User(name=args.name, role=args.role, teams=tuple(args.team),
                         unmask=args.unmask, email=args.email)
-        except ValidationError as error:
-            raise UsageError(error.errors()[0]["msg"].removeprefix("Value error, ")) from None
-        accounts.add(store, user, _password())
-        print(f"added {user.name} ({user.role})")
-    elif args.verb == "set-role":
-        try:
+            accounts.add(store, user, _password())
+            print(f"added {user.name} ({user.role})")
+        elif args.verb == "set-role":
             user = accounts.set_role(store, args.name, args.role, tuple(args.team), args.unmask)
-        except ValidationError as error:
-            raise UsageError(error.errors()[0]["msg"].removeprefix("Value error, ")) from None
-        print(f"{user.name} is now {user.role}")
-    elif args.verb == "passwd":
+            print(f"{user.name} is now {user.role}")
+    except ValidationError as error:  # the User model's rule, said as one line
+        raise UsageError(error.errors()[0]["msg"].removeprefix("Value error, ")) from None
+    if args.verb == "passwd":
         accounts.set_password(store, args.name, _password())
         print(f"changed the password of {args.name}")
-    else:
+    elif args.verb == "remove":
         accounts.remove(store, args.name)
         print(f"removed {args.name}")
     return 0

@@ -1,7 +1,7 @@
 """Who may see what (DOMAIN.md, "Who sees what"): the five roles and a user's grant.
 
 A user is a role, the teams a team lead is given, and whether names and phones show unmasked.
-The grant joins the Scope when sign-in arrives; the store keeps users (engine.accounts).
+`Access`, made from a user, travels in the Scope; the store keeps users (engine.accounts).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ and the user's access.
 
 One frozen `Scope` travels from the page (or the CLI) down to the SQL compiler instead of each
 function re-reading the settings and the clock; it is hashable, so it keys the page caches.
-The user's access scope joins it here when sign-in arrives.
+`access` is what the signed-in user may see (the compiler binds it like the filters).
 """
 
 from __future__ import annotations

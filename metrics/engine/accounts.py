@@ -17,6 +17,7 @@ from metrics.core.errors import ServiceLensError
 from metrics.engine.store import Store, fetch_one
 
 MIN_PASSWORD: Final[int] = 8
+USERS_VERSION: Final[int] = 3  # the store migration that adds the users table
 _HASHER: Final[PasswordHasher] = PasswordHasher()
 _COLUMNS: Final[str] = "name, role, teams, unmask, email"
 
@@ -51,17 +52,33 @@ def add(store: Store, user: User, password: str) -> None:
             raise AccountError(f"there is already a user {user.name!r}") from None
 
 
+def _has_users(store: Store) -> bool:
+    """Whether the store exists with its users table (an older store is not migrated by
+    reading it)."""
+    return store.exists() and store.schema_version() >= USERS_VERSION
+
+
 def users(store: Store) -> list[User]:
     """Every user, by name."""
-    if not store.exists() or store.schema_version() < 3:
+    if not _has_users(store):
         return []
     with store.reader() as con:
         rows = con.execute(f"SELECT {_COLUMNS} FROM users ORDER BY name").fetchall()  # noqa: S608 - constant column list
     return [_user(r) for r in rows]
 
 
+def _row(store: Store, name: str) -> tuple[object, ...] | None:
+    """One user's columns and password hash (the hash last), or None."""
+    if not _has_users(store):
+        return None
+    with store.reader() as con:
+        return fetch_one(con, f"SELECT {_COLUMNS}, password_hash FROM users WHERE name = $name",  # noqa: S608 - constant column list
+                         {"name": name})
+
+
 def get(store: Store, name: str) -> User | None:
-    return next((u for u in users(store) if u.name == name), None)
+    row = _row(store, name)
+    return None if row is None else _user(row[:-1])
 
 
 def _update(con: duckdb.DuckDBPyConnection, name: str, sets: str,
@@ -102,11 +119,7 @@ def remove(store: Store, name: str) -> None:
 def verify(store: Store, name: str, password: str) -> User | None:
     """The user when the password is theirs, else None (unknown name or wrong password alike).
     A hash made with older parameters is replaced on a successful check."""
-    if not store.exists() or store.schema_version() < 3:
-        return None
-    with store.reader() as con:
-        row = fetch_one(con, f"SELECT {_COLUMNS}, password_hash FROM users WHERE name = $name",  # noqa: S608 - constant column list
-                        {"name": name})
+    row = _row(store, name)
     if row is None or row[-1] is None:
         _HASHER.hash(password)  # as slow as a real check: the timing does not tell names apart
         return None

@@ -17,6 +17,7 @@ from typing import Any, Final, TypeVar
 
 import duckdb
 
+from metrics.core.access import Access
 from metrics.core.errors import ServiceLensError
 from metrics.core.filters import Filters
 from metrics.core.scope import Grain, Scope
@@ -288,9 +289,9 @@ class Store:
         return Settings.model_validate({key: json.loads(value) for key, value in rows})
 
     def scope(self, filters: Filters, *, as_of: datetime | None = None,
-              grain: Grain | None = None) -> Scope:
+              grain: Grain | None = None, access: Access | None = None) -> Scope:
         """A scope over this store's settings (read once here), now unless `as_of` is given."""
-        return Scope.of(filters, self.settings(), as_of=as_of, grain=grain)
+        return Scope.of(filters, self.settings(), as_of=as_of, grain=grain, access=access)
 
     def save_settings(self, settings: Settings) -> None:
         data = settings.model_dump()

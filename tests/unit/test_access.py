@@ -74,10 +74,10 @@ def test_an_unknown_user_is_one_clear_line(store: Store, capsys: pytest.CaptureF
 
 
 def test_a_viewer_gets_aggregates_but_no_rows(store: Store) -> None:
-    scope = store.scope(NOVEMBER).model_copy(update={"access": Access.of(VIEWER)})
+    scope = store.scope(NOVEMBER, access=Access.of(VIEWER))
     with pytest.raises(AccessDenied, match="aggregates only"):
         drill.drill(store, scope, "tickets")
-    lead = store.scope(NOVEMBER).model_copy(update={"access": Access.of(LEAD)})
+    lead = store.scope(NOVEMBER, access=Access.of(LEAD))
     rows = drill.drill(store, lead, "tickets").rows
     assert rows.height > 0 and set(rows["team"]) == {"热线一组"}
 
