@@ -10,6 +10,7 @@ import streamlit as st
 
 from metrics.core import catalog
 from metrics.present import charts, formatting, tables
+from metrics.present.formatting import plain
 from metrics.present.words import t
 from metrics.views import scorecards
 from ui import cached, frame, scorecard_view, widgets
@@ -26,7 +27,7 @@ if not known:
 wanted = frame.page_default("person", str(st.session_state.get("person") or ""))
 if wanted not in known:
     if wanted:
-        st.warning(t("agent_not_in_scope", lang, agent=wanted), icon=":material/person_off:")
+        st.warning(t("agent_not_in_scope", lang, agent=plain(wanted)), icon=":material/person_off:")
     wanted = str(scorecards.needs_coaching(board, ctx.settings)["agent"].first() or known[0])
 st.session_state["person"] = wanted
 person = st.selectbox(t("pick_agent", lang), known, key="person")
@@ -35,7 +36,7 @@ team = row["team"]
 
 rank = f"#{row['rank']} / {int(board['ranked'].sum())}" if row["ranked"] \
     else tables.unranked_reason(row, ctx.settings, lang)
-st.markdown(f"### {person} · {team or '—'} · {t('rank', lang)} {rank}")
+st.markdown(f"### {plain(person)} · {plain(team) if team else '—'} · {t('rank', lang)} {rank}")
 shown = ("agent_composite", "tickets", "response_within_standard_rate", "fcr_rate", "csat",
          "qa_score_mean", "severe_violations")
 for i, metric_id in enumerate(shown):
@@ -73,7 +74,7 @@ view = dataclasses.replace(ctx, filters=mine.filters)
 st.subheader(t("survey_comments", lang))
 said = cached.drill(ctx.path, ctx.token, mine, "comments", ())
 if said.total:
-    st.caption(t("comments_count", lang, n=f"{said.total:,}", agent=person))
+    st.caption(t("comments_count", lang, n=f"{said.total:,}", agent=plain(person)))
     comments = tables.presentable(said.rows.select("sent_at", "ticket_id", "score", "comment")
                                  .with_columns(pl.col("score").cast(pl.String).fill_null("—")),
                                  lang)

@@ -10,6 +10,7 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 
 from metrics.present import charts, tables
+from metrics.present.formatting import plain
 from metrics.present.words import column_label, label, t
 from metrics.views import qa
 from ui import cached, frame, widgets
@@ -103,7 +104,7 @@ else:
     agent = st.selectbox(t("qa_record_agent", lang), agents, key="qa_agent",
                          format_func=lambda a: a + (t("qa_repeat_mark", lang) if a in repeat
                                                     else ""))
-    st.caption(t("qa_record_summary", lang, agent=agent, **qa.agent_summary(view, agent)))
+    st.caption(t("qa_record_summary", lang, agent=plain(agent), **qa.agent_summary(view, agent)))
     record = tables.qa_items_table(view.record(agent), lang, with_agent=False)
     st.dataframe(red_severe(record), hide_index=True)
     widgets.download(record, lang, "qa_record_dl", f"qa-record-{agent}-{name}")

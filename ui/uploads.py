@@ -15,6 +15,7 @@ from metrics.engine.store import Store
 from metrics.ingest import importer
 from metrics.ingest.mapping import Mapping
 from metrics.present.exports import XLSX_MIME, csv_bytes, xlsx_bytes
+from metrics.present.formatting import code, plain
 from metrics.present.words import t
 
 SUFFIXES: Final[tuple[str, ...]] = (
@@ -68,11 +69,14 @@ def picked_mapping(item: Staged, base: Mapping) -> Mapping:
 
 def describe_columns(view: importer.Preview, lang: str) -> None:
     assert view.resolution is not None
-    found = [f"`{name}` ← {view.headers[i]}" for name, i in view.resolution.columns.items()]
-    found += [f"`score_{d}` ← {view.headers[i]}" for d, i in view.resolution.dimensions.items()]
+    found = [f"`{name}` ← {plain(view.headers[i])}"
+             for name, i in view.resolution.columns.items()]
+    found += [f"{code(f'score_{d}')} ← {plain(view.headers[i])}"
+              for d, i in view.resolution.dimensions.items()]
     st.caption(f"{t('columns_found', lang)}: " + " · ".join(found))
     if view.resolution.ignored:
-        st.caption(f"{t('columns_ignored', lang)}: " + ", ".join(view.resolution.ignored))
+        st.caption(f"{t('columns_ignored', lang)}: "
+                   + ", ".join(map(plain, view.resolution.ignored)))
 
 
 def run_imports(store: Store, ready: list[tuple[Staged, str, Mapping]], encoding: str | None,
@@ -85,7 +89,7 @@ def run_imports(store: Store, ready: list[tuple[Staged, str, Mapping]], encoding
         def progress(fraction: float, stage: str, number: int = number,
                      name: str = item.name) -> None:
             overall = (number + fraction) / len(ready)
-            bar.progress(min(overall, 1.0), text=f"{t('importing', lang, name=name)} "
+            bar.progress(min(overall, 1.0), text=f"{t('importing', lang, name=plain(name))} "
                          f"{t(STAGES.get(stage, 'stage_read'), lang)}")
 
         def waiting(message: str) -> None:
@@ -106,12 +110,13 @@ def run_imports(store: Store, ready: list[tuple[Staged, str, Mapping]], encoding
 def show_result(store: Store, outcome: dict[str, Any], lang: str) -> None:
     """One import's summary, notes and rejects with their download."""
     if "error" in outcome:
-        st.error(t("import_failed", lang, error=outcome["error"]), icon=":material/error:")
+        st.error(t("import_failed", lang, error=plain(outcome["error"])), icon=":material/error:")
         return
     result: importer.ImportResult = outcome["result"]
     counts = {k: f"{getattr(result, k):,}" for k in
               ("inserted", "updated", "unchanged", "skipped", "rejected")}
-    text = t("import_done", lang, name=result.file_name, read=f"{result.rows_read:,}", **counts)
+    text = t("import_done", lang, name=plain(result.file_name), read=f"{result.rows_read:,}",
+             **counts)
     (st.warning if result.rejected else st.success)(text, icon=":material/task_alt:")
     if result.demo_removed:
         st.caption(t("demo_removed", lang))

@@ -111,3 +111,36 @@ def clock_line(filters: Filters, settings: Settings, lang: str) -> str:
     rule = t("cli_holidays_cn" if settings.business_hours.holidays == "cn"
              else "cli_holidays_none", lang)
     return t("cli_clock_business", lang, hours=hours or t("cli_closed", lang), rule=rule)
+
+
+# Every ASCII punctuation character: CommonMark lets a backslash make each one literal.
+_MARKUP = re.compile(r"([!-/:-@\[-`{-~])")
+# Streamlit's frontend turns `:smile:`, `:material_x:` and `:streamlit:` into pictures,
+# `http://…`, `www.…` and `a@b.c` into links and `-> <- <-> -- >= <= ~=` into arrows after
+# parsing, in the text itself, where a backslash no longer counts. An invisible word joiner
+# (U+2060) breaks those patterns instead (a shortcode may also end in the text that follows:
+# "a:smile" + ": 3 records").
+_BREAKS = re.compile(
+    r"(?<=:)(?=[A-Za-z0-9_+-]+(?::|$))"  # shortcodes
+    r"|(?<=:)(?=//)|(?<=[Ww]{3})(?=\.)|(?<=@)(?=[\w-])"  # autolinks
+    r"|(?<=[<>~-])(?=[>=-])"  # arrows
+)
+_JOINER = "\u2060"
+
+
+def plain(text: str) -> str:
+    """`text` (a name, comment, file name: anything from data or people) as Streamlit
+    Markdown shows it literally, on one line: no links, images, HTML, KaTeX, colours, icons,
+    emoji or emphasis (invisible word joiners break what escapes cannot). For st.markdown,
+    captions, headings, widget labels, tabs, alerts and help."""
+    flat = " ".join(text.split())
+    return _MARKUP.sub(r"\\\1", _BREAKS.sub(_JOINER, flat))
+
+
+def code(text: str) -> str:
+    """`text` as an inline code span that shows it literally, whatever backticks it holds."""
+    flat = " ".join(text.split())
+    fence = "`" * (max(map(len, re.findall("`+", flat)), default=0) + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"
+

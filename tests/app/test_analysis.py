@@ -30,6 +30,7 @@ from metrics.views.analysis import (
     SATISFACTION_CARDS,
 )
 from tests.app.conftest import frame_app, open_file
+from tests.app.test_plain_text import literal
 
 APP = str(Path(__file__).parents[2] / "app.py")
 CHART = "vega_lite_chart"  # the element type st.altair_chart gives in AppTest (Streamlit 1.67)
@@ -327,7 +328,7 @@ def test_settings_clears_a_target_and_refuses_text(store_copy: Store) -> None:
     assert Store(store_copy.path).settings().target("csat") is None
     at.text_input(key="target_resolution_rate").set_value("ninety")
     save_button(at).click().run()
-    assert any("'ninety' is not a number" in e.value for e in at.error)
+    assert any("'ninety' is not a number" in literal(e.value) for e in at.error)
     assert Store(store_copy.path).settings().target("resolution_rate") == pytest.approx(0.9)
 
 
@@ -356,7 +357,7 @@ def test_settings_rejects_weights_not_summing_to_one(store_copy: Store) -> None:
     at.number_input(key="weight_csat").set_value(0.9)
     save_button(at).click().run()
     assert not at.exception
-    errors = [e.value for e in at.error]
+    errors = [literal(e.value) for e in at.error]
     assert len(errors) == 1
     assert "sum" in errors[0] and "1.7" in errors[0], errors
     assert not at.success
@@ -369,7 +370,7 @@ def test_settings_rejects_bad_business_hours(store_copy: Store) -> None:
     at.text_input(key="hours_1").input("9am-5pm")
     save_button(at).click().run()
     assert not at.exception
-    errors = [e.value for e in at.error]
+    errors = [literal(e.value) for e in at.error]
     assert len(errors) == 1
     assert "9am-5pm" in errors[0]
     assert any(word in errors[0] for word in ("周一", "Monday", "weekday 1")), errors

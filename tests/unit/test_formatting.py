@@ -47,3 +47,59 @@ def test_meets_respects_direction() -> None:
     assert catalog.meets(catalog.get("severe_violations"), 0, 0) is True
     assert catalog.meets(catalog.get("severe_violations"), 2, 0) is False
     assert catalog.meets(catalog.get("tickets"), 10, None) is None
+
+
+HOSTILE = [
+    "![x](http://example.invalid/a.png)",
+    "[t](http://example.invalid)",
+    "**bold** __b__ *i* _i_ ~~s~~ `code`",
+    "$$x^2$$ and $y$",
+    ":red[r] :orange-badge[b] :material/home: :smile: :streamlit: :+1:",
+    "<img src=x onerror=alert(1)> <b>b</b> &amp; &#60;",
+    "# h\n- item\n1. one\n> quote\n\n| a | b |\n|---|---|",
+    "http://example.invalid www.example.invalid a@example.invalid",
+    "a -> b <- c <-> d -- e >= f <= g ~= h",
+    "back\\slash \\* [^1] {x} =x= +x+ |x| !x! #x. 10:30 a_b_c",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_plain_text_parses_back_to_itself(text: str) -> None:
+    """CommonMark (with GFM tables and strikethrough) reads the escaped text as the text
+    itself, on one line, with nothing but a paragraph around it."""
+    markdown_it = pytest.importorskip("markdown_it")
+    md = markdown_it.MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    blocks = md.parse(formatting.plain(text))
+    assert [block.type for block in blocks] == ["paragraph_open", "inline", "paragraph_close"]
+    inline = blocks[1].children or []
+    assert [token.type for token in inline] == ["text"]
+    assert inline[0].content.replace("\u2060", "") == " ".join(text.split())
+
+
+def test_plain_text_escapes_every_ascii_punctuation_mark() -> None:
+    escaped = formatting.plain("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+    assert escaped.replace("\u2060", "") == "".join(
+        "\\" + c for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+    assert formatting.plain("班组 A（一）· 张三") == "班组 A（一）· 张三"
+
+
+def test_plain_text_breaks_what_streamlit_replaces_after_parsing() -> None:
+    """Shortcodes, icons, autolinks and arrows are matched in the parsed text, past the
+    escapes (remark-emoji, Streamlit's icon and arrow plugins, mdast's GFM autolinks)."""
+    assert formatting.plain(":smile:") == "\\:\u2060smile\\:"
+    assert formatting.plain("a:smile") == "a\\:\u2060smile"  # "…: 3 records" may follow
+    assert formatting.plain(":red[r] 10:30 am") == "\\:red\\[r\\] 10\\:30 am"
+    assert formatting.plain(":material/home:") == "\\:material\\/home\\:"  # \/: no icon
+    assert formatting.plain(":material_home:") == "\\:\u2060material\\_home\\:"
+    assert formatting.plain("a -> b") == "a \\-\u2060\\> b"
+    assert formatting.plain("http://x.y www.x.y a@x.y") == (
+        "http\\:\u2060\\/\\/x\\.y www\u2060\\.x\\.y a\\@\u2060x\\.y")
+    assert formatting.plain("  two\n\nlines  ") == "two lines"
+
+
+@pytest.mark.parametrize("text", ["score_x", "a`b", "`edge`", "a ``` b", "*x* $y$ [z](u)"])
+def test_code_span_shows_the_text_literally(text: str) -> None:
+    markdown_it = pytest.importorskip("markdown_it")
+    inline = markdown_it.MarkdownIt("commonmark").parseInline(formatting.code(text))[0]
+    assert [(token.type, token.content) for token in inline.children or []] == [
+        ("code_inline", text)]

@@ -1,0 +1,134 @@
+"""AppTest: data is text, never markup. An agent, a team and a category named like Markdown
+(an image, bold + KaTeX + a colour directive, a link) reach every Markdown-rendering element
+escaped, on the One agent page, the QA page and the Overview drill-down."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from metrics.engine.store import Store
+from metrics.present.formatting import plain
+from tests.app.conftest import frame_app, open_file
+
+APP = str(Path(__file__).parents[2] / "app.py")
+AGENT = "![x](http://example.invalid/a.png)"
+TEAM = "**bold** $$x$$ :red[r]"
+CATEGORY = "[t](http://example.invalid)"
+NOVEMBER = (date(2026, 11, 1), date(2026, 11, 23))  # the demo store's last weeks
+AUTUMN = (date(2026, 9, 1), date(2026, 11, 23))
+RAW = (AGENT, TEAM, CATEGORY, "example.invalid", "**bold**", "$$x$$", ":red[r]")
+
+
+def literal(markdown: str) -> str:
+    """The text a reader sees of Markdown that formatting.plain made: escapes and word joiners
+    gone (for tests that look for a value inside a message)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
+
+
+def hostile_copy(source: Store, path: Path) -> Store:
+    """A copy of `source` whose agent with the most comments in November 2026 (among those
+    with violations since September), their team and that team's commonest category are
+    renamed AGENT, TEAM and CATEGORY."""
+    shutil.copyfile(source.path, path)
+    wal = source.path.with_name(source.path.name + ".wal")
+    if wal.exists():
+        shutil.copyfile(wal, path.with_name(path.name + ".wal"))
+    store = Store(path)
+    with store.writer() as con:
+        def one(sql: str, *params: object) -> Any:
+            row = con.execute(sql, list(params)).fetchone()
+            assert row is not None, sql
+            return row[0]
+
+        agent = one(
+            "SELECT t.agent FROM tickets t JOIN surveys s USING (ticket_id) "
+            "WHERE s.comment IS NOT NULL AND s.sent_at >= '2026-11-01' AND t.agent IN ("
+            "  SELECT agent FROM qa_inspections JOIN qa_violations USING (inspection_id)"
+            "  WHERE inspected_at >= '2026-09-01') "
+            "GROUP BY t.agent ORDER BY count(*) DESC, t.agent LIMIT 1")
+        team = one(  # their team in November, as engine.sql.AGENT_TEAMS decides
+            "SELECT arg_max(team, created_at) FROM tickets WHERE agent = ? "
+            "AND created_at BETWEEN '2026-11-01' AND '2026-11-23 23:59:59'", agent)
+        category = one(
+            "SELECT category FROM tickets WHERE team = ? AND category IS NOT NULL "
+            "GROUP BY category ORDER BY count(*) DESC, category LIMIT 1", team)
+        con.execute("UPDATE tickets SET agent = ? WHERE agent = ?", [AGENT, agent])
+        con.execute("UPDATE qa_inspections SET agent = ? WHERE agent = ?", [AGENT, agent])
+        con.execute("UPDATE tickets SET team = ? WHERE team = ?", [TEAM, team])
+        con.execute("UPDATE tickets SET category = ? WHERE category = ?", [CATEGORY, category])
+    return store
+
+
+@pytest.fixture()
+def app(demo_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    store = hostile_copy(demo_store, tmp_path / "hostile.duckdb")
+    monkeypatch.setenv("SERVICELENS_STORE", str(store.path))
+    return frame_app(APP)
+
+
+def markdown_bodies(at: AppTest) -> Iterator[str]:
+    """Every string the frontend renders as Markdown: bodies, headings, alerts, labels, help."""
+    for kind in ("markdown", "caption", "title", "header", "subheader", "info", "warning",
+                 "error", "success", "toast"):
+        for element in at.get(kind):
+            yield str(getattr(element, "value", element.proto.body))
+    for kind in ("selectbox", "multiselect", "text_input", "number_input", "toggle", "button",
+                 "metric", "tabs", "expander", "date_input", "radio", "segmented_control"):
+        for widget in at.get(kind):
+            proto: Any = widget.proto
+            yield str(getattr(widget, "label", "") or getattr(proto, "label", ""))
+            yield str(getattr(proto, "help", ""))
+
+
+def assert_escaped(at: AppTest) -> list[str]:
+    """No Markdown-rendering element holds the data's raw text; returns the bodies."""
+    bodies = list(markdown_bodies(at))
+    for body in bodies:
+        for raw in RAW:
+            assert raw not in body, (raw, body)
+    return bodies
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_agent_page_shows_names_as_text(app: AppTest, lang: str) -> None:
+    app.query_params["person"] = AGENT
+    open_file(app, "pages/agent.py", lang, period=NOVEMBER)
+    assert app.selectbox(key="person").value == AGENT  # options are plain text: kept as is
+    bodies = assert_escaped(app)
+    assert any(b.startswith(f"### {plain(AGENT)} · {plain(TEAM)} · ") for b in bodies)
+    assert any(plain(AGENT) in b for b in (c.value for c in app.caption))
+
+
+def test_agent_not_in_scope_warning_escapes_the_url_name(app: AppTest) -> None:
+    name = "[t](http://example.invalid) **bold**"
+    app.query_params["person"] = name
+    open_file(app, "pages/agent.py", "en", period=NOVEMBER)
+    assert any(plain(name) in w.value for w in app.warning)
+    assert_escaped(app)
+
+
+def test_qa_record_summary_escapes_the_agent(app: AppTest) -> None:
+    open_file(app, "pages/qa.py", "en", period=AUTUMN, qa_agent=AGENT)
+    assert app.selectbox(key="qa_agent").value == AGENT
+    bodies = assert_escaped(app)
+    assert any(b.startswith(f"{plain(AGENT)}: ") for b in bodies)
+
+
+@pytest.mark.parametrize("segment", [{"agent": AGENT}, {"team": TEAM, "category": CATEGORY}])
+def test_overview_drill_down_caption_escapes_the_segment(app: AppTest,
+                                                         segment: dict[str, str]) -> None:
+    open_file(app, "pages/overview.py", "en", period=NOVEMBER,
+              overview_drill_segment=segment, overview_drill_metric="tickets")
+    bodies = assert_escaped(app)
+    drill = [b for b in bodies if "records, the denominator" in b]
+    assert len(drill) == 1
+    for value in segment.values():
+        assert f"= {plain(value)}" in drill[0]
