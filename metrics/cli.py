@@ -14,14 +14,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from metrics.core import catalog
+from metrics.core import catalog, cookie
 from metrics.core.access import ROLES, Access, User
 from metrics.core.errors import ServiceLensError, UsageError
 from metrics.core.filters import Filters
 from metrics.core.schema import CHANNELS, REQUEST_TYPES
 from metrics.core.scope import Scope, default_period
 from metrics.core.settings import Settings
-from metrics.engine import accounts, queries
+from metrics.engine import accounts, audit, queries
 from metrics.engine.store import Store, StoreError
 from metrics.ingest import demo, importer
 from metrics.ingest.mapping import load_mapping
@@ -198,6 +198,14 @@ def build_parser() -> argparse.ArgumentParser:
     p_cat.add_argument("--lang", choices=("zh", "en"), default="en",
                        help="language (default en)")
     _add_users(sub)
+    _add_audit(sub)
+    sub.add_parser(
+        "cookie-secret", help="print the web server's cookie secret (made on first use)",
+        description="Print the secret Streamlit signs its cookies with, creating it on first "
+        "use in ~/.config/servicelens/cookie_secret (mode 0600; SERVICELENS_COOKIE_SECRET_FILE "
+        "chooses another file): outside the served folder and never committed. `make run` "
+        "hands it to the server as STREAMLIT_SERVER_COOKIE_SECRET.",
+    )
     return parser
 
 
@@ -236,6 +244,28 @@ def _add_users(sub: Any) -> None:
             p.add_argument("--lang", choices=("zh", "en"), default="en",
                            help="language of the roles (default en)")
         _add_store(p)
+
+
+def _add_audit(sub: Any) -> None:
+    p_audit = sub.add_parser(
+        "audit", help="print the audit trail: unmasked views, exports, sign-ins",
+        description="Who saw customers' names and phones unmasked, who exported what, who "
+        "signed in (or failed to), newest first: when (the site's wall clock), the user, the "
+        "action, the view, its filters, how many rows. With --json, print a JSON array of "
+        "records whose filters are an object.",
+    )
+    p_audit.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD",
+                         help="first day, inclusive (default: the whole trail)")
+    p_audit.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD",
+                         help="last day, inclusive (default: up to the latest entry)")
+    p_audit.add_argument("--user", metavar="NAME", default=None,
+                         help="only this user's entries (the name as typed at sign-in)")
+    p_audit.add_argument("--limit", type=_positive, default=10_000, metavar="N",
+                         help="at most this many entries, the newest (default 10000)")
+    p_audit.add_argument("--json", action="store_true", help="print JSON instead of lines")
+    p_audit.add_argument("--lang", choices=("zh", "en"), default="en",
+                         help="language of the lines (default en)")
+    _add_store(p_audit)
 
 
 def _existing_store(args: argparse.Namespace) -> Store:
@@ -306,6 +336,7 @@ def _cmd_kpis(args: argparse.Namespace) -> int:
     scope = _scope(args, store)
     filters, settings = scope.filters, scope.settings
     values = queries.kpis(store, scope)
+    _exported(store, args, scope, "kpis", None)
     clock = formatting.clock_line(filters, settings, "en")
     if args.json:
         out = {m: _json_value(m, values[m].value) for m in catalog.PUBLIC_IDS}
@@ -328,6 +359,7 @@ def _cmd_agents(args: argparse.Namespace) -> int:
     filters, settings = scope.filters, scope.settings
     df = scorecards.scorecard(store, scope, args.by)
     records = scorecards.rows(df, args.by)
+    _exported(store, args, scope, f"agents/{args.by}", len(records))
     if args.json:
         print(json.dumps(records, ensure_ascii=False))
         clock = formatting.clock_line(filters, settings, "en")
@@ -488,9 +520,21 @@ def _cmd_report(args: argparse.Namespace) -> int:
         args.out.write_bytes(data)
     except OSError as error:
         raise UsageError(f"cannot write {args.out}: {error.strerror or error}") from None
+    _exported(store, args, scope, f"report/{args.out.name}", None)
     print(f"wrote {args.out}: {what}, {len(data) / 1e6:.1f} MB in "
           f"{time.perf_counter() - started:.1f} s")
     return 0
+
+
+OPERATOR = "(cli)"  # the audit trail's name for the CLI run without --as
+
+
+def _exported(store: Store, args: argparse.Namespace, scope: Scope, view: str,
+              rows: int | None) -> None:
+    """Write a CLI export (numbers printed or a file written) to the audit trail, as the
+    dashboard's downloads are: who (the --as user, else the operator), view, filters, rows."""
+    audit.record(store, user=getattr(args, "as_user", None) or OPERATOR, action="export",
+                 view=f"cli/{view}", filters=scope.filters, rows=rows)
 
 
 def _month_span(month: str, store: Store, say: Callable[[str], None]) -> tuple[date, date]:
@@ -576,12 +620,60 @@ def _list_users(found: list[User], as_json: bool, lang: str) -> int:
     return 0
 
 
+def _cmd_audit(args: argparse.Namespace) -> int:
+    if args.date_from and args.date_to and args.date_from > args.date_to:
+        raise UsageError(f"the period starts ({args.date_from}) after it ends ({args.date_to})")
+    store = _existing_store(args)
+    found = audit.entries(store, start=args.date_from, end=args.date_to, user=args.user,
+                          limit=args.limit)
+    if args.json:
+        print(json.dumps([_audit_record(r) for r in found.iter_rows(named=True)],
+                         ensure_ascii=False))
+        return 0
+    for entry in found.iter_rows(named=True):
+        print(audit_line(entry, args.lang))
+    if found.is_empty():
+        print(t("audit_none", args.lang))
+    return 0
+
+
+def _audit_record(entry: dict[str, Any]) -> dict[str, Any]:
+    filters = entry["filters"]
+    return {**entry, "at": entry["at"].isoformat(),
+            "filters": None if filters is None else json.loads(filters)}
+
+
+def _plain(text: str) -> str:
+    """Text from the trail as one terminal line: control characters (a typed name may hold
+    escape sequences or line breaks) shown as escapes, never run by the terminal."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
+
+
+def audit_line(entry: dict[str, Any], lang: str) -> str:
+    """2026-03-01 09:00:00 · 王芳 · 导出 · agents/table.csv · 120 行 · {"teams":[…]}"""
+    parts = [entry["at"].isoformat(sep=" "), _plain(entry["user"]),
+             t(f"audit_action_{entry['action']}", lang), _plain(entry["view"])]
+    if entry["rows"] is not None:
+        parts.append(t("audit_rows", lang, n=f"{entry['rows']:,}"))
+    if entry["unmasked"]:
+        parts.append(t("audit_unmasked", lang))
+    if entry["filters"] is not None:
+        parts.append(_plain(entry["filters"]))
+    return " · ".join(parts)
+
+
+def _cmd_cookie_secret(args: argparse.Namespace) -> int:
+    print(cookie.cookie_secret())
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; exit 0 on success, 2 with one line on stderr for a user's error."""
     args = build_parser().parse_args(argv)
     commands = {"demo": _cmd_demo, "kpis": _cmd_kpis, "agents": _cmd_agents,
                 "catalog": _cmd_catalog, "import": _cmd_import, "report": _cmd_report,
-                "users": _cmd_users}
+                "users": _cmd_users, "audit": _cmd_audit, "cookie-secret": _cmd_cookie_secret}
     try:
         return commands[args.command](args)
     except ServiceLensError as error:

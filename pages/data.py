@@ -8,12 +8,17 @@ import streamlit as st
 
 from metrics.ingest.mapping import Mapping, MappingError, load_mapping, presets, save_preset
 from metrics.ingest.rows import KINDS
+from metrics.present.formatting import plain
 from metrics.present.words import t
-from ui import cached, frame, uploads, widgets
+from ui import auth, cached, frame, uploads, widgets
 
 ctx = frame.current()
+frame.require(ctx, "data")  # admins only, also by a typed URL
 lang = ctx.lang
 st.title(t("data_page", lang))
+if ctx.user is None:  # an import makes the store a site's: its admin, signed in, imports
+    auth.ask_admin(ctx.store, ctx.token, lang)
+    st.stop()
 st.caption(t("data_intro", lang))
 
 files = st.file_uploader(
@@ -35,16 +40,16 @@ encoding = right.selectbox(
 try:
     base = load_mapping(presets()[preset]) if preset else Mapping()
 except MappingError as error:
-    st.error(str(error), icon=":material/error:")
+    st.error(plain(str(error)), icon=":material/error:")
     base = Mapping()
 
 ready: list[tuple[uploads.Staged, str, Mapping]] = []
 for item in staged:
     with st.container(border=True):
-        st.markdown(f"**:material/description: {item.name}**")
+        st.markdown(f"**:material/description: {plain(item.name)}**")
         guess = cached.preview(item.path, None, base, encoding, ctx.settings.timezone, lang, 1)
         if guess.error:
-            st.error(guess.error, icon=":material/error:")
+            st.error(plain(guess.error), icon=":material/error:")
             continue
         kind = st.segmented_control(
             t("kind", lang), list(KINDS), key=f"kind_{item.key}", required=True,
@@ -64,7 +69,7 @@ for item in staged:
         mapping = uploads.picked_mapping(item, base)
         view = cached.preview(item.path, kind, mapping, encoding, ctx.settings.timezone, lang, 20)
         if view.resolution is None:
-            st.error(view.error or "", icon=":material/error:")
+            st.error(plain(view.error or ""), icon=":material/error:")
             continue
         if view.resolution.missing:
             continue
@@ -80,7 +85,7 @@ for item in staged:
                 name = st.text_input(t("preset_name", lang), key=f"preset_name_{item.key}")
                 if st.button(t("save_preset", lang), key=f"save_{item.key}") and name:
                     path = save_preset(mapping.model_copy(update={"kind": kind}), name)
-                    st.success(t("preset_saved", lang, path=path.name))
+                    st.success(t("preset_saved", lang, path=plain(path.name)))
         ready.append((item, kind, mapping))
 
 if not staged:

@@ -45,9 +45,11 @@ with pack.popover(t("review_pack", lang), icon=":material/summarize:", width="st
                                 required=True, key="review_pack_kind",
                                 format_func=lambda k: t(f"review_pack_{k}", lang)) or "pdf"
     chosen = (ctx.path, ctx.token, scope, lang, kind)
+    pack_name = f"servicelens-review-{filters.date_from}-{filters.date_to}.{kind}"
     st.download_button(  # made on the click, on its own thread (the button spins meanwhile)
-        t("review_pack_download", lang), data=lambda: cached.review_pack(*chosen),
-        file_name=f"servicelens-review-{filters.date_from}-{filters.date_to}.{kind}",
+        t("review_pack_download", lang),
+        data=widgets.audited(ctx, lambda: cached.review_pack(*chosen), pack_name, rows=None),
+        file_name=pack_name,
         mime="application/pdf" if kind == "pdf" else "application/zip", on_click="ignore",
         icon=":material/download:", type="primary", width="stretch", key="review_pack_dl")
     st.caption(t("review_pack_wait", lang))

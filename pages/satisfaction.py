@@ -72,18 +72,20 @@ with left:
         widgets.table(tables.themes_table(themes, lang), lang, "themes_table",
                       f"comment-themes-{view.filters.date_from}")
 with right:
-    search_col, score_col = st.columns([2, 1])
-    search = search_col.text_input(t("search_comments", lang), key="comment_search",
-                                   placeholder=t("search_placeholder", lang))
-    score = score_col.selectbox(t("score", lang), [None, 1, 2, 3, 4, 5], key="comment_score",
-                                format_func=lambda s: t("all", lang) if s is None else str(s))
-    found = cached.drill(ctx.path, ctx.token, ctx.scope(view.filters, grain=view.grain),
-                         "comments", (("score", score),) if score else (),
-                         search.strip() or None, 500)
-    st.caption(t("comments_found", lang, n=f"{found.total:,}", shown=found.rows.height))
-    shown = presentable(found.rows.select("sent_at", "score", "comment", "channel", "team",
-                                          "agent", "ticket_id"), lang)
-    widgets.table(shown, lang, "comments_table", f"comments-{view.filters.date_from}")
+    if widgets.rows_allowed(ctx, t("search_comments", lang)):
+        search_col, score_col = st.columns([2, 1])
+        search = search_col.text_input(t("search_comments", lang), key="comment_search",
+                                       placeholder=t("search_placeholder", lang))
+        score = score_col.selectbox(
+            t("score", lang), [None, 1, 2, 3, 4, 5], key="comment_score",
+            format_func=lambda s: t("all", lang) if s is None else str(s))
+        found = cached.drill(ctx.path, ctx.token, ctx.scope(view.filters, grain=view.grain),
+                             "comments", (("score", score),) if score else (),
+                             search.strip() or None, 500)
+        st.caption(t("comments_found", lang, n=f"{found.total:,}", shown=found.rows.height))
+        shown = presentable(found.rows.select("sent_at", "score", "comment", "channel",
+                                              "team", "agent", "ticket_id"), lang)
+        widgets.table(shown, lang, "comments_table", f"comments-{view.filters.date_from}")
 
 widgets.drill_panel(ctx, "satisfaction", ("csat", "surveys_sent", "survey_response_rate",
                                           "dont_know", "nps"), view.grain,

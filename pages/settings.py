@@ -8,10 +8,12 @@ from pydantic import ValidationError
 from metrics.core.catalog import Metric
 from metrics.core.settings import Settings
 from metrics.present import settings_form
+from metrics.present.formatting import plain
 from metrics.present.words import label, parenthesised, t, weekday
 from ui import frame
 
 ctx = frame.current()
+frame.require(ctx, "settings")  # admins only, also by a typed URL
 lang = ctx.lang
 st.title(t("settings_page", lang))
 if not ctx.store.exists():
@@ -96,9 +98,9 @@ if saved:
                                   rank_min_answers=int(min_answers))
     except ValidationError as error:
         for problem in settings_form.problems(error):
-            st.error(problem, icon=":material/error:")
+            st.error(plain(problem), icon=":material/error:")
     except ValueError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(plain(str(error)), icon=":material/error:")
     else:
         ctx.store.save_settings(new)
         st.session_state["_settings_saved"] = True

@@ -9,12 +9,13 @@ from typing import Final
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from metrics.core.access import Access, User, may_open
 from metrics.core.filters import Filters
 from metrics.core.scope import Grain, Scope, default_period, site_now
 from metrics.core.settings import Settings
 from metrics.engine.store import Store, StoreToken, default_path
-from metrics.present.words import LANGS, colon, label, t
-from ui import cached
+from metrics.present.words import LANGS, colon, label, role_label, t
+from ui import auth, cached
 
 # filter key in session state and URL -> (vocabulary for its words, i18n label key)
 LIST_FILTERS: Final[dict[str, tuple[str | None, str]]] = {
@@ -30,6 +31,7 @@ DIMENSION_OF: Final[dict[str, str]] = {
 }
 # Page widgets whose value joins the URL: the trend grain, the One agent page's person.
 PAGE_KEYS: Final[tuple[str, ...]] = ("grain", "person")
+PAGE_KEY: Final[str] = "_page"  # the URL path of the page this run draws (for the audit trail)
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,11 @@ class Context:
     first: date | None
     latest: date | None
     demo: bool
+    user: User | None = None  # None: the operator of a store that needs no sign-in
+
+    @property
+    def access(self) -> Access | None:
+        return auth.access(self.user)
 
     @property
     def path(self) -> str:
@@ -54,7 +61,7 @@ class Context:
         chosen = filters or self.filters
         assert chosen is not None, "no scope while the store holds no tickets"
         now = site_now(self.settings).replace(second=0)
-        return Scope.of(chosen, self.settings, as_of=now, grain=grain)
+        return Scope.of(chosen, self.settings, as_of=now, grain=grain, access=self.access)
 
 
 def lang() -> str:
@@ -166,8 +173,16 @@ def build() -> Context:
     latest_dates: dict[str, date | None] = info["latest"]  # type: ignore[assignment]
     latest = latest_dates.get("tickets")
     first: date | None = info["first"]  # type: ignore[assignment]
+    if st.session_state.get("lang") not in LANGS:
+        st.session_state["lang"] = st.query_params.get("lang") \
+            if st.query_params.get("lang") in LANGS else "zh"
+    # A store holding imported data asks who is there; the demo opens as the operator's.
+    required = store.exists() and not info["demo"]
+    user = auth.signed_in(store, token, required=required, lang=lang())
     options = cached.dimensions(path, token) if latest else {}
     options = {key: options.get(DIMENSION_OF[key], []) for key in LIST_FILTERS}
+    if user is not None and user.teams:  # a team lead is offered their teams only
+        options["team"] = [team for team in options["team"] if team in user.teams]
     _load_query_params(options, first, latest)
 
     sb = st.sidebar
@@ -179,14 +194,16 @@ def build() -> Context:
         key="lang", required=True,
     )
     current_lang = lang()
+    auth.sidebar(store, token, user, current_lang, required=required)
     filters: Filters | None = None
     if latest and first:
-        filters = _filter_widgets(current_lang, options, path, token, first, latest)
+        filters = _filter_widgets(current_lang, options, path, token, first, latest,
+                                  user.teams if user else ())
     _freshness(current_lang, latest_dates)
     ctx = Context(
         store=store, token=token, lang=current_lang,
         settings=cached.settings(path, token) if store.exists() else Settings(),
-        filters=filters, first=first, latest=latest, demo=bool(info["demo"]),
+        filters=filters, first=first, latest=latest, demo=bool(info["demo"]), user=user,
     )
     st.session_state["_ctx"] = ctx
     return ctx
@@ -205,7 +222,7 @@ def _wait_for_writers(store: Store) -> None:
 
 def _filter_widgets(
     current_lang: str, options: dict[str, list[str]], path: str, token: StoreToken,
-    first: date, latest: date,
+    first: date, latest: date, granted: tuple[str, ...] = (),
 ) -> Filters:
     sb = st.sidebar
     sb.subheader(t("filters", current_lang))
@@ -221,7 +238,8 @@ def _filter_widgets(
         max_value=max(latest, date.today()), format="YYYY-MM-DD",
     )
     start, end = _period(period, latest)
-    selected_teams = st.session_state.get("team") or []
+    # The teams whose agents are offered: those chosen, else those a team lead is given.
+    selected_teams = st.session_state.get("team") or list(granted)
     # An agent belongs to their team in the chosen period, as on the scorecard and QA pages.
     teams_of = cached.agent_teams(path, token, Filters(date_from=start, date_to=end)) \
         if selected_teams else {}
@@ -276,3 +294,12 @@ def _freshness(current_lang: str, latest: dict[str, date | None]) -> None:
 def finish(ctx: Context) -> None:
     """After the page ran: mirror the view into the URL."""
     _write_query_params(ctx.filters)
+
+
+def require(ctx: Context, page: str) -> None:
+    """Stop with a sentence unless the user's role opens this page (pages call it too, for a
+    page file run on its own)."""
+    if not may_open(ctx.access, page):
+        role = role_label(ctx.access.role, ctx.lang) if ctx.access else ""
+        st.error(t("page_denied", ctx.lang, role=role), icon=":material/block:")
+        st.stop()

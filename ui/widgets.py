@@ -13,6 +13,7 @@ from metrics.core import catalog
 from metrics.core.filters import Filters
 from metrics.core.hours import Schedule
 from metrics.core.scope import Grain, auto_grain
+from metrics.engine import audit
 from metrics.engine.sql import BANDS
 from metrics.present import cards as cards_words
 from metrics.present import charts, exports, formatting
@@ -20,9 +21,12 @@ from metrics.present.charts import ChartSpec
 from metrics.present.tables import presentable
 from metrics.present.words import column_label, label, t, weekday
 from metrics.views import analysis
+from metrics.views import drill as drill_mod
 from metrics.views.overview import Card
 from ui import cached, frame
-from ui.frame import Context
+from ui.frame import PAGE_KEY, Context
+
+ANONYMOUS = "(demo)"  # the audit trail's name for the operator of a store without sign-in
 
 
 def _coloured(ok: bool, word: str) -> str:
@@ -59,10 +63,34 @@ def chart(spec: ChartSpec, key: str, *, covers: Filters | None = None) -> None:
     chart_downloads(spec, key, covers)
 
 
+def who(ctx: Context) -> str:
+    """The name the audit trail gives this session's user."""
+    return ctx.user.name if ctx.user else ANONYMOUS
+
+
+def audited(ctx: Context, make: Callable[[], bytes], view: str, *, rows: int | None,
+            unmasked: bool = False, covers: Filters | None = None) -> Callable[[], bytes]:
+    """`make`, writing the export to the audit trail when it runs (on the click): who, which
+    page and file, the filters, how many rows, whether names and phones were unmasked."""
+    user, page, filters = who(ctx), st.session_state.get(PAGE_KEY, ""), covers or ctx.filters
+
+    def made() -> bytes:
+        data = make()
+        audit.record(ctx.store, user=user, action="export", view=f"{page}/{view}",
+                     filters=filters, rows=rows, unmasked=unmasked)
+        return data
+
+    return made
+
+
 def _download(lang: str, what: str, make: Callable[[], bytes], file_name: str, mime: str,
-              key: str, icon: str) -> None:
+              key: str, icon: str, *, rows: int | None = None, unmasked: bool = False,
+              covers: Filters | None = None) -> None:
     """A small download button whose file is made only when clicked (Streamlit runs `make` in
-    a worker thread then), so drawing a page renders no image and writes no workbook."""
+    a worker thread then), so drawing a page renders no image and writes no workbook. Every
+    download is written to the audit trail."""
+    make = audited(frame.current(), make, file_name, rows=rows, unmasked=unmasked,
+                   covers=covers)
     st.download_button(t(f"download_{what}", lang), data=make, file_name=file_name, mime=mime,
                        key=key, icon=icon, type="tertiary", on_click="ignore",
                        help=t(f"download_{what}_help", lang))
@@ -82,9 +110,9 @@ def chart_downloads(spec: ChartSpec, key: str, covers: Filters | None = None) ->
     stem = file_stem(key, filters)
     with st.container(horizontal=True, gap="small", key=f"{key}_downloads"):
         _download(ctx.lang, "png", partial(exports.chart_png, spec, subtitle), f"{stem}.png",
-                  "image/png", f"{key}_png", ":material/image:")
+                  "image/png", f"{key}_png", ":material/image:", covers=filters)
         _download(ctx.lang, "svg", partial(exports.chart_svg, spec, subtitle), f"{stem}.svg",
-                  "image/svg+xml", f"{key}_svg", ":material/polyline:")
+                  "image/svg+xml", f"{key}_svg", ":material/polyline:", covers=filters)
 
 
 def cards(items: tuple[Card, ...], lang: str, per_row: int = 4) -> None:
@@ -125,7 +153,7 @@ def picked(event: object) -> dict[str, object] | None:
 
 
 def segment_text(segment: dict[str, object], lang: str) -> str:
-    """channel = 电话 · hour = 9, in the UI's words."""
+    """channel = 电话 · hour = 9, in the UI's words; as Markdown, the data's values escaped."""
     parts = []
     for column, value in segment.items():
         if column in ("frt_band", "res_band", "age_band") and value is not None:
@@ -136,7 +164,7 @@ def segment_text(segment: dict[str, object], lang: str) -> str:
         elif column == "bucket":
             words = str(value)[:10]
         else:
-            words = label(column, None if value is None else str(value), lang) \
+            words = formatting.plain(label(column, str(value), lang)) \
                 if value is not None else t("unclassified", lang)
         name = column_label(column, lang) if column in DIMENSIONS \
             else t("seg_" + column, lang)
@@ -154,6 +182,8 @@ def drill_panel(ctx: Context, page: str, metric_ids: tuple[str, ...], grain: Gra
     """The tickets (or surveys) behind a KPI, under the filters plus a chosen segment."""
     lang = ctx.lang
     assert ctx.filters is not None
+    if not rows_allowed(ctx, t("drill_title", lang)):
+        return
     seg_key, metric_key, dim_key = (f"{page}_drill_segment", f"{page}_drill_metric",
                                     f"{page}_drill_dim")
     drillable = [m for m in metric_ids if catalog.get(m).drillable]
@@ -182,8 +212,11 @@ def drill_panel(ctx: Context, page: str, metric_ids: tuple[str, ...], grain: Gra
     elif segment:
         right.button(t("drill_clear", lang), on_click=lambda: st.session_state.pop(seg_key),
                      icon=":material/close:", key=f"{page}_drill_clear")
-    found = cached.drill(ctx.path, ctx.token, ctx.scope(grain=grain), metric_id,
-                         tuple(segment.items()))
+    scope = ctx.scope(grain=grain)
+    found = cached.drill(ctx.path, ctx.token, scope, metric_id, tuple(segment.items()))
+    unmasked = drill_mod.unmasked(scope)
+    if unmasked:
+        seen(ctx, f"{page}/drill", found.total, {"metric": metric_id, "segment": segment})
     metric = catalog.get(metric_id)
     narrowed = segment_text(segment, lang) if segment else t("drill_whole_scope", lang)
     st.caption(t("drill_count", lang, n=f"{found.total:,}", metric=metric.name(lang),
@@ -191,7 +224,29 @@ def drill_panel(ctx: Context, page: str, metric_ids: tuple[str, ...], grain: Gra
     if found.truncated:
         st.caption(t("drill_truncated", lang, n=f"{found.rows.height:,}"))
     rows = presentable(found.rows, lang)
-    table(rows, lang, f"{page}_drill_dl", file_stem(metric_id, ctx.filters), height=320)
+    table(rows, lang, f"{page}_drill_dl", file_stem(metric_id, ctx.filters), height=320,
+          unmasked=unmasked)
+
+
+def rows_allowed(ctx: Context, title: str) -> bool:
+    """Whether the user may list rows; if not, the section says so under its title."""
+    if ctx.access is None or ctx.access.rows:
+        return True
+    st.subheader(title)
+    st.info(t("rows_denied", ctx.lang), icon=":material/visibility_off:")
+    return False
+
+
+def seen(ctx: Context, view: str, rows: int, detail: dict[str, object]) -> None:
+    """Write an unmasked view to the audit trail, once per view, filters and detail in this
+    session (a rerun for another widget does not write it again), and say so on the page."""
+    st.caption(t("unmasked_note", ctx.lang))
+    mark = (view, ctx.filters, repr(sorted(detail.items(), key=str)))
+    if st.session_state.get(f"_seen_{view}") == mark:
+        return
+    st.session_state[f"_seen_{view}"] = mark
+    audit.record(ctx.store, user=who(ctx), action="view", view=view, filters=ctx.filters,
+                 detail=detail, rows=rows, unmasked=True)
 
 
 def _segment_values(ctx: Context, dim: str) -> list[object]:
@@ -203,10 +258,11 @@ def _segment_values(ctx: Context, dim: str) -> list[object]:
 
 
 def table(df: pl.DataFrame, lang: str, key: str, name: str, *, height: int | None = None,
-          column_config: dict[str, Any] | None = None, as_shown: bool = True) -> None:
+          column_config: dict[str, Any] | None = None, as_shown: bool = True,
+          unmasked: bool = False) -> None:
     """A table with its CSV and XLSX downloads (formulas neutralised in both)."""
     st.dataframe(df, hide_index=True, column_config=column_config, height=height or "auto")
-    download(df, lang, key, name, as_shown=as_shown)
+    download(df, lang, key, name, as_shown=as_shown, unmasked=unmasked)
 
 
 GRAINS = ["day", "week", "month"]
@@ -279,11 +335,12 @@ def schedule_text(schedule: Schedule, lang: str) -> str:
 
 
 def download(df: pl.DataFrame, lang: str, key: str, name: str, *,
-             as_shown: bool = True) -> None:
+             as_shown: bool = True, unmasked: bool = False) -> None:
     """The table as CSV (UTF-8 with BOM) and XLSX (styled header, numbers in their formats;
     raw cells kept when not `as_shown`), each made when clicked."""
     with st.container(horizontal=True, gap="small", key=f"{key}_downloads"):
         _download(lang, "csv", partial(exports.csv_bytes, df), f"{name}.csv", "text/csv", key,
-                  ":material/download:")
+                  ":material/download:", rows=df.height, unmasked=unmasked)
         _download(lang, "xlsx", partial(exports.xlsx_bytes, df, name, as_shown=as_shown),
-                  f"{name}.xlsx", exports.XLSX_MIME, f"{key}_xlsx", ":material/table_view:")
+                  f"{name}.xlsx", exports.XLSX_MIME, f"{key}_xlsx", ":material/table_view:",
+                  rows=df.height, unmasked=unmasked)

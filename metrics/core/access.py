@@ -6,6 +6,7 @@ A user is a role, the teams a team lead is given, and whether names and phones s
 
 from __future__ import annotations
 
+import threading
 from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -68,3 +69,58 @@ class Access(BaseModel):
     def rows(self) -> bool:
         """Whether ticket, survey and QA rows may be listed (a viewer sees aggregates only)."""
         return self.role != "viewer"
+
+
+# The pages, by their URL path, and which roles open them (DOMAIN.md, "Who sees what"). A
+# viewer sees aggregates but no per-agent page (personnel data); a QA supervisor sees the QA
+# page on every team; settings, imports and the audit trail are an admin's.
+ANALYSIS_PAGES: Final[tuple[str, ...]] = (
+    "overview", "response", "resolution", "complaints", "satisfaction")
+TEAM_PAGES: Final[tuple[str, ...]] = ("agents", "agent", "teams", "qa")
+ADMIN_PAGES: Final[tuple[str, ...]] = ("settings", "data", "audit")
+PAGES: Final[dict[Role, frozenset[str]]] = {
+    "admin": frozenset((*ANALYSIS_PAGES, *TEAM_PAGES, "catalog", *ADMIN_PAGES)),
+    "manager": frozenset((*ANALYSIS_PAGES, *TEAM_PAGES, "catalog")),
+    "team_lead": frozenset((*ANALYSIS_PAGES, *TEAM_PAGES, "catalog")),
+    "qa": frozenset(("qa", "catalog")),
+    "viewer": frozenset((*ANALYSIS_PAGES, "teams", "catalog")),
+}
+
+
+def may_open(access: Access | None, page: str) -> bool:
+    """Whether a page opens for this access (None: the machine's operator, who sees all)."""
+    return access is None or page in PAGES[access.role]
+
+
+class SignInLimiter:
+    """Failed sign-ins per user name: after `attempts` failures within `window` seconds, that
+    name waits `lockout` seconds whatever password is typed. Kept per server process; the
+    clock is given by the caller so that tests need not sleep."""
+
+    def __init__(self, attempts: int = 5, window: float = 300.0, lockout: float = 300.0) -> None:
+        self.attempts, self.window, self.lockout = attempts, window, lockout
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(name: str) -> str:
+        return name.strip().casefold()
+
+    def wait(self, name: str, now: float) -> float:
+        """Seconds before this name may try again (0: now)."""
+        with self._lock:
+            recent = [t for t in self._failures.get(self._key(name), [])
+                      if now - t < self.window + self.lockout]
+            if len(recent) < self.attempts:
+                return 0.0
+            return max(0.0, recent[-1] + self.lockout - now)
+
+    def failed(self, name: str, now: float) -> None:
+        with self._lock:
+            key = self._key(name)
+            kept = [t for t in self._failures.get(key, []) if now - t < self.window]
+            self._failures[key] = [*kept, now][-self.attempts:]
+
+    def succeeded(self, name: str) -> None:
+        with self._lock:
+            self._failures.pop(self._key(name), None)

@@ -81,6 +81,16 @@ def get(store: Store, name: str) -> User | None:
     return None if row is None else _user(row[:-1])
 
 
+def by_email(store: Store, email: str) -> User | None:
+    """The user whose e-mail this is (any case): how a single sign-on identity finds its role."""
+    if not _has_users(store) or not email.strip():
+        return None
+    with store.reader() as con:
+        row = fetch_one(con, f"SELECT {_COLUMNS} FROM users WHERE lower(email) = lower($email)"  # noqa: S608 - constant column list
+                        " ORDER BY name LIMIT 1", {"email": email.strip()})
+    return None if row is None else _user(row)
+
+
 def _update(con: duckdb.DuckDBPyConnection, name: str, sets: str,
             params: dict[str, object]) -> None:
     row = fetch_one(con, f"UPDATE users SET {sets}, updated_at = current_localtimestamp()"  # noqa: S608 - `sets` is this module's own text; values are $params

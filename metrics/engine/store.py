@@ -198,6 +198,17 @@ class Store:
     ) -> duckdb.DuckDBPyConnection:
         return self._retry(lambda: duckdb.connect(str(self.path), read_only=read_only), on_wait)
 
+    def sibling(self, suffix: str) -> Path:
+        """A file beside the store for what must not change its token: servicelens.audit.duckdb
+        beside servicelens.duckdb."""
+        return self.path.with_name(f"{self.path.stem}.{suffix}{self.path.suffix or '.duckdb'}")
+
+    def connect_file(self, path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+        """A connection to a file beside the store, waiting out other writers as the store's
+        own connections do."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return self._retry(lambda: duckdb.connect(str(path), read_only=read_only), None)
+
     def _retry(self, open_it: Callable[[], T], on_wait: Callable[[str], None] | None) -> T:
         """open_it(), retried while another process holds the file's lock (up to LOCK_WAIT_S)."""
         deadline = time.monotonic() + LOCK_WAIT_S

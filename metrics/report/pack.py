@@ -17,6 +17,7 @@ from typing import Final
 import polars as pl
 
 from metrics.core import catalog
+from metrics.core.access import AccessDenied, may_open
 from metrics.core.errors import UsageError
 from metrics.core.filters import Filters
 from metrics.core.scope import Scope, site_now
@@ -148,6 +149,11 @@ def build(store: Store, scope: Scope, lang: str, *,
     """The review pack for the scope: each page's numbers from the functions the page calls."""
     say = progress or quiet
     filters, settings = scope.filters, scope.settings
+    # The pack holds what its reader's role opens on the pages, and nothing more.
+    if not may_open(scope.access, "overview"):
+        raise AccessDenied("the review pack is made of the Overview and analysis pages, "
+                           "which this role does not open")
+    with_agents, with_qa = may_open(scope.access, "agents"), may_open(scope.access, "qa")
     say("Overview")
     view = overview.overview(store, scope)
     if view.empty:
@@ -161,23 +167,25 @@ def build(store: Store, scope: Scope, lang: str, *,
     say("Satisfaction")
     satisfaction = analysis.satisfaction(store, scope)
     say("Agents")
-    board = scorecards_mod.scorecard(store, scope, "agent")
-    coach = scorecards_mod.needs_coaching(board, settings)
+    board = scorecards_mod.scorecard(store, scope, "agent") if with_agents else None
+    coach = scorecards_mod.needs_coaching(board, settings) if board is not None \
+        else pl.DataFrame({"agent": []}, schema={"agent": pl.String})
     say("QA")
-    checks = qa.qa_view(store, scope)
-    drafts: list[tuple[str, str, list[Item]]] = [
+    checks = qa.qa_view(store, scope) if with_qa else None
+    drafts: list[tuple[str, str, list[Item]] | None] = [
         ("kpis", t("review_s_kpis", lang), _kpis(view, lang)),
         ("response", t("response_page", lang), _response(response, settings, lang)),
         ("resolution", t("resolution_page", lang), _resolution(resolution, lang)),
         ("complaints", t("complaints_page", lang), _complaints(complaints, settings, lang)),
         ("satisfaction", t("satisfaction_page", lang), _satisfaction(satisfaction, lang)),
-        ("agents", t("agents_page", lang), _agents(board, coach, settings, lang)),
-        ("qa", t("qa_page", lang), _qa(checks, lang)),
+        ("agents", t("agents_page", lang), _agents(board, coach, settings, lang))
+        if board is not None else None,
+        ("qa", t("qa_page", lang), _qa(checks, lang)) if checks is not None else None,
         ("actions", t("review_s_actions", lang),
          _actions(view.cards, complaints.frames["pareto"], coach, lang)),
     ]
-    sections = tuple(_numbered(n, key, title, items)
-                     for n, (key, title, items) in enumerate(drafts, start=1))
+    sections = tuple(_numbered(n, key, title, items) for n, (key, title, items)
+                     in enumerate((d for d in drafts if d is not None), start=1))
     return Pack(filters=filters, lang=lang, generated=site_now(settings),
                 latest=store.latest_dates().get("tickets"), demo=store.is_demo(),
                 sections=sections)

@@ -74,6 +74,12 @@ def mask(df: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(exprs) if exprs else df
 
 
+def unmasked(scope: Scope) -> bool:
+    """Whether rows show customers' names and phones as they are: only to a signed-in user
+    given the unmask privilege (the operator's CLI and every other role see them masked)."""
+    return scope.access is not None and scope.access.unmask
+
+
 def drill(
     store: Store,
     scope: Scope,
@@ -82,22 +88,27 @@ def drill(
     *,
     limit: int = LIMIT,
     search: str | None = None,
+    aggregate: bool = False,
 ) -> Drill:
-    """The rows behind `metric_id` for the scope plus `segment`, newest first, masked.
+    """The rows behind `metric_id` for the scope plus `segment`, newest first; customers'
+    names and phones masked unless the scope's user has the unmask privilege.
 
-    `search` keeps survey rows whose comment contains the text (any case).
+    `search` keeps survey rows whose comment contains the text (any case). `aggregate`: the
+    caller only counts the rows (comment themes), so a role without rows may have them.
     """
     metric = catalog.get(metric_id)
     if not metric.drillable:
         raise ValueError(f"{metric_id} has no rows to list")
-    if scope.access is not None and not scope.access.rows:
+    if scope.access is not None and not scope.access.rows and not aggregate:
         raise AccessDenied(f"{scope.access.user} ({scope.access.role}) sees aggregates only, "
                            "not the rows behind them")
     query = compile_rows(metric, scope, COLUMNS[metric.source], segment, limit, search)
     with store.reader() as con:
         df = con.sql(query.sql, params=query.params).pl()
     total = int(df["_total"][0]) if df.height else 0
-    rows = mask(df.drop("_total"))
+    rows = df.drop("_total")
+    if not unmasked(scope):
+        rows = mask(rows)
     if metric.kind != "ratio" or not metric.hit:
         rows = rows.drop("_counted")
     return Drill(metric_id, dict(segment or {}), total, rows)

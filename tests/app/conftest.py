@@ -11,7 +11,10 @@ import pytest
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
+from metrics.core.access import Role, User
+from metrics.engine import accounts
 from metrics.engine.store import Store
+from ui import auth
 
 
 def frame_app(path: str, timeout: float = 90) -> AppTest:
@@ -61,3 +64,15 @@ def store_copy(demo_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         shutil.copyfile(wal, path.with_name(path.name + ".wal"))
     monkeypatch.setenv("SERVICELENS_STORE", str(path))
     return Store(path)
+
+
+def sign_in(at: AppTest, store: Store, role: Role = "admin", *, name: str | None = None,
+            teams: tuple[str, ...] = (), unmask: bool = False) -> User:
+    """A user of `role` in the store, signed in for this AppTest's session (as the sign-in
+    form leaves it: the user's name under the session key no widget can write)."""
+    user = User(name=name or f"test-{role}", role=role, teams=teams, unmask=unmask)
+    if accounts.get(store, user.name) is None:
+        store.ensure()
+        accounts.add(store, user, "correct horse battery")
+    at.session_state[auth.USER_KEY] = user.name
+    return user

@@ -20,7 +20,7 @@ from metrics.core.settings import Settings
 from metrics.engine.store import Store
 from metrics.present import formatting
 from metrics.present.words import t
-from tests.app.conftest import frame_app, open_file
+from tests.app.conftest import frame_app, open_file, sign_in
 from tests.app.test_analysis import NOVEMBER, NOVEMBER_CLI, save_button
 
 APP = str(Path(__file__).parents[2] / "app.py")
@@ -191,8 +191,10 @@ def test_sidebar_places_a_moved_agent_in_the_team_of_the_period(
                     " team) VALUES ('B4', '2026-04-11 09:00:00', 'phone', 'inquiry', 'Bob',"
                     " 'South'), ('B9', '2026-05-04 09:00:00', 'phone', 'inquiry', 'Bob', 'West')")
     monkeypatch.setenv("SERVICELENS_STORE", str(store.path))
-    at = open_file(frame_app(APP), "pages/qa.py", "en",
-                   period=(date(2026, 4, 6), date(2026, 4, 12)), team=[team])
+    at = frame_app(APP)
+    sign_in(at, store, "manager")
+    at = open_file(at, "pages/qa.py", "en", period=(date(2026, 4, 6), date(2026, 4, 12)),
+                   team=[team])
     assert at.multiselect(key="agent").options == agents
     tables = [d.value for d in at.dataframe if "Team" in d.value.columns
               and "Agent" in d.value.columns]

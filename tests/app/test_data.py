@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from metrics.engine.store import Store
-from tests.app.conftest import frame_app
+from tests.app.conftest import frame_app, sign_in
+from tests.app.test_plain_text import literal
 
 ROOT = Path(__file__).parents[2]
 APP = str(ROOT / "app.py")
@@ -23,7 +25,9 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
 
 
 def data_page(lang: str = "zh") -> AppTest:
+    """The Data page, signed in as an admin (imports are an admin's)."""
     at = frame_app(APP)
+    sign_in(at, Store(os.environ["SERVICELENS_STORE"]))
     at.query_params["lang"] = lang
     at.run()
     at.switch_page("pages/data.py").run()
@@ -96,7 +100,7 @@ def test_an_unreadable_file_is_an_error_not_a_traceback(store: Store) -> None:
     at = data_page("zh")
     at.file_uploader[0].upload("garbage.csv", bytes(range(256)) * 40, "text/csv").run()
     assert not at.exception
-    assert "garbage.csv" in at.error[0].value and "binary" in at.error[0].value
+    assert "garbage.csv" in literal(at.error[0].value) and "binary" in at.error[0].value
 
 
 def test_html_in_comments_is_shown_as_text(store: Store, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ id) and calls it after the run, as the server does on a click.
 from __future__ import annotations
 
 import io
+import os
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Callable, Iterator
@@ -22,9 +23,10 @@ from PIL import Image
 from streamlit.elements.widgets import button as button_module
 from streamlit.testing.v1 import AppTest
 
+from metrics.engine import audit
 from metrics.engine.store import Store
 from metrics.present.words import t
-from tests.app.conftest import frame_app, open_file
+from tests.app.conftest import frame_app, open_file, sign_in
 from tests.app.test_analysis import CHART
 
 APP = str(Path(__file__).parents[2] / "app.py")
@@ -97,8 +99,14 @@ def check_xlsx(body: bytes) -> None:
 
 @pytest.mark.parametrize("page", list(FILES))
 def test_every_chart_and_table_has_its_downloads(app: AppTest, made: dict[str, Any],
-                                                 page: str) -> None:
+                                                 page: str, request: pytest.FixtureRequest
+                                                 ) -> None:
     lang = "zh" if page not in ("agents", "catalog", "data") else "en"
+    store = Store(os.environ["SERVICELENS_STORE"])
+    if page == "data":  # imports are an admin's: signed in, on a copy of the demo store
+        store = request.getfixturevalue("store_copy")
+        sign_in(app, store)
+    exported = audit.entries(store).height
     at = open_at(app, page, lang)
     charts, tables = len(at.get(CHART)), len(at.dataframe)
     least_charts, least_tables = LEAST[page]
@@ -120,6 +128,11 @@ def test_every_chart_and_table_has_its_downloads(app: AppTest, made: dict[str, A
         check_xlsx(made[b.proto.id]())
     if png:
         check_png(made[png[0].proto.id]())
+    # Each file made is an export in the audit trail, under the page it was made on.
+    trail = audit.entries(store).head(audit.entries(store).height - exported)
+    assert trail.height == len(svg) + len(csv) + len(xlsx) + bool(png)
+    assert set(trail["action"]) <= {"export"} and set(trail["unmasked"]) <= {False}
+    assert {v.split("/", 1)[0] for v in trail["view"]} <= {page}
 
 
 def test_chart_exports_carry_the_period_and_the_filters(app: AppTest,

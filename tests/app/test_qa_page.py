@@ -4,6 +4,7 @@ severe callout, repeat offenders, an agent's violation record and the empty stat
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import date
 from pathlib import Path
@@ -21,7 +22,7 @@ from metrics.engine.store import Store
 from metrics.present import formatting
 from metrics.present.words import t
 from metrics.views.qa import QA_CARDS
-from tests.app.conftest import frame_app, open_file
+from tests.app.conftest import frame_app, open_file, sign_in
 from tests.conftest import FIXTURE_SQL
 
 APP = str(Path(__file__).parents[2] / "app.py")
@@ -39,7 +40,11 @@ def app(demo_store: Store, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 
 
 def open_qa(at: AppTest, lang: str = "zh", **state: Any) -> AppTest:
-    """Run app.py once with the view in session state, then switch to the QA page."""
+    """Run app.py once with the view in session state, then switch to the QA page; signed in
+    as an admin when the store holds imported data."""
+    store = Store(os.environ["SERVICELENS_STORE"])
+    if not store.is_demo():
+        sign_in(at, store)
     return open_file(at, PAGE, lang, **state)
 
 

@@ -162,6 +162,15 @@ def walk(browser: Any, url: str, titles: dict[str, tuple[str, str]], lang: str,
     page.close()
 
 
+def sign_in(page: Any, name: str, password: str = "correct horse battery") -> None:
+    """Sign in through the form on the page shown (English labels)."""
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password", exact=True).fill(password)
+    with rerun(page):
+        page.get_by_role("button", name="Sign in").click()
+    no_exception(page)
+
+
 def no_exception(page: Any) -> None:
     boxes = page.locator('[data-testid="stException"]')
     assert boxes.count() == 0, boxes.first.inner_text()

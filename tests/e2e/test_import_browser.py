@@ -11,8 +11,11 @@ from typing import Any
 
 import pytest
 
+from metrics.core.access import User
+from metrics.engine import accounts
 from metrics.engine.store import Store
-from tests.e2e.conftest import ROOT, new_page, rerun, serve, settled, shoot
+from tests.app.roles import PASSWORD
+from tests.e2e.conftest import ROOT, new_page, rerun, serve, settled, shoot, sign_in
 
 pytestmark = pytest.mark.e2e
 SAMPLES = ROOT / "data" / "samples"
@@ -21,6 +24,8 @@ SAMPLES = ROOT / "data" / "samples"
 @pytest.fixture(scope="module")
 def empty_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Store]]:
     store = Store(tmp_path_factory.mktemp("import-e2e") / "store.duckdb")
+    store.ensure()
+    accounts.add(store, User(name="admin", role="admin"), PASSWORD)
     with serve(store.path, "streamlit-import.log") as url:
         yield url, store
 
@@ -31,6 +36,7 @@ def test_upload_import_and_download_rejects(browser: Any, empty_app: tuple[str, 
     page = new_page(browser, viewport={"width": 1500, "height": 2200}, accept_downloads=True)
     page.goto(f"{url}/data?lang=en")
     settled(page)
+    sign_in(page, "admin")  # an import is an admin's
     page.get_by_role("heading", name="Data import").wait_for()
     with rerun(page):
         page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
@@ -59,6 +65,7 @@ def test_cli_import_while_serving_shows_in_the_app(browser: Any,
     page = new_page(browser, viewport={"width": 1500, "height": 1600})
     page.goto(f"{url}/?lang=en")
     settled(page)
+    sign_in(page, "admin")
     page.get_by_role("heading", name="Overview").wait_for()
     done = subprocess.run(
         [sys.executable, "-m", "metrics.cli", "import", "surveys", str(SAMPLES / "surveys.csv"),
@@ -67,8 +74,9 @@ def test_cli_import_while_serving_shows_in_the_app(browser: Any,
     )
     assert done.returncode == 0, done.stderr
     assert "inserted 60" in done.stdout
-    page.reload()
+    page.reload()  # a new session: signed in again
     settled(page)
+    sign_in(page, "admin")
     page.get_by_role("heading", name="Overview").wait_for()
     page.wait_for_selector('[data-testid="stMetric"]')
     sidebar = page.locator('[data-testid="stSidebar"]').inner_text()

@@ -25,6 +25,7 @@ from metrics.report import pack as review
 from metrics.report import pdf as review_pdf
 from metrics.views import overview, scorecards
 from tests.conftest import REVIEW_AS_OF, REVIEW_MONTH
+from tests.privacy import customers, leaks
 
 AS_OF = REVIEW_AS_OF
 OCTOBER = REVIEW_MONTH
@@ -270,3 +271,16 @@ def test_cli_refuses_a_bad_extension_or_month(demo_store: Store, tmp_path: Path,
                        str(tmp_path / "r.pdf"))
     assert code == 2 and "no data in 2030-01" in err
     assert not list(tmp_path.iterdir())
+
+
+def test_pack_files_hold_no_customer_name_or_phone(demo_store: Store,
+                                                   review_pack_pdfs: dict[str, bytes],
+                                                   review_pack_zip: bytes) -> None:
+    """The pack as the operator (and any user without unmask) downloads it: every layer of
+    the PDFs and of the zip, XLSX members included, scanned for each customer's name and
+    phone (tests/privacy.py)."""
+    names, phones = customers(demo_store)
+    assert names and phones
+    for lang, data in review_pack_pdfs.items():
+        assert leaks(f"pack-{lang}.pdf", data, names, phones) == []
+    assert leaks("pack.zip", review_pack_zip, names, phones) == []
