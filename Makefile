@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+# Only this machine reaches the dashboard unless told otherwise (README: reverse proxy, TLS).
+ADDRESS ?= 127.0.0.1
 DEMO_TICKETS ?= 300000
 STORE ?= data/servicelens.duckdb
 # A font with Chinese glyphs where vl-convert (exported charts) and chromium find it.
@@ -33,7 +35,9 @@ install-dev: $(VENV)/.dev-installed
 ## run: install, create the demo store when no data was imported yet, serve on :8501
 run: install
 	SERVICELENS_STORE=$(STORE) $(BIN)/servicelens demo --if-missing --tickets $(DEMO_TICKETS)
-	SERVICELENS_STORE=$(STORE) $(BIN)/streamlit run app.py --server.port $(PORT)
+	STREAMLIT_SERVER_COOKIE_SECRET="$$($(BIN)/servicelens cookie-secret)" \
+		SERVICELENS_STORE=$(STORE) $(BIN)/streamlit run app.py --server.port $(PORT) \
+		--server.address $(ADDRESS)
 
 demo: install
 	SERVICELENS_STORE=$(STORE) $(BIN)/servicelens demo --tickets $(DEMO_TICKETS)
