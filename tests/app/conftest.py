@@ -54,16 +54,22 @@ def open_file(at: AppTest, page: str, lang: str = "zh", **state: Any) -> AppTest
     return at
 
 
+def copy_store(source: Store, path: Path) -> Store:
+    """A copy of `source` at `path`, with its write-ahead log when it has one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source.path, path)
+    wal = source.path.with_name(source.path.name + ".wal")
+    if wal.exists():
+        shutil.copyfile(wal, path.with_name(path.name + ".wal"))
+    return Store(path)
+
+
 @pytest.fixture()
 def store_copy(demo_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
     """A private copy of the demo store, for tests that write settings."""
-    path = tmp_path / "copy.duckdb"
-    shutil.copyfile(demo_store.path, path)
-    wal = demo_store.path.with_name(demo_store.path.name + ".wal")
-    if wal.exists():
-        shutil.copyfile(wal, path.with_name(path.name + ".wal"))
-    monkeypatch.setenv("SERVICELENS_STORE", str(path))
-    return Store(path)
+    copied = copy_store(demo_store, tmp_path / "copy.duckdb")
+    monkeypatch.setenv("SERVICELENS_STORE", str(copied.path))
+    return copied
 
 
 def sign_in(at: AppTest, store: Store, role: Role = "admin", *, name: str | None = None,

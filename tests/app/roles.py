@@ -3,13 +3,13 @@ each role (and a manager given the unmask privilege)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Final
 
 from metrics.core.access import PAGES, Role, User
 from metrics.engine import accounts
 from metrics.engine.store import Store
+from tests.app.conftest import copy_store
 
 PASSWORD: Final[str] = "correct horse battery"
 ALL_PAGES: Final[tuple[str, ...]] = tuple(sorted(set().union(*PAGES.values())))
@@ -21,13 +21,7 @@ def title_key(page: str) -> str:
 
 def imported_copy(demo: Store, folder: Path) -> Store:
     """The demo store copied and marked as imported (so that it asks for a sign-in)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "site.duckdb"
-    shutil.copyfile(demo.path, path)
-    wal = demo.path.with_name(demo.path.name + ".wal")
-    if wal.exists():
-        shutil.copyfile(wal, path.with_name(path.name + ".wal"))
-    store = Store(path)
+    store = copy_store(demo, folder / "site.duckdb")
     with store.writer() as con:
         con.execute("UPDATE import_log SET source = 'file'")
     assert not store.is_demo()

@@ -5,7 +5,6 @@ escaped, on the One agent page, the QA page and the Overview drill-down."""
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -16,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from metrics.engine.store import Store
 from metrics.present.formatting import plain
-from tests.app.conftest import frame_app, open_file
+from tests.app.conftest import copy_store, frame_app, open_file
 
 APP = str(Path(__file__).parents[2] / "app.py")
 AGENT = "![x](http://example.invalid/a.png)"
@@ -37,11 +36,7 @@ def hostile_copy(source: Store, path: Path) -> Store:
     """A copy of `source` whose agent with the most comments in November 2026 (among those
     with violations since September), their team and that team's commonest category are
     renamed AGENT, TEAM and CATEGORY."""
-    shutil.copyfile(source.path, path)
-    wal = source.path.with_name(source.path.name + ".wal")
-    if wal.exists():
-        shutil.copyfile(wal, path.with_name(path.name + ".wal"))
-    store = Store(path)
+    store = copy_store(source, path)
     with store.writer() as con:
         def one(sql: str, *params: object) -> Any:
             row = con.execute(sql, list(params)).fetchone()
