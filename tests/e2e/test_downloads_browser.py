@@ -22,12 +22,7 @@ SHOTS = ARTIFACTS / "downloads"
 
 
 def _page(browser: Any) -> Any:
-    page = new_page(browser, accept_downloads=True)
-    # st.dataframe's own "Download as CSV" (the grid as drawn, our reference for the page's
-    # table) saves through the File System Access API when there is one; without it the
-    # browser downloads, which Playwright can catch.
-    page.add_init_script("delete window.showSaveFilePicker;")
-    return page
+    return new_page(browser, accept_downloads=True)
 
 
 def _download(page: Any, button: Any) -> tuple[str, bytes]:
@@ -66,13 +61,13 @@ def _chart_files(page: Any, key: str, lang: str) -> tuple[Image.Image, bytes, st
 
 
 def _page_table(page: Any, key: str) -> list[list[str]]:
-    """The table as the page draws it: st.dataframe's own CSV export of its grid."""
+    """The table as the page draws it: the cells of the grid's accessible table (the grid's
+    own CSV export is switched off, client.disableDataExport: it would bypass the audit)."""
     grid = page.locator(f".st-key-{key}_downloads").locator(
         "xpath=preceding::*[@data-testid='stDataFrame'][1]")
-    grid.hover()
-    _, body = _download(page, grid.get_by_role("button", name="Download as CSV"))
-    lines = body.decode("utf-8-sig").strip().splitlines()
-    return [line.split(",") for line in lines]
+    rows = grid.locator("table tr")
+    return [[c.strip() for c in rows.nth(i).locator("th, td").all_inner_texts()]
+            for i in range(rows.count())]
 
 
 def test_complaint_pareto_downloads_as_png_svg_and_xlsx(browser: Any, served_app: str) -> None:
