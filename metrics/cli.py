@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from metrics.core import catalog, cookie
-from metrics.core.access import ROLES, Access, User
+from metrics.core.access import ROLES, Access, AccessDenied, User, may_open
 from metrics.core.errors import ServiceLensError, UsageError
 from metrics.core.filters import Filters
 from metrics.core.schema import CHANNELS, REQUEST_TYPES
@@ -275,14 +275,18 @@ def _existing_store(args: argparse.Namespace) -> Store:
     return store
 
 
-def _scope(args: argparse.Namespace, store: Store) -> Scope:
+def _scope(args: argparse.Namespace, store: Store, page: str) -> Scope:
     """The view the command's options ask for, over the store's settings, as of now, as the
-    `--as` user sees it."""
+    `--as` user sees it: refused when that user's role does not open `page`, the page whose
+    numbers the command prints (the same rule as the dashboard's)."""
     if args.as_user is None:
         return store.scope(_filters(args, store))
     user = accounts.get(store, args.as_user)
     if user is None:
         raise UsageError(f"no user {args.as_user!r}: see `servicelens users list`")
+    if not may_open(Access.of(user), page):
+        raise AccessDenied(f"{user.name} ({user.role}) does not open the {page} page, whose "
+                           "numbers this command prints")
     return store.scope(_filters(args, store), access=Access.of(user))
 
 
@@ -333,7 +337,7 @@ def _width(text: str) -> int:
 
 def _cmd_kpis(args: argparse.Namespace) -> int:
     store = _existing_store(args)
-    scope = _scope(args, store)
+    scope = _scope(args, store, "overview")
     filters, settings = scope.filters, scope.settings
     values = queries.kpis(store, scope)
     _exported(store, args, scope, "kpis", None)
@@ -355,7 +359,7 @@ def _cmd_kpis(args: argparse.Namespace) -> int:
 
 def _cmd_agents(args: argparse.Namespace) -> int:
     store = _existing_store(args)
-    scope = _scope(args, store)
+    scope = _scope(args, store, "agents" if args.by == "agent" else "teams")
     filters, settings = scope.filters, scope.settings
     df = scorecards.scorecard(store, scope, args.by)
     records = scorecards.rows(df, args.by)
@@ -505,7 +509,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     if args.month:
         args.date_from, args.date_to = _month_span(args.month, store, say)
-    scope = _scope(args, store)
+    scope = _scope(args, store, "overview")
     say(f"{scope.filters.date_from} .. {scope.filters.date_to}: computing the pages' numbers")
     pack = review.build(store, scope, args.lang, progress=say)
     if kind == ".pdf":

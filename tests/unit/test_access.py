@@ -94,3 +94,19 @@ def test_the_users_teams_are_a_bind_parameter_of_every_query() -> None:
         assert attack not in query.sql
     operator = Scope.of(NOVEMBER, as_of=datetime(2026, 11, 23, 18, 0))
     assert "access_teams" not in compile_source("tickets", [get("tickets")], operator).params
+
+
+def test_the_cli_as_a_user_prints_only_what_their_role_opens(
+        store: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    """--as applies the dashboard's page rules too: a viewer gets the teams' scorecard but not
+    the agents' (personnel data); a QA supervisor gets neither the KPIs nor the pack."""
+    accounts.add(store, User(name="质检", role="qa"), "password of the qa")
+    at = ["--store", str(store.path)]
+    assert cli_json(capsys, "agents", "--json", "--by", "team", "--as", "赵敏", *at)
+    refused = (("agents", "--json", "--as", "赵敏"), ("kpis", "--json", "--as", "质检"),
+               ("report", "--out", str(store.path.with_suffix(".pdf")), "--as", "质检"))
+    for args in refused:
+        capsys.readouterr()
+        assert main([*args, *at]) == 2, args
+        out, err = capsys.readouterr()
+        assert out == "" and "does not open the" in err, args
