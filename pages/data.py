@@ -10,15 +10,13 @@ from metrics.ingest.mapping import Mapping, MappingError, load_mapping, presets,
 from metrics.ingest.rows import KINDS
 from metrics.present.formatting import plain
 from metrics.present.words import t
-from ui import auth, cached, frame, uploads, widgets
+from metrics.views import drill
+from ui import cached, frame, uploads, widgets
 
 ctx = frame.current()
 frame.require(ctx, "data")  # admins only, also by a typed URL
 lang = ctx.lang
 st.title(t("data_page", lang))
-if ctx.user is None:  # an import makes the store a site's: its admin, signed in, imports
-    auth.ask_admin(ctx.store, ctx.token, lang)
-    st.stop()
 st.caption(t("data_intro", lang))
 
 files = st.file_uploader(
@@ -76,8 +74,10 @@ for item in staged:
         uploads.describe_columns(view, lang)
         problems = view.rows.filter(view.rows["problems"] != "").height
         st.caption(t("preview", lang, n=view.rows.height))
-        widgets.table(view.rows, lang, f"preview_{item.key}", f"preview-{Path(item.name).stem}",
-                      height=260, as_shown=False)
+        unmask = bool(ctx.access and ctx.access.unmask)  # names, phones: as everywhere
+        widgets.table(view.rows if unmask else drill.mask(view.rows), lang,
+                      f"preview_{item.key}", f"preview-{Path(item.name).stem}", height=260,
+                      as_shown=False, unmasked=unmask)
         if problems:
             st.warning(t("preview_problems", lang, n=problems), icon=":material/rule:")
         if mapping.columns:
@@ -96,7 +96,7 @@ elif ready and st.button(t("import_button", lang, n=len(ready)), type="primary",
     st.rerun()
 
 for result in st.session_state.get("import_results", []):
-    uploads.show_result(ctx.store, result, lang)
+    uploads.show_result(ctx, result, lang)
 
 st.subheader(t("import_log", lang))
 log = cached.import_log(ctx.path, ctx.token) if ctx.store.exists() else None

@@ -17,6 +17,8 @@ from metrics.ingest.mapping import Mapping
 from metrics.present.exports import XLSX_MIME, csv_bytes, xlsx_bytes
 from metrics.present.formatting import code, plain
 from metrics.present.words import t
+from ui import auth, widgets
+from ui.frame import Context
 
 SUFFIXES: Final[tuple[str, ...]] = (
     "csv", "tsv", "txt", "xlsx", "xlsm", "parquet", "jsonl", "ndjson", "json",
@@ -36,9 +38,10 @@ class Staged:
 
 
 def _folder() -> Path:
-    if "_upload_dir" not in st.session_state:
-        st.session_state["_upload_dir"] = tempfile.mkdtemp(prefix="servicelens-upload-")
-    return Path(st.session_state["_upload_dir"])
+    """This session's folder of staged uploads (sign-out deletes it: ui.auth.sign_out)."""
+    if auth.UPLOADS_KEY not in st.session_state:
+        st.session_state[auth.UPLOADS_KEY] = tempfile.mkdtemp(prefix="servicelens-upload-")
+    return Path(st.session_state[auth.UPLOADS_KEY])
 
 
 def stage(files: list[Any]) -> list[Staged]:
@@ -107,8 +110,10 @@ def run_imports(store: Store, ready: list[tuple[Staged, str, Mapping]], encoding
     return results
 
 
-def show_result(store: Store, outcome: dict[str, Any], lang: str) -> None:
-    """One import's summary, notes and rejects with their download."""
+def show_result(ctx: Context, outcome: dict[str, Any], lang: str) -> None:
+    """One import's summary, notes and rejects with their (audited) download; customers'
+    names and phones in the rejects masked unless the user has the unmask privilege."""
+    store = ctx.store
     if "error" in outcome:
         st.error(t("import_failed", lang, error=plain(outcome["error"])), icon=":material/error:")
         return
@@ -124,19 +129,24 @@ def show_result(store: Store, outcome: dict[str, Any], lang: str) -> None:
         st.caption(t("imported_before", lang, n=result.previous_import))
     if not result.rejected:
         return
-    rejects = importer.rejects(store, result.import_id)
+    unmask = bool(ctx.access and ctx.access.unmask)
+    rejects = importer.rejects(store, result.import_id, unmask=unmask)
     st.markdown(f"**{t('rejects_title', lang, n=f'{rejects.height:,}')}**")
     shown = rejects.select("_row", "_field", "_value", "_reason", *rejects.columns[:-5])
     st.dataframe(shown.head(1000), hide_index=True, height=240)
     stem = f"{Path(result.file_name).stem}.rejects"
     with st.container(horizontal=True, gap="small"):
         st.download_button(
-            t("download_rejects", lang), csv_bytes(rejects), file_name=f"{stem}.csv",
-            mime="text/csv", key=f"rejects_{result.import_id}", icon=":material/download:",
+            t("download_rejects", lang),
+            widgets.audited(ctx, partial(csv_bytes, rejects), f"{stem}.csv",
+                            rows=rejects.height, unmasked=unmask),
+            file_name=f"{stem}.csv", mime="text/csv", key=f"rejects_{result.import_id}",
+            icon=":material/download:", on_click="ignore",
         )
         st.download_button(
             t("download_rejects_xlsx", lang),
-            partial(xlsx_bytes, rejects, "rejects", as_shown=False),
+            widgets.audited(ctx, partial(xlsx_bytes, rejects, "rejects", as_shown=False),
+                            f"{stem}.xlsx", rows=rejects.height, unmasked=unmask),
             file_name=f"{stem}.xlsx", mime=XLSX_MIME, key=f"rejects_{result.import_id}_xlsx",
             icon=":material/table_view:", on_click="ignore",
         )

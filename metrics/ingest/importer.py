@@ -40,6 +40,7 @@ from metrics.ingest.readers import ExtractFile, ReadError, ReadProgress
 from metrics.ingest.rows import KINDS, ExtractKind, FieldRule
 from metrics.present.exports import FORMULA_START, csv_bytes
 from metrics.present.words import label, t, vocab_choice
+from metrics.views import drill
 
 # Ruff's S608 (SQL built from strings) is silenced line by line: the import compiler names
 # only its own columns (c0, c1, ... for a file's headers, canonical names, generated $params);
@@ -677,8 +678,15 @@ def import_file(
     )
 
 
-def rejects(store: Store, import_id: int) -> pl.DataFrame:
-    """An import's rejected rows as the file had them, plus _file, _row, _field, _value, _reason."""
+# The canonical columns holding customers' personal data, and how each is masked.
+PRIVATE_COLUMNS: Final[dict[str, Callable[[str], pl.Expr]]] = {
+    "customer_name": drill.mask_name, "customer_phone": drill.mask_phone}
+
+
+def rejects(store: Store, import_id: int, *, unmask: bool = False) -> pl.DataFrame:
+    """An import's rejected rows as the file had them, plus _file, _row, _field, _value, _reason.
+    The file's columns mapped to customers' names and phones are masked (and so is the value
+    of such a field) unless `unmask`."""
     with store.reader() as con:
         meta = fetch_one(con, "SELECT file_name, mapping FROM import_log WHERE import_id = $id",
                          {"id": import_id})
@@ -691,7 +699,9 @@ def rejects(store: Store, import_id: int) -> pl.DataFrame:
         ).pl()
     if meta is None:
         return pl.DataFrame()
-    headers: list[str] = (json.loads(meta[1]) or {}).get("headers", []) if meta[1] else []
+    logged = (json.loads(meta[1]) or {}) if meta[1] else {}
+    headers: list[str] = logged.get("headers", [])
+    private = {c: h for c, h in logged.get("columns", {}).items() if c in PRIVATE_COLUMNS}
     records = [json.loads(r) if r else [] for r in frame["record"].to_list()]
     width = max([len(headers), *(len(r) for r in records)]) if records else len(headers)
     names = _unique([*headers, *[f"column{i + 1}" for i in range(len(headers), width)]])
@@ -700,6 +710,12 @@ def rejects(store: Store, import_id: int) -> pl.DataFrame:
          for i, n in enumerate(names)]
     ) if records else pl.DataFrame(schema={n: pl.String for n in names})
     info = frame.drop("record").with_columns(pl.lit(meta[0]).alias("_file"))
+    if not unmask:
+        original = original.with_columns(
+            PRIVATE_COLUMNS[c](h).alias(h) for c, h in private.items() if h in original.columns)
+        info = info.with_columns(
+            pl.when(pl.col("_field").str.contains("customer_")).then(pl.lit("****"))
+            .otherwise(pl.col("_value")).alias("_value"))
     return pl.concat([original, info.select("_file", "_row", "_field", "_value", "_reason")],
                      how="horizontal")
 

@@ -60,6 +60,9 @@ def test_upload_preview_import_and_rejects(store: Store) -> None:
     assert any("`ticket_id` ← 工单号" in c.value for c in at.caption)
     preview = at.dataframe[0].value
     assert preview.shape[0] == 20 and "channel" in preview.columns
+    # The admin has no unmask privilege: the preview masks names and phones too.
+    assert preview["customer_name"].str.fullmatch(r".\*\*").all()
+    assert preview["customer_phone"].str.fullmatch(r"\d{3}\*{4}\d{4}").all()
     assert set(preview["channel"].dropna()) <= {"phone", "chat", "email", "social", "walk_in"}
     import_button(at).click().run()
     assert not at.exception
@@ -67,6 +70,8 @@ def test_upload_preview_import_and_rejects(store: Store) -> None:
     assert "read 200" in summary and "inserted 198" in summary and "rejected 2" in summary
     rejects = at.dataframe[-2].value  # then the import log
     assert rejects["_row"].to_list() == [12, 22]
+    assert rejects["客户姓名"].str.fullmatch(r".\*\*").all()  # the file's own headers, masked
+    assert rejects["联系电话"].str.fullmatch(r"\d{3}\*{4}\d{4}").all()
     assert rejects["_field"].to_list() == ["channel", "created_at"]
     assert any(b.label.startswith("Download the rejects") for b in at.get("download_button"))
     log = at.dataframe[-1].value
