@@ -60,7 +60,8 @@ left, right = st.columns(2)
 with left:
     st.subheader(t("vs_team_and_target", lang))
     widgets.table(tables.agent_kpi_table(row, ctx.settings, lang), lang,
-                  "agent_kpis_dl", f"agent-{person}-{filters.date_from}-{filters.date_to}")
+                  "agent_kpis_dl", f"agent-{person}-{filters.date_from}-{filters.date_to}",
+                  covers=mine.filters)
 with right:
     st.subheader(t("over_time", lang))
     trends = cached.agent_trends(ctx.path, ctx.token, everyone, person, team)
@@ -78,7 +79,8 @@ if said.total:
     comments = tables.presentable(said.rows.select("sent_at", "ticket_id", "score", "comment")
                                  .with_columns(pl.col("score").cast(pl.String).fill_null("—")),
                                  lang)
-    widgets.table(comments, lang, "agent_comments_dl", f"comments-{person}")
+    widgets.table(comments, lang, "agent_comments_dl", f"comments-{person}",
+                  covers=mine.filters)
 else:
     st.info(t("no_comments_agent", lang), icon=":material/chat_bubble_outline:")
 
@@ -98,7 +100,7 @@ else:
                           covers=mine.filters)
     with right:
         widgets.table(tables.presentable(inspected.rows, lang), lang, "agent_qa_dl",
-                      f"inspections-{person}")
+                      f"inspections-{person}", covers=mine.filters)
 
 widgets.drill_panel(view, "agent", ("tickets", "response_within_standard_rate", "fcr_rate",
                                     "reopen_rate", "csat", "violations"), "day",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import time
 from typing import Final, NoReturn
 
@@ -25,7 +26,9 @@ USER_KEY: Final[str] = "_auth_user"  # not a widget key: a browser cannot set it
 SEEN_KEY: Final[str] = "_auth_seen"
 NOTICE_KEY: Final[str] = "_auth_notice"
 WANTED_KEY: Final[str] = "_auth_wanted"
+UPLOADS_KEY: Final[str] = "_upload_dir"  # the session's staged uploads (ui.uploads)
 IDLE_DEFAULT_MINUTES: Final[int] = 30
+UNKNOWN_NAME: Final[str] = "(unknown name)"  # the trail's word for a name no user has
 
 
 def idle_minutes() -> int:
@@ -53,7 +56,7 @@ def _user_by_email(path: str, token: StoreToken, email: str) -> User | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _has_users(path: str, token: StoreToken) -> bool:
+def has_users(path: str, token: StoreToken) -> bool:
     return bool(accounts.users(Store(path)))
 
 
@@ -123,6 +126,9 @@ def sign_out(store: Store, name: str, notice: str = "signed_out") -> None:
     audit.record(store, user=name, action="sign_out", view=notice)
     sso = _sso_email() is not None
     lang = st.session_state.get("lang", "zh")
+    staged = st.session_state.get(UPLOADS_KEY)
+    if staged:  # uploaded extracts hold customers' data: they leave with the session
+        shutil.rmtree(staged, ignore_errors=True)
     st.session_state.clear()
     st.session_state["lang"] = lang
     st.session_state[NOTICE_KEY] = notice
@@ -153,7 +159,7 @@ def _sign_in_page(store: Store, token: StoreToken, lang: str, *, required: bool)
         st.info(t("signin_idle", lang, minutes=idle_minutes()), icon=":material/schedule:")
     elif notice == "signed_out":
         st.info(t("signin_signed_out", lang), icon=":material/logout:")
-    if required and not _has_users(str(store.path), token):
+    if required and not has_users(str(store.path), token):
         st.warning(t("signin_no_users", lang), icon=":material/admin_panel_settings:")
         return
     st.caption(t("signin_why" if required else "signin_optional", lang))
@@ -174,14 +180,16 @@ def _check(store: Store, name: str, password: str, lang: str) -> None:
     """Verify a typed name and password; the password goes nowhere but the hash check."""
     gate, now = limiter(), time.time()
     wait = gate.wait(name, now)
-    if wait > 0:
-        audit.record(store, user=name, action="sign_in_failed", view="locked")
+    if wait > 0:  # the failures that locked the name are in the trail already
         st.error(t("signin_locked", lang, minutes=math.ceil(wait / 60)), icon=":material/lock:")
         return
     user = accounts.verify(store, name, password) if name and password else None
     if user is None:
         gate.failed(name, now)
-        audit.record(store, user=name or "-", action="sign_in_failed", view="password")
+        # A name no user has is not kept: it may be a password typed in the wrong box.
+        known = bool(name) and accounts.get(store, name) is not None
+        audit.record(store, user=name if known else UNKNOWN_NAME, action="sign_in_failed",
+                     view="password")
         st.error(t("signin_wrong", lang), icon=":material/error:")
         return
     gate.succeeded(name)
@@ -194,7 +202,7 @@ def sidebar(store: Store, token: StoreToken, user: User | None, lang: str, *,
     """Who is signed in, with a sign-out button; on the demo, a way to sign in."""
     sb = st.sidebar
     if user is None:
-        if not required and _has_users(str(store.path), token):
+        if not required and has_users(str(store.path), token):
             sb.button(t("signin_submit", lang), icon=":material/login:", type="tertiary",
                       on_click=lambda: st.session_state.update({WANTED_KEY: True}))
         return
@@ -206,9 +214,9 @@ def sidebar(store: Store, token: StoreToken, user: User | None, lang: str, *,
 
 
 def ask_admin(store: Store, token: StoreToken, lang: str) -> None:
-    """On a page only a signed-in admin may use (imports): how to become one."""
-    st.info(t("data_sign_in", lang), icon=":material/admin_panel_settings:")
-    if _has_users(str(store.path), token):
+    """On a page only a signed-in admin may use: how to become one."""
+    st.info(t("admin_sign_in", lang), icon=":material/admin_panel_settings:")
+    if has_users(str(store.path), token):
         st.button(t("signin_submit", lang), icon=":material/login:", type="primary",
                   on_click=lambda: st.session_state.update({WANTED_KEY: True}))
 

@@ -95,9 +95,7 @@ def drill(path: str, token: StoreToken, scope: Scope, metric_id: str,
 @st.cache_data(show_spinner=False, max_entries=16)
 def themes(path: str, token: StoreToken, scope: Scope) -> pl.DataFrame:
     """Recurring words of the scope's comments, lowest-scoring first."""
-    rows = drill_mod.drill(Store(path), scope, "comments", limit=THEMES_LIMIT,
-                           aggregate=True).rows
-    return themes_mod.themes(rows.select("comment", "score"))
+    return themes_mod.scope_themes(Store(path), scope, THEMES_LIMIT)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

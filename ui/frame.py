@@ -9,7 +9,7 @@ from typing import Final
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from metrics.core.access import Access, User, may_open
+from metrics.core.access import ADMIN_PAGES, Access, User, may_open
 from metrics.core.filters import Filters
 from metrics.core.scope import Grain, Scope, default_period, site_now
 from metrics.core.settings import Settings
@@ -55,6 +55,19 @@ class Context:
     @property
     def path(self) -> str:
         return str(self.store.path)
+
+    def offered(self, dim: str, values: list[object]) -> list[object]:
+        """A dimension's values as this user may pick them (the drill-down's segment values):
+        a team lead's teams, and the agents of those teams in the period."""
+        teams = self.user.teams if self.user else ()
+        if not teams or dim not in ("team", "agent"):
+            return values
+        if dim == "team":
+            return [v for v in values if v in teams]
+        assert self.filters is not None
+        teams_of = cached.agent_teams(self.path, self.token, Filters(
+            date_from=self.filters.date_from, date_to=self.filters.date_to))
+        return [v for v in values if teams_of.get(str(v)) in teams]
 
     def scope(self, filters: Filters | None = None, grain: Grain | None = None) -> Scope:
         """The sidebar's view (or `filters`) over the site's settings, as of this minute."""
@@ -298,7 +311,14 @@ def finish(ctx: Context) -> None:
 
 def require(ctx: Context, page: str) -> None:
     """Stop with a sentence unless the user's role opens this page (pages call it too, for a
-    page file run on its own)."""
+    page file run on its own). Without a sign-in (the demo), the admin pages ask for an admin
+    once the store has users, and imports always do: an import makes the store one that
+    asks everyone to sign in."""
+    if ctx.user is None and page in ADMIN_PAGES and (page == "data"
+                                                     or auth.has_users(ctx.path, ctx.token)):
+        st.title(t(f"{page}_page", ctx.lang))
+        auth.ask_admin(ctx.store, ctx.token, ctx.lang)
+        st.stop()
     if not may_open(ctx.access, page):
         role = role_label(ctx.access.role, ctx.lang) if ctx.access else ""
         st.error(t("page_denied", ctx.lang, role=role), icon=":material/block:")

@@ -69,15 +69,17 @@ def who(ctx: Context) -> str:
 
 
 def audited(ctx: Context, make: Callable[[], bytes], view: str, *, rows: int | None,
-            unmasked: bool = False, covers: Filters | None = None) -> Callable[[], bytes]:
+            unmasked: bool = False, covers: Filters | None = None,
+            detail: dict[str, object] | None = None) -> Callable[[], bytes]:
     """`make`, writing the export to the audit trail when it runs (on the click): who, which
-    page and file, the filters, how many rows, whether names and phones were unmasked."""
+    page and file, the filters (`covers`, else the sidebar's) and `detail` (a drill-down's
+    segment), how many rows, whether names and phones were unmasked."""
     user, page, filters = who(ctx), st.session_state.get(PAGE_KEY, ""), covers or ctx.filters
 
     def made() -> bytes:
         data = make()
         audit.record(ctx.store, user=user, action="export", view=f"{page}/{view}",
-                     filters=filters, rows=rows, unmasked=unmasked)
+                     filters=filters, detail=detail, rows=rows, unmasked=unmasked)
         return data
 
     return made
@@ -85,12 +87,12 @@ def audited(ctx: Context, make: Callable[[], bytes], view: str, *, rows: int | N
 
 def _download(lang: str, what: str, make: Callable[[], bytes], file_name: str, mime: str,
               key: str, icon: str, *, rows: int | None = None, unmasked: bool = False,
-              covers: Filters | None = None) -> None:
+              covers: Filters | None = None, detail: dict[str, object] | None = None) -> None:
     """A small download button whose file is made only when clicked (Streamlit runs `make` in
     a worker thread then), so drawing a page renders no image and writes no workbook. Every
     download is written to the audit trail."""
     make = audited(frame.current(), make, file_name, rows=rows, unmasked=unmasked,
-                   covers=covers)
+                   covers=covers, detail=detail)
     st.download_button(t(f"download_{what}", lang), data=make, file_name=file_name, mime=mime,
                        key=key, icon=icon, type="tertiary", on_click="ignore",
                        help=t(f"download_{what}_help", lang))
@@ -214,7 +216,9 @@ def drill_panel(ctx: Context, page: str, metric_ids: tuple[str, ...], grain: Gra
                      icon=":material/close:", key=f"{page}_drill_clear")
     scope = ctx.scope(grain=grain)
     found = cached.drill(ctx.path, ctx.token, scope, metric_id, tuple(segment.items()))
-    unmasked = drill_mod.unmasked(scope)
+    # Unmasked, and so audited, only where the rows hold customers' names or phones.
+    unmasked = drill_mod.unmasked(scope) and bool(
+        {"customer_name", "customer_phone"} & set(found.rows.columns))
     if unmasked:
         seen(ctx, f"{page}/drill", found.total, {"metric": metric_id, "segment": segment})
     metric = catalog.get(metric_id)
@@ -225,7 +229,7 @@ def drill_panel(ctx: Context, page: str, metric_ids: tuple[str, ...], grain: Gra
         st.caption(t("drill_truncated", lang, n=f"{found.rows.height:,}"))
     rows = presentable(found.rows, lang)
     table(rows, lang, f"{page}_drill_dl", file_stem(metric_id, ctx.filters), height=320,
-          unmasked=unmasked)
+          unmasked=unmasked, detail={"metric": metric_id, "segment": segment})
 
 
 def rows_allowed(ctx: Context, title: str) -> bool:
@@ -254,15 +258,18 @@ def _segment_values(ctx: Context, dim: str) -> list[object]:
         return ["urgent", "high", "medium", "low"]
     if dim == "score":
         return [5, 4, 3, 2, 1]
-    return list(cached.dimensions(ctx.path, ctx.token).get(dim, []))
+    return ctx.offered(dim, list(cached.dimensions(ctx.path, ctx.token).get(dim, [])))
 
 
 def table(df: pl.DataFrame, lang: str, key: str, name: str, *, height: int | None = None,
           column_config: dict[str, Any] | None = None, as_shown: bool = True,
-          unmasked: bool = False) -> None:
-    """A table with its CSV and XLSX downloads (formulas neutralised in both)."""
+          unmasked: bool = False, covers: Filters | None = None,
+          detail: dict[str, object] | None = None) -> None:
+    """A table with its CSV and XLSX downloads (formulas neutralised in both); `covers`,
+    `detail`: what the table shows beyond the sidebar's filters, for the audit trail."""
     st.dataframe(df, hide_index=True, column_config=column_config, height=height or "auto")
-    download(df, lang, key, name, as_shown=as_shown, unmasked=unmasked)
+    download(df, lang, key, name, as_shown=as_shown, unmasked=unmasked, covers=covers,
+             detail=detail)
 
 
 GRAINS = ["day", "week", "month"]
@@ -335,12 +342,14 @@ def schedule_text(schedule: Schedule, lang: str) -> str:
 
 
 def download(df: pl.DataFrame, lang: str, key: str, name: str, *,
-             as_shown: bool = True, unmasked: bool = False) -> None:
+             as_shown: bool = True, unmasked: bool = False, covers: Filters | None = None,
+             detail: dict[str, object] | None = None) -> None:
     """The table as CSV (UTF-8 with BOM) and XLSX (styled header, numbers in their formats;
     raw cells kept when not `as_shown`), each made when clicked."""
     with st.container(horizontal=True, gap="small", key=f"{key}_downloads"):
         _download(lang, "csv", partial(exports.csv_bytes, df), f"{name}.csv", "text/csv", key,
-                  ":material/download:", rows=df.height, unmasked=unmasked)
+                  ":material/download:", rows=df.height, unmasked=unmasked, covers=covers,
+                  detail=detail)
         _download(lang, "xlsx", partial(exports.xlsx_bytes, df, name, as_shown=as_shown),
                   f"{name}.xlsx", exports.XLSX_MIME, f"{key}_xlsx", ":material/table_view:",
-                  rows=df.height, unmasked=unmasked)
+                  rows=df.height, unmasked=unmasked, covers=covers, detail=detail)

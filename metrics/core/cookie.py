@@ -29,6 +29,8 @@ def cookie_secret(path: Path | None = None) -> str:
     """The secret at `path` (default `secret_path()`), written there first when missing."""
     where = path or secret_path()
     if where.exists():
+        if where.stat().st_mode & 0o077:  # readable by others: keep it the owner's alone
+            where.chmod(0o600)
         found = where.read_text(encoding="ascii").strip()
         if len(found) >= SECRET_BYTES:
             return found

@@ -89,7 +89,8 @@ def moved_table(df: pl.DataFrame, by: str, lang: str) -> pl.DataFrame:
 
 
 def themes_table(df: pl.DataFrame, lang: str) -> pl.DataFrame:
-    """Comment themes, lowest mean score first: word, comments, mean score, share scoring 1-2."""
+    """Comment themes, lowest mean score first: word, comments, mean score, share scoring 1-2,
+    and an example comment when the frame has one (a role without rows gets none)."""
     return pl.DataFrame({
         t("theme", lang): df["theme"],
         t("comments", lang): df["comments"].cast(pl.Int64),
@@ -97,8 +98,7 @@ def themes_table(df: pl.DataFrame, lang: str) -> pl.DataFrame:
             lambda v: f"{v:.2f}", return_dtype=pl.String, skip_nulls=False).fill_null("—"),
         t("low_share", lang): df["low_share"].map_elements(
             formatting.percent, return_dtype=pl.String, skip_nulls=False),
-        t("example", lang): df["example"],
-    })
+    } | ({t("example", lang): df["example"]} if "example" in df.columns else {}))
 
 
 def catalog_table(lang: str, settings: Settings | None = None,

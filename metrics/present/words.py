@@ -404,12 +404,12 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "cli_holidays_none": ("不计法定节假日", "no public holidays"),
     "cli_closed": ("不营业", "closed"),
     "signin_title": ("登录", "Sign in"),
-    "data_sign_in": (
-        "导入数据需要以管理员身份登录：导入后此数据库即包含业务数据，从此需要登录才能查看。"
+    "admin_sign_in": (
+        "此页面需要以管理员身份登录（导入数据后，此数据库会要求所有人登录）。"
         "还没有管理员时，先在服务器上创建：`servicelens users add 姓名 --role admin "
         "--password-stdin`。",
-        "Importing needs an admin who is signed in: once a store holds imported data, it "
-        "asks everyone to sign in. With no admin yet, create one on the server first: "
+        "This page needs an admin who is signed in (once a store holds imported data, it "
+        "asks everyone to sign in). With no admin yet, create one on the server first: "
         "`servicelens users add NAME --role admin --password-stdin`."),
     "signin_why": ("此数据库包含导入的业务数据，请登录后查看。",
                    "This store holds imported data: sign in to see it."),

@@ -21,6 +21,10 @@ from typing import Final
 import polars as pl
 import stopwordsiso
 
+from metrics.core.scope import Scope
+from metrics.engine.store import Store
+from metrics.views import drill
+
 SCHEMA: Final = pl.Schema(
     {
         "theme": pl.String,
@@ -214,3 +218,11 @@ def _summary(pairs: pl.LazyFrame, per_text: pl.DataFrame, min_comments: int,
         .head(top)
         .collect()
     )
+
+
+def scope_themes(store: Store, scope: Scope, limit: int) -> pl.DataFrame:
+    """The themes of the scope's newest `limit` comments. A role without rows (a viewer) gets
+    the counts but no example: an example is a customer's comment, word for word."""
+    rows = drill.drill(store, scope, "comments", limit=limit, aggregate=True).rows
+    found = themes(rows.select("comment", "score"))
+    return found if scope.access is None or scope.access.rows else found.drop("example")

@@ -109,6 +109,7 @@ def test_a_viewer_gets_aggregates_and_no_rows(site: tuple[Store, dict[str, User]
     assert not at.exception
     assert t("rows_denied", "en") in [i.value for i in at.info]
     assert not [d for d in at.dataframe if column_label("comment", "en") in d.value.columns]
+    assert not [d for d in at.dataframe if t("example", "en") in d.value.columns]
 
 
 def test_names_and_phones_show_only_with_the_unmask_privilege(
@@ -148,3 +149,15 @@ def test_a_crafted_person_link_to_another_team_shows_only_the_own_team(
     assert {members[a] for a in picker.options} == set(lead.teams)
     for frame in at.dataframe:
         assert stranger not in frame.value.to_string()
+
+
+def test_the_drill_down_offers_a_team_lead_their_team_and_agents_only(
+        site: tuple[Store, dict[str, User]], monkeypatch: pytest.MonkeyPatch) -> None:
+    own = site[1]["team_lead"].teams[0]
+    members = queries.agent_teams(site[0], Filters(date_from=OCTOBER[0], date_to=OCTOBER[1]))
+    at = overview(site, monkeypatch, "team_lead")
+    at.selectbox(key="overview_drill_dim").set_value("team").run()
+    assert at.selectbox(key="overview_drill_value").options == [own]
+    at.selectbox(key="overview_drill_dim").set_value("agent").run()
+    offered = at.selectbox(key="overview_drill_value").options
+    assert offered and {members[a] for a in offered} == {own}

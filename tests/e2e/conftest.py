@@ -168,6 +168,9 @@ def sign_in(page: Any, name: str, password: str = "correct horse battery") -> No
     page.get_by_label("Password", exact=True).fill(password)
     with rerun(page):
         page.get_by_role("button", name="Sign in").click()
+    # The submit's run ends in st.rerun; the page's own run follows: wait for the form to go.
+    page.get_by_label("User name").wait_for(state="detached")
+    settled(page)
     no_exception(page)
 
 

@@ -4,18 +4,19 @@ review pack's PDF and zip is in test_report.py, beside the pack built once per s
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import polars as pl
 import pytest
 
 from metrics.core.access import Access, AccessDenied
+from metrics.core.filters import Filters
 from metrics.core.scope import Scope
 from metrics.engine.store import Store
 from metrics.present import exports
 from metrics.present.tables import presentable
 from metrics.report import pack as review
-from metrics.views import drill
+from metrics.views import drill, themes
 from tests.conftest import REVIEW_AS_OF, REVIEW_MONTH
 from tests.privacy import customers, leaks
 
@@ -79,3 +80,16 @@ def test_the_scan_finds_what_unmask_shows(demo_store: Store) -> None:
                        ("t.xlsx", exports.xlsx_bytes(rows, "t"))):
         found = leaks(name, data, names, phones)
         assert any(f in phones for f in found) and any(f in names for f in found), name
+
+
+def test_comment_themes_of_a_viewer_count_words_but_quote_no_comment(demo_store: Store) -> None:
+    autumn = Filters(date_from=date(2026, 9, 1), date_to=date(2026, 11, 23))
+    seen = {}
+    for role in ("manager", "viewer"):
+        access = Access(user=role, role=role)  # type: ignore[arg-type]
+        seen[role] = themes.scope_themes(
+            demo_store, Scope.of(autumn, demo_store.settings(), as_of=AS_OF, access=access),
+            50_000)
+    assert seen["manager"].height and "example" in seen["manager"].columns
+    assert "example" not in seen["viewer"].columns
+    assert seen["viewer"].equals(seen["manager"].drop("example"))
