@@ -317,7 +317,8 @@ def _standing(metric: catalog.Metric, mine: float | None, team: float | None,
     meets = catalog.meets(metric, mine, goal)
     parts = []
     if meets is not None:
-        parts.append(t("met", lang) if meets else "🔴 " + t("missed", lang))
+        # Words, no emoji: the table's canvas has no colour-emoji font on most intranet PCs.
+        parts.append(t("met", lang) if meets else t("missed", lang))
     if metric.kind != "count" and mine is not None and team is not None:
         better = catalog.meets(metric, mine, team)
         parts.append(t("vs_team_better", lang) if better else t("vs_team_worse", lang))
