@@ -54,7 +54,7 @@ def agent_teams(path: str, token: StoreToken, period: Filters) -> dict[str, str]
 def freshness(path: str, token: StoreToken) -> dict[str, object]:
     store = Store(path)
     return {"latest": store.latest_dates(), "first": queries.first_ticket_date(store),
-            "demo": store.is_demo()}
+            "demo": store.is_demo(), "as_of": store.data_as_of()}
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

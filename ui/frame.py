@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Final
 
 import streamlit as st
@@ -47,6 +47,7 @@ class Context:
     latest: date | None
     demo: bool
     user: User | None = None  # None: the operator of a store that needs no sign-in
+    as_of: datetime | None = None  # the data's latest moment (Store.data_as_of)
 
     @property
     def access(self) -> Access | None:
@@ -70,11 +71,13 @@ class Context:
         return [v for v in values if teams_of.get(str(v)) in teams]
 
     def scope(self, filters: Filters | None = None, grain: Grain | None = None) -> Scope:
-        """The sidebar's view (or `filters`) over the site's settings, as of this minute."""
+        """The sidebar's view (or `filters`) over the site's settings, as of the data's
+        latest moment: the same as the CLI's (`Store.scope`), and a cache key that changes
+        when the data does, not every minute."""
         chosen = filters or self.filters
         assert chosen is not None, "no scope while the store holds no tickets"
-        now = site_now(self.settings).replace(second=0)
-        return Scope.of(chosen, self.settings, as_of=now, grain=grain, access=self.access)
+        as_of = self.as_of or site_now(self.settings).replace(second=0)
+        return Scope.of(chosen, self.settings, as_of=as_of, grain=grain, access=self.access)
 
 
 def lang() -> str:
@@ -182,7 +185,7 @@ def build() -> Context:
         st.session_state["_seen_token"] = token
     path = str(store.path)
     info = cached.freshness(path, token) if store.exists() else {
-        "latest": {}, "first": None, "demo": False}
+        "latest": {}, "first": None, "demo": False, "as_of": None}
     latest_dates: dict[str, date | None] = info["latest"]  # type: ignore[assignment]
     latest = latest_dates.get("tickets")
     first: date | None = info["first"]  # type: ignore[assignment]
@@ -217,6 +220,7 @@ def build() -> Context:
         store=store, token=token, lang=current_lang,
         settings=cached.settings(path, token) if store.exists() else Settings(),
         filters=filters, first=first, latest=latest, demo=bool(info["demo"]), user=user,
+        as_of=info.get("as_of"),  # type: ignore[arg-type]
     )
     st.session_state["_ctx"] = ctx
     return ctx

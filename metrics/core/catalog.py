@@ -308,8 +308,11 @@ METRICS: Final[tuple[Metric, ...]] = (
         formula_en="tickets created in the period with neither resolved_at nor closed_at",
         source="tickets", kind="count", unit="count", higher_is_better=False,
         rows="res_s IS NULL", public=False,
-        note_zh="账龄按自然时间计算：现在 − 创建时间。",
-        note_en="Age is calendar time: now − created_at.",
+        note_zh="账龄按自然时间计算：数据截至时刻 − 创建时间。数据截至时刻是库中工单最晚的创建、"
+                "响应、解决或关闭时间（不晚于当前时间），数据更新时才变化。",
+        note_en="Age is calendar time: as-of − created_at, where as-of is the data's latest "
+                "moment (the newest creation, response, resolution or closing in the store, "
+                "never later than now); it moves when data is imported, not with the clock.",
     ),
     Metric(
         id="unanswered", name_zh="待首次响应", name_en="Waiting for a first response",

@@ -20,7 +20,7 @@ import duckdb
 from metrics.core.access import Access
 from metrics.core.errors import ServiceLensError
 from metrics.core.filters import Filters
-from metrics.core.scope import Grain, Scope
+from metrics.core.scope import Grain, Scope, site_now
 from metrics.core.settings import Settings
 
 T = TypeVar("T")
@@ -301,8 +301,27 @@ class Store:
 
     def scope(self, filters: Filters, *, as_of: datetime | None = None,
               grain: Grain | None = None, access: Access | None = None) -> Scope:
-        """A scope over this store's settings (read once here), now unless `as_of` is given."""
-        return Scope.of(filters, self.settings(), as_of=as_of, grain=grain, access=access)
+        """A scope over this store's settings (read once here), as of the data's latest moment
+        (`data_as_of`) unless `as_of` is given."""
+        settings = self.settings()
+        return Scope.of(filters, settings, as_of=as_of or self.data_as_of(settings),
+                        grain=grain, access=access)
+
+    def data_as_of(self, settings: Settings | None = None) -> datetime | None:
+        """The latest moment the tickets know (a creation, response, resolution or closing),
+        never later than the site's now: what a still-open ticket's age is counted to. It
+        changes when data is written, not with the clock, so results stay cached until then;
+        None for a store without tickets."""
+        if not self.exists():
+            return None
+        with self.reader() as con:
+            row = con.execute(
+                "SELECT greatest(max(created_at), max(first_response_at), max(resolved_at),"
+                " max(closed_at)) FROM tickets").fetchone()
+        latest = row[0] if row else None
+        if latest is None:
+            return None
+        return min(latest.replace(microsecond=0), site_now(settings or self.settings()))
 
     def save_settings(self, settings: Settings) -> None:
         data = settings.model_dump()

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from metrics.core import catalog
+from metrics.core.filters import Filters
 from metrics.core.settings import Settings, validate_weights
 from metrics.engine.store import SCHEMA_VERSION, Store, StoreError, migrate
 
@@ -93,3 +95,24 @@ def test_metrics_never_imports_streamlit() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=Path(__file__).parents[2], check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_scope_is_as_of_the_datas_latest_moment(tmp_path: Path) -> None:
+    """Open tickets age to the latest moment the data knows, not to the wall clock: a cached
+    result stays right until data is written (and page and CLI agree)."""
+    store = Store(tmp_path / "asof.duckdb")
+    store.ensure()
+    assert store.data_as_of() is None
+    with store.writer() as con:
+        con.execute(
+            "INSERT INTO tickets (ticket_id, created_at, channel, request_type, first_response_at,"
+            " resolved_at) VALUES ('A', '2026-03-01 09:00:00', 'phone', 'inquiry',"
+            " '2026-03-01 09:00:30', NULL), ('B', '2026-03-02 10:00:00', 'chat', 'inquiry',"
+            " NULL, '2026-03-04 11:30:15.5')")
+    assert store.data_as_of() == datetime(2026, 3, 4, 11, 30, 15)
+    scope = store.scope(Filters(date_from=date(2026, 3, 1), date_to=date(2026, 3, 31)))
+    assert scope.as_of == datetime(2026, 3, 4, 11, 30, 15)
+    with store.writer() as con:  # a time in the future (a bad extract) is capped at now
+        con.execute("UPDATE tickets SET closed_at = '2999-01-01' WHERE ticket_id = 'A'")
+    capped = store.data_as_of()
+    assert capped is not None and capped.year < 2999
