@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import duckdb
 import polars as pl
 
 from metrics.core import catalog
@@ -13,8 +14,8 @@ from metrics.core.catalog import Metric, Source
 from metrics.core.filters import Filters
 from metrics.core.scope import Grain, Scope
 from metrics.core.settings import Settings
-from metrics.engine.sql import compile_agent_teams, compile_source
-from metrics.engine.store import Store
+from metrics.engine.sql import Query, compile_agent_teams, compile_source
+from metrics.engine.store import Store, fetch_one
 
 
 @dataclass(frozen=True)
@@ -224,3 +225,12 @@ def first_ticket_date(store: Store) -> date | None:
     with store.reader() as con:
         row = con.execute("SELECT min(created_at)::DATE FROM tickets").fetchone()
     return row[0] if row else None
+
+
+def listing_total(con: duckdb.DuckDBPyConnection, query: Query, shown: int, limit: int) -> int:
+    """How many rows a listing cut at `limit` has in all: `shown` when the limit did not cut
+    it, else its `total` query's count (one aggregate, no rows kept)."""
+    if shown < limit or query.total is None:
+        return shown
+    row = fetch_one(con, query.total.sql, query.total.params)
+    return int(row[0]) if row else 0

@@ -134,10 +134,13 @@ JOIN ({_qa(with_teams)}) q ON q.inspection_id = v.inspection_id"""  # noqa: S608
 
 @dataclass(frozen=True)
 class Query:
-    """Compiled SQL and the parameters it binds."""
+    """Compiled SQL and the parameters it binds; for a listing cut by a limit, `total` counts
+    every row it would list (counted apart: a window count over all rows keeps them all in
+    memory before the limit takes the newest)."""
 
     sql: str
     params: dict[str, Any]
+    total: Query | None = None
 
 
 def period_params(filters: Filters) -> dict[str, Any]:
@@ -275,8 +278,8 @@ def compile_rows(
 ) -> Query:
     """The rows behind one metric under the filters plus a segment (group column = value).
 
-    Each row carries `_total` (how many rows match in all, the metric's denominator) and
-    `_counted` (whether it counts in the numerator, for a ratio).
+    Each row carries `_counted` (whether it counts in the numerator, for a ratio); the
+    query's `total` counts the rows in all (the metric's denominator).
     """
     if not metric.drillable:
         raise ValueError(f"{metric.id} has no rows to list")
@@ -298,12 +301,14 @@ def compile_rows(
     counted = f"coalesce(({metric.hit}), false)" if metric.kind == "ratio" and metric.hit \
         else "NULL"
     relation = _source_relation(metric.source, needs_teams, filters.business_hours)
-    sql = (f"SELECT {', '.join(columns)}, {counted} AS _counted, count(*) OVER () AS _total\n"
-           f"FROM ({relation}) s\nWHERE {' AND '.join(clauses)}\n"
+    body = f"FROM ({relation}) s\nWHERE {' AND '.join(clauses)}"
+    sql = (f"SELECT {', '.join(columns)}, {counted} AS _counted\n{body}\n"
            "ORDER BY ts DESC\nLIMIT $limit")
     params["limit"] = int(limit)
     params.update(_settings_params(scope))
-    return Query(sql=sql, params=_used(sql, params))
+    count = f"SELECT count(*) AS _total\n{body}"
+    return Query(sql=sql, params=_used(sql, params),
+                 total=Query(sql=count, params=_used(count, params)))
 
 
 def _business_params(scope: Scope) -> dict[str, Any]:
@@ -359,14 +364,16 @@ JOIN ({_qa(True)}) q ON q.inspection_id = v.inspection_id"""  # noqa: S608 - the
 
 
 def compile_violation_items(scope: Scope, limit: int) -> Query:
-    """The period's violation items under the filters, newest first, each with `_total`."""
+    """The period's violation items under the filters, newest first (`total` counts them)."""
     where, params = _filter_clause(scope)
+    body = f"FROM ({_violation_items()}) s\nWHERE {where}"
     sql = (f"SELECT inspection_id, item, ts, ticket_id, inspector, qa_score, agent, team,\n"
-           f"       violation_category, severity, count(*) OVER () AS _total\n"
-           f"FROM ({_violation_items()}) s\nWHERE {where}\n"
+           f"       violation_category, severity\n{body}\n"
            "ORDER BY ts DESC, inspection_id DESC, item\nLIMIT $limit")
     params["limit"] = int(limit)
-    return Query(sql=sql, params=_used(sql, params))
+    count = f"SELECT count(*) AS _total\n{body}"
+    return Query(sql=sql, params=_used(sql, params),
+                 total=Query(sql=count, params=_used(count, params)))
 
 
 def compile_violation_agents(scope: Scope) -> Query:

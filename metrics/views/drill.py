@@ -16,6 +16,7 @@ from metrics.core import catalog
 from metrics.core.access import AccessDenied
 from metrics.core.catalog import Source
 from metrics.core.scope import Scope
+from metrics.engine.queries import listing_total
 from metrics.engine.sql import compile_rows
 from metrics.engine.store import Store
 
@@ -104,9 +105,8 @@ def drill(
                            "not the rows behind them")
     query = compile_rows(metric, scope, COLUMNS[metric.source], segment, limit, search)
     with store.reader() as con:
-        df = con.sql(query.sql, params=query.params).pl()
-    total = int(df["_total"][0]) if df.height else 0
-    rows = df.drop("_total")
+        rows = con.sql(query.sql, params=query.params).pl()
+        total = listing_total(con, query, rows.height, limit)
     if not unmasked(scope):
         rows = mask(rows)
     if metric.kind != "ratio" or not metric.hit:

@@ -99,7 +99,8 @@ def _violation_frames(store: Store, scope: Scope) -> tuple[pl.DataFrame, pl.Data
     with store.reader() as con:
         agents = con.sql(agents_q.sql, params=agents_q.params).pl()
         items = con.sql(items_q.sql, params=items_q.params).pl()
-    return agents, items
+        total = queries.listing_total(con, items_q, items.height, ITEMS_LIMIT)
+    return agents, items.with_columns(pl.lit(total, pl.Int64).alias("_total"))
 
 
 def severity_grid(df: pl.DataFrame, filters: Filters, grain: Grain) -> pl.DataFrame:

@@ -207,3 +207,17 @@ def test_settings_with_a_schedule_survive_the_store(tmp_path: object) -> None:
                                                          "holidays": "none"}})
     store.save_settings(chosen)
     assert store.settings() == chosen
+
+
+@pytest.mark.parametrize("metric_id", ["tickets", "csat", "inspections"])
+def test_a_listing_cut_by_its_limit_still_counts_every_row(demo_store: Store,
+                                                           metric_id: str) -> None:
+    """The count is a query of its own (no window over all rows): cut, at the limit exactly
+    and uncut, the total is the denominator."""
+    scope = Scope.of(DEMO, Settings(), as_of=DEMO_AS_OF, grain="day")
+    whole = drill.drill(demo_store, scope, metric_id, limit=1_000_000)
+    assert whole.total == whole.rows.height > 7
+    cut = drill.drill(demo_store, scope, metric_id, limit=7)
+    assert (cut.total, cut.rows.height, cut.truncated) == (whole.total, 7, True)
+    exact = drill.drill(demo_store, scope, metric_id, limit=whole.total)
+    assert (exact.total, exact.truncated) == (whole.total, False)
