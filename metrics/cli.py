@@ -312,13 +312,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         return 0
     store.ensure()
     started = time.perf_counter()
-    frames = demo.generate(args.tickets, seed=args.seed, end=args.end)
-    label = f"demo: {frames.tickets.height} tickets, seed {args.seed}"
-    demo.write(store, frames, label, force=args.force)
+    parts = demo.generate_parts(args.tickets, seed=args.seed, end=args.end)
+    label = f"demo: {args.tickets} tickets, seed {args.seed}"
+    made = demo.write_parts(store, parts, label, force=args.force)
     took = time.perf_counter() - started
     print(
-        f"wrote {frames.tickets.height:,} tickets, {frames.surveys.height:,} surveys, "
-        f"{frames.inspections.height:,} QA inspections ({frames.violations.height:,} "
+        f"wrote {made.tickets:,} tickets, {made.surveys:,} surveys, "
+        f"{made.inspections:,} QA inspections ({made.violations:,} "
         f"violations) to {store.path} in {took:.1f} s"
     )
     return 0

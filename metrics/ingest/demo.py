@@ -8,6 +8,8 @@ reopened tickets and an unresolved backlog. Vectorised with numpy: 1M tickets in
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Final
@@ -147,6 +149,22 @@ class DemoFrames:
     violations: pl.DataFrame
 
 
+@dataclass(frozen=True)
+class DemoCounts:
+    """Rows written per table by a demo made in parts."""
+
+    tickets: int = 0
+    surveys: int = 0
+    inspections: int = 0
+    violations: int = 0
+
+    def plus(self, frames: DemoFrames) -> DemoCounts:
+        return DemoCounts(self.tickets + frames.tickets.height,
+                          self.surveys + frames.surveys.height,
+                          self.inspections + frames.inspections.height,
+                          self.violations + frames.violations.height)
+
+
 def _pick(rng: np.random.Generator, n: int, shares: tuple[float, ...]) -> np.ndarray:
     p = np.asarray(shares, dtype=float)
     return rng.choice(len(p), size=n, p=p / p.sum())
@@ -274,7 +292,37 @@ def _status(first_response: np.ndarray, resolved: np.ndarray, closed: np.ndarray
     return np.where(~np.isnan(closed), 3, np.where(~np.isnan(resolved), 2, answered))
 
 
-def generate(n_tickets: int, seed: int = 7, end: date | None = None,
+PART_TICKETS: Final[int] = 1_000_000  # a larger demo is made and written this many at a time
+
+
+def generate_parts(n_tickets: int, seed: int = 7, end: date | None = None,
+                   now: datetime | None = None) -> Iterator[DemoFrames]:
+    """The demo in parts of at most PART_TICKETS tickets, each a sample of the whole period
+    with its own customers and ids (part 0 is exactly `generate(n, seed)` when n fits in
+    one part), so that memory holds one part, not the store."""
+    parts = max(1, math.ceil(n_tickets / PART_TICKETS))
+    for part in range(parts):
+        size = n_tickets // parts + (1 if part < n_tickets % parts else 0)
+        frames = generate(size, seed=seed if part == 0 else (seed, part), end=end, now=now)
+        yield frames if part == 0 else _tagged(frames, f"{part:02d}")
+
+
+def _tagged(frames: DemoFrames, tag: str) -> DemoFrames:
+    """A part's ids made its own: T00000001 -> T0100000001 (and C, S, Q likewise)."""
+    def ids(df: pl.DataFrame, *columns: str) -> pl.DataFrame:
+        return df.with_columns(pl.col(c).str.replace(r"^([TCSQ])", f"${{1}}{tag}")
+                               for c in columns)
+
+    return DemoFrames(
+        tickets=ids(frames.tickets, "ticket_id", "customer_id"),
+        surveys=ids(frames.surveys, "survey_id", "ticket_id", "customer_id"),
+        dimension_scores=ids(frames.dimension_scores, "survey_id"),
+        inspections=ids(frames.inspections, "inspection_id", "ticket_id"),
+        violations=ids(frames.violations, "inspection_id"),
+    )
+
+
+def generate(n_tickets: int, seed: int | tuple[int, int] = 7, end: date | None = None,
              now: datetime | None = None) -> DemoFrames:
     """All demo tables; nothing after `now` (default: the end date's end) has happened yet."""
     rng = np.random.default_rng(seed)
@@ -497,6 +545,13 @@ def write(store: Store, frames: DemoFrames, label: str, force: bool = False) -> 
 
     Refuses (ValueError) when the store holds imported real data, unless `force`.
     """
+    write_parts(store, [frames], label, force)
+
+
+def write_parts(store: Store, parts: Iterable[DemoFrames], label: str,
+                force: bool = False) -> DemoCounts:
+    """`write` for a demo made in parts (`generate_parts`): each part is made, appended and
+    let go before the next, all in one transaction. Returns the rows written per table."""
     with store.writer() as con:
         real = con.execute("SELECT count(*) FROM import_log WHERE source <> 'demo'").fetchone()
         if real and real[0] and not force:
@@ -512,29 +567,29 @@ def write(store: Store, frames: DemoFrames, label: str, force: bool = False) -> 
         con.execute("DELETE FROM import_log")
         row = con.execute(
             "INSERT INTO import_log (kind, source, file_name, rows_read, rows_inserted,"
-            " started_at) VALUES ('demo', 'demo', $label, $n, $n, $started) RETURNING import_id",
-            {"label": label, "n": frames.tickets.height, "started": started},
+            " started_at) VALUES ('demo', 'demo', $label, 0, 0, $started) RETURNING import_id",
+            {"label": label, "started": started},
         ).fetchone()
         import_id = row[0] if row else None
-        tickets = frames.tickets.with_columns(pl.lit(import_id, pl.Int32).alias("import_id"))
-        surveys = frames.surveys.with_columns(pl.lit(import_id, pl.Int32).alias("import_id"))
-        inspections = frames.inspections.with_columns(
-            pl.lit(import_id, pl.Int32).alias("import_id")
-        )
-        for table, df in (
-            ("tickets", tickets),
-            ("surveys", surveys),
-            ("survey_dimension_scores", frames.dimension_scores),
-            ("qa_inspections", inspections),
-            ("qa_violations", frames.violations),
-        ):
-            con.register("incoming", df.to_arrow())
-            cols = ", ".join(df.columns)
-            con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")  # noqa: S608 - names from our frames
-            con.unregister("incoming")
+        counts = DemoCounts()
+        for frames in parts:
+            tagged = pl.lit(import_id, pl.Int32).alias("import_id")
+            for table, df in (
+                ("tickets", frames.tickets.with_columns(tagged)),
+                ("surveys", frames.surveys.with_columns(tagged)),
+                ("survey_dimension_scores", frames.dimension_scores),
+                ("qa_inspections", frames.inspections.with_columns(tagged)),
+                ("qa_violations", frames.violations),
+            ):
+                con.register("incoming", df.to_arrow())
+                cols = ", ".join(df.columns)
+                con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")  # noqa: S608 - names from our frames
+                con.unregister("incoming")
+            counts = counts.plus(frames)
+            del frames
         con.execute(
-            "UPDATE import_log SET finished_at = current_localtimestamp() WHERE import_id = $id",
-            {"id": import_id},
-        )
+            "UPDATE import_log SET finished_at = current_localtimestamp(), rows_read = $n,"
+            " rows_inserted = $n WHERE import_id = $id", {"id": import_id, "n": counts.tickets})
         con.execute("COMMIT")
         con.execute("CHECKPOINT")
+    return counts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -93,3 +94,26 @@ def test_backlog_and_survey_shape(tmp_path: object, frames: demo.DemoFrames) -> 
     with store.reader() as con:
         dk = con.execute("SELECT count(*) FROM surveys WHERE dont_know").fetchone()
     assert dk and dk[0] > 0
+
+
+def test_a_large_demo_is_made_and_written_in_parts(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory holds one part, not the store: three parts of a 2,500-ticket demo have their own
+    ids (no clash), cover the whole period each, and are written in one import."""
+    monkeypatch.setattr(demo, "PART_TICKETS", 1000)
+    end = date(2026, 11, 23)
+    parts = list(demo.generate_parts(2500, seed=3, end=end))
+    assert [p.tickets.height for p in parts] == [834, 833, 833]
+    assert parts[0].tickets.equals(demo.generate(834, seed=3, end=end).tickets)
+    for column, frames in (("ticket_id", [p.tickets for p in parts]),
+                           ("survey_id", [p.surveys for p in parts]),
+                           ("inspection_id", [p.inspections for p in parts])):
+        ids = pl.concat([f[column] for f in frames])
+        assert ids.n_unique() == len(ids), column
+    linked = pl.concat([p.surveys for p in parts]).filter(pl.col("ticket_id").is_not_null())
+    assert set(linked["ticket_id"]) <= set(pl.concat([p.tickets for p in parts])["ticket_id"])
+    assert all(p.tickets["created_at"].min() < datetime(2025, 11, 30) for p in parts)
+    store = Store(tmp_path / "parts.duckdb")
+    store.ensure()
+    made = demo.write_parts(store, demo.generate_parts(2500, seed=3, end=end), "demo: parts")
+    assert made.tickets == store.ticket_count() == 2500 and store.is_demo()
