@@ -196,6 +196,13 @@ def _free_port() -> int:
 @contextmanager
 def serve(store: Path, log_name: str) -> Iterator[str]:
     """`streamlit run app.py` on a store; yields its base URL."""
+    with serving(store, log_name) as (url, _):
+        yield url
+
+
+@contextmanager
+def serving(store: Path, log_name: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`streamlit run app.py` on a store; yields its base URL and the server's process."""
     port = _free_port()
     env = {**os.environ, "SERVICELENS_STORE": str(store)}
     log = ARTIFACTS.parent / log_name
@@ -219,7 +226,7 @@ def serve(store: Path, log_name: str) -> Iterator[str]:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"streamlit did not start: see {log}")
                 time.sleep(0.3)
-            yield url
+            yield url, proc
         finally:
             proc.terminate()
             proc.wait(timeout=20)

@@ -1,0 +1,133 @@
+"""What a user waits for: each page served and drawn in headless chromium, until Streamlit's
+script state says the run is over and nothing is still drawing (tests/e2e's `settled`, no
+fixed sleeps).
+
+For each page and period (the last 30 days, and 12 months):
+- first visit: a new browser session opens the page's URL (a cold server cache for the
+  first period, as after a restart);
+- rerun: the same page, same filters, rerun (the "r" key): what any click that changes
+  nothing costs;
+- click: from the Catalog (which queries nothing), the page's link in the sidebar, in the
+  same session, the page already computed once.
+Medians of --repeat. Also the server's peak RSS (VmHWM). Writes the figures into
+benchmarks/results.json under --label (other labels kept).
+
+Run: .venv/bin/python benchmarks/bench_browser.py --store /tmp/demo1m.duckdb --label 1M
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from playwright.sync_api import sync_playwright
+
+from tests.e2e.conftest import CHROMIUM, QUIET, new_page, runs, serving, settled, visit
+
+PAGES = ("overview", "response", "resolution", "complaints", "satisfaction", "agents",
+         "agent", "teams", "qa", "catalog")
+TITLES = {"overview": "总览", "response": "响应", "resolution": "解决", "complaints": "投诉",
+          "satisfaction": "满意度", "agents": "坐席绩效", "agent": "坐席详情", "teams": "班组对比",
+          "qa": "质检", "catalog": "指标说明"}
+RESULTS = Path(__file__).parent / "results.json"
+POLL = 60  # ms: settled polls every 50 ms
+
+
+def latest_day(store: Path) -> date:
+    with duckdb.connect(str(store), read_only=True) as con:
+        row = con.execute("SELECT max(created_at)::DATE FROM tickets").fetchone()
+    assert row and row[0], "the store holds no tickets"
+    return row[0]
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def finished_at(page: Any) -> float:
+    """When the page was done, on its own clock (ms since it was opened). `settled` waits for
+    the state to hold QUIET ms: when it was found settled within that window of the last
+    change of script state, the run ended at that change, not at the detection."""
+    now, changed = page.evaluate("[performance.now(), window.__slChanged]")
+    return float(changed) if now - changed <= QUIET + POLL else float(now)
+
+
+def timed(page: Any, action: Any, done: Any = None) -> float:
+    """Seconds from `action` until the page has settled after the runs it started."""
+    before = runs(page)
+    t0 = page.evaluate("performance.now()")
+    action()
+    if done is not None:
+        done()
+    settled(page, before)
+    return (finished_at(page) - t0) / 1000
+
+
+def measure(browser: Any, url: str, query: str, name: str) -> dict[str, float]:
+    """First visit, rerun and in-app click for one page: seconds."""
+    page = new_page(browser, viewport={"width": 1500, "height": 1400})
+    page.goto(f"{url}/{name}?{query}")
+    settled(page)
+    first = finished_at(page) / 1000  # from the navigation's start
+    rerun = timed(page, lambda: page.keyboard.press("r"))
+    click = float("nan")
+    if name != "catalog":
+        visit(page, "catalog", TITLES["catalog"])
+        link = page.locator('[data-testid="stSidebarNav"] a').filter(
+            has_text=TITLES[name])  # no title is part of another
+        heading = page.locator("h1").filter(has_text=re.compile(f"^{TITLES[name]}$"))
+        click = timed(page, link.first.click, heading.wait_for)
+    page.close()
+    return {"first": first, "rerun": rerun, "click": click}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--store", required=True, type=Path)
+    parser.add_argument("--label", required=True, help="e.g. 1M or 10M")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--pages", default=",".join(PAGES))
+    args = parser.parse_args()
+    last = latest_day(args.store)
+    periods = {
+        "month": f"lang=zh&from={last - timedelta(days=29)}&to={last}",
+        "year": f"lang=zh&from={last - timedelta(days=364)}&to={last}",
+    }
+    chosen = [p for p in args.pages.split(",") if p in PAGES]
+    figures: dict[str, Any] = {}
+    with serving(args.store, f"bench-{args.label}.log") as (url, proc), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                    args=["--no-sandbox", "--disable-gpu"])
+        print(f"store {args.store} ({args.label}), medians of {args.repeat}; seconds")
+        print(f"{'page':<14}{'period':<7}{'first':>8}{'rerun':>8}{'click':>8}")
+        for period, query in periods.items():
+            for name in chosen:
+                samples = [measure(browser, url, query, name) for _ in range(args.repeat)]
+                cold = samples[0]["first"]  # the first visit of all: nothing cached yet
+                row = {k: statistics.median(s[k] for s in samples)
+                       for k in ("first", "rerun", "click")}
+                row["cold"] = cold
+                figures[f"{name}/{period}"] = row
+                print(f"{name:<14}{period:<7}{row['first']:>8.2f}{row['rerun']:>8.2f}"
+                      f"{row['click']:>8.2f}   (cold {cold:.2f})", flush=True)
+        browser.close()
+        rss = peak_rss_mb(proc.pid)
+    print(f"server peak RSS {rss:,.0f} MB")
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results[args.label] = {"store": str(args.store), "measured": time.strftime("%Y-%m-%d"),
+                           "pages": figures, "server_peak_rss_mb": round(rss)}
+    RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()
