@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from metrics.core import catalog
+from metrics.core.access import Access
 from metrics.core.filters import Filters
 from metrics.core.scope import Scope
 from metrics.core.settings import Settings
@@ -61,3 +62,24 @@ def test_compiled_sql_matches_snapshot(source: str) -> None:
     assert sorted(query.params) == sorted(
         {p for p in query.params if f"${p}" in query.sql}
     )
+
+
+def test_survey_queries_join_only_what_they_read() -> None:
+    """A CSAT card needs neither the ticket behind each survey nor its dimension scores; a
+    team filter needs the ticket, the response rate the scores (`answered`)."""
+    week = Filters(date_from=date(2026, 3, 1), date_to=date(2026, 3, 7))
+    as_of = datetime(2026, 3, 10)
+
+    def sql(filters: Filters, metric_id: str, group_by: tuple[str, ...] = ()) -> str:
+        scope = Scope.of(filters, Settings(), as_of=as_of)
+        return compile_source("surveys", [catalog.get(metric_id)], scope, group_by).sql
+
+    bare = sql(week, "csat")
+    assert "JOIN tickets" not in bare and "survey_dimension_scores" not in bare
+    assert "JOIN tickets" in sql(week.model_copy(update={"teams": ("X",)}), "csat")
+    assert "JOIN tickets" in sql(week, "csat", ("channel",))
+    rate = sql(week, "survey_response_rate")
+    assert "survey_dimension_scores" in rate and "JOIN tickets" not in rate
+    team_lead = Scope.of(week, Settings(), as_of=as_of,
+                         access=Access(user="l", role="team_lead", teams=("X",)))
+    assert "JOIN tickets" in compile_source("surveys", [catalog.get("csat")], team_lead).sql
