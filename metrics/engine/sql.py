@@ -267,7 +267,7 @@ def compile_source(
     head = f"{group_exprs}, " if group_by else ""
     tail = f"\nGROUP BY ALL\nORDER BY {group_names}" if group_by else ""
     if source == "coverage":
-        relation = _coverage_relation(where, group_by, filters.business_hours)
+        relation = _coverage_relation(where, group_by)
         sql = f"SELECT {head}{', '.join(select_cols)}\nFROM ({relation}) c{tail}"
     else:
         outer = f"SELECT {head}{', '.join(select_cols)}\nWHERE {where}{tail}"
@@ -344,8 +344,10 @@ def _business_params(scope: Scope) -> dict[str, Any]:
             "bh_cum": table.cum_s}
 
 
-def _coverage_relation(where: str, group_by: Sequence[str], business: bool) -> str:
-    """Distinct customers with tickets in scope, each flagged when a survey reached them."""
+def _coverage_relation(where: str, group_by: Sequence[str]) -> str:
+    """Distinct customers with tickets in scope, each flagged when a survey reached them. The
+    tickets are read as stored: no duration or clock enters who was surveyed (the tickets'
+    relation with its channel standards took 0.9 s of a year at 10M)."""
     by_bucket = "bucket" in group_by
     bucket_t = ", date_trunc($grain, ts)::DATE AS bucket" if by_bucket else ""
     bucket_s = ", date_trunc($grain, sv.sent_at)::DATE AS bucket" if by_bucket else ""
@@ -355,12 +357,20 @@ def _coverage_relation(where: str, group_by: Sequence[str], business: bool) -> s
     return f"""
 WITH t AS (
     SELECT customer_id{"".join(f", {c}" for c in dims)}{bucket_t}
-    FROM ({_tickets(business)}) s
+    FROM (SELECT tk.*, tk.created_at AS ts FROM tickets tk) s
     WHERE {where} AND customer_id IS NOT NULL
+), sent AS (
+    SELECT customer_id, ticket_id, sent_at FROM surveys
+    WHERE sent_at >= $date_from AND sent_at < $date_to_excl
 ), surveyed AS (
-    SELECT DISTINCT coalesce(sv.customer_id, tk.customer_id) AS customer_id{bucket_s}
-    FROM surveys sv LEFT JOIN tickets tk ON tk.ticket_id = sv.ticket_id
-    WHERE sv.sent_at >= $date_from AND sv.sent_at < $date_to_excl
+    -- The survey's own customer, else its ticket's: the ticket join is for the surveys
+    -- without one only (joining every ticket to every survey took 2.9 s a year at 10M).
+    SELECT DISTINCT customer_id{bucket_s} FROM (
+        SELECT sv.customer_id, sv.sent_at FROM sent sv WHERE sv.customer_id IS NOT NULL
+        UNION ALL
+        SELECT tk.customer_id, sv.sent_at FROM sent sv
+        JOIN tickets tk ON tk.ticket_id = sv.ticket_id WHERE sv.customer_id IS NULL
+    ) sv
 )
 SELECT DISTINCT t.customer_id{dim_cols}, (s.customer_id IS NOT NULL) AS surveyed
 FROM t LEFT JOIN surveyed s ON s.customer_id = t.customer_id{bucket_join}"""  # noqa: S608 - group columns checked against GROUP_COLUMNS; WHERE has $params only
