@@ -73,14 +73,14 @@ def timed(page: Any, action: Any, done: Any = None) -> float:
     return (finished_at(page) - t0) / 1000
 
 
-def measure(browser: Any, url: str, query: str, name: str) -> dict[str, float]:
+def measure(browser: Any, url: str, query: str, name: str) -> dict[str, float | None]:
     """First visit, rerun and in-app click for one page: seconds."""
     page = new_page(browser, viewport={"width": 1500, "height": 1400})
     page.goto(f"{url}/{name}?{query}")
     settled(page)
     first = finished_at(page) / 1000  # from the navigation's start
     rerun = timed(page, lambda: page.keyboard.press("r"))
-    click = float("nan")
+    click: float | None = None  # the Catalog is where the clicks start from
     if name != "catalog":
         visit(page, "catalog", TITLES["catalog"])
         link = page.locator('[data-testid="stSidebarNav"] a').filter(
@@ -114,18 +114,22 @@ def main() -> None:
             for name in chosen:
                 samples = [measure(browser, url, query, name) for _ in range(args.repeat)]
                 cold = samples[0]["first"]  # the first visit of all: nothing cached yet
-                row = {k: statistics.median(s[k] for s in samples)
+                row = {k: None if samples[0][k] is None
+                       else statistics.median(float(s[k] or 0) for s in samples)
                        for k in ("first", "rerun", "click")}
                 row["cold"] = cold
                 figures[f"{name}/{period}"] = row
-                print(f"{name:<14}{period:<7}{row['first']:>8.2f}{row['rerun']:>8.2f}"
-                      f"{row['click']:>8.2f}   (cold {cold:.2f})", flush=True)
+                print(f"{name:<14}{period:<7}" + "".join(
+                    f"{'—' if row[k] is None else format(row[k], '.2f'):>8}"
+                    for k in ("first", "rerun", "click")) + f"   (cold {cold:.2f})", flush=True)
         browser.close()
         rss = peak_rss_mb(proc.pid)
     print(f"server peak RSS {rss:,.0f} MB")
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    kept = results.get(args.label, {}).get("pages", {}) if args.pages != ",".join(PAGES) else {}
     results[args.label] = {"store": str(args.store), "measured": time.strftime("%Y-%m-%d"),
-                           "pages": figures, "server_peak_rss_mb": round(rss)}
+                           "pages": {**kept, **figures},  # a --pages run adds to the last
+                           "server_peak_rss_mb": round(rss)}
     RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
 
 

@@ -307,7 +307,8 @@ def _filters(args: argparse.Namespace, store: Store) -> Filters:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     store = Store(args.store)
-    if args.if_missing and store.exists() and store.ticket_count() > 0:
+    if args.if_missing and store.exists() and store.ticket_count() > 0 \
+            and not demo.unfinished_demo(store):
         print(f"{store.path} already holds tickets; nothing to do")
         return 0
     store.ensure()

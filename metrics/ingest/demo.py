@@ -550,8 +550,10 @@ def write(store: Store, frames: DemoFrames, label: str, force: bool = False) -> 
 
 def write_parts(store: Store, parts: Iterable[DemoFrames], label: str,
                 force: bool = False) -> DemoCounts:
-    """`write` for a demo made in parts (`generate_parts`): each part is made, appended and
-    let go before the next, all in one transaction. Returns the rows written per table."""
+    """`write` for a demo made in parts (`generate_parts`): each part is made, appended,
+    committed and let go before the next. Until the last part is in, the demo's import_log
+    line has no finished_at: an interrupted demo is unfinished (`unfinished_demo`), and
+    `servicelens demo --if-missing` makes it again. Returns the rows written per table."""
     with store.writer() as con:
         real = con.execute("SELECT count(*) FROM import_log WHERE source <> 'demo'").fetchone()
         if real and real[0] and not force:
@@ -587,9 +589,23 @@ def write_parts(store: Store, parts: Iterable[DemoFrames], label: str,
                 con.unregister("incoming")
             counts = counts.plus(frames)
             del frames
+            # Each part is committed: a transaction holds its rows in memory until then
+            # (3M tickets in one: 2.25 GB RSS; committed by part: 1.5 GB).
+            con.execute("COMMIT")
+            con.execute("BEGIN TRANSACTION")
         con.execute(
             "UPDATE import_log SET finished_at = current_localtimestamp(), rows_read = $n,"
             " rows_inserted = $n WHERE import_id = $id", {"id": import_id, "n": counts.tickets})
         con.execute("COMMIT")
         con.execute("CHECKPOINT")
     return counts
+
+
+def unfinished_demo(store: Store) -> bool:
+    """Whether the store holds a demo whose writing was interrupted."""
+    if not store.exists():
+        return False
+    with store.reader() as con:
+        row = con.execute("SELECT count(*) FROM import_log WHERE source = 'demo'"
+                          " AND finished_at IS NULL").fetchone()
+    return bool(row and row[0])

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from metrics.cli import main
 from metrics.core.filters import Filters
 from metrics.engine import queries
 from metrics.engine.store import Store
@@ -117,3 +119,25 @@ def test_a_large_demo_is_made_and_written_in_parts(tmp_path: Path,
     store.ensure()
     made = demo.write_parts(store, demo.generate_parts(2500, seed=3, end=end), "demo: parts")
     assert made.tickets == store.ticket_count() == 2500 and store.is_demo()
+
+
+def test_an_interrupted_demo_is_unfinished_and_made_again(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parts are committed one by one (memory stays one part's): a demo cut off after its
+    first part says so, and `demo --if-missing` does not take it for a finished store."""
+    monkeypatch.setattr(demo, "PART_TICKETS", 1000)
+    store = Store(tmp_path / "cut.duckdb")
+    store.ensure()
+
+    def cut_off() -> Iterator[demo.DemoFrames]:
+        parts = demo.generate_parts(2500, seed=3, end=date(2026, 11, 23))
+        yield next(parts)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        demo.write_parts(store, cut_off(), "demo: cut")
+    assert store.ticket_count() == 834 and demo.unfinished_demo(store)
+    assert main(["demo", "--if-missing", "--tickets", "2500", "--store", str(store.path)]) == 0
+    assert store.ticket_count() == 2500 and not demo.unfinished_demo(store)
+    assert main(["demo", "--if-missing", "--tickets", "100", "--store", str(store.path)]) == 0
+    assert store.ticket_count() == 2500  # finished: left alone
