@@ -126,10 +126,12 @@ def main() -> None:
         rss = peak_rss_mb(proc.pid)
     print(f"server peak RSS {rss:,.0f} MB")
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    kept = results.get(args.label, {}).get("pages", {}) if args.pages != ",".join(PAGES) else {}
-    results[args.label] = {"store": str(args.store), "measured": time.strftime("%Y-%m-%d"),
-                           "pages": {**kept, **figures},  # a --pages run adds to the last
-                           "server_peak_rss_mb": round(rss)}
+    # A --pages run adds its pages to the last run's (and keeps the larger peak RSS).
+    last = results.get(args.label, {}) if args.pages != ",".join(PAGES) else {}
+    results[args.label] = {
+        "store": str(args.store), "measured": time.strftime("%Y-%m-%d"),
+        "pages": {**last.get("pages", {}), **figures},
+        "server_peak_rss_mb": max(round(rss), last.get("server_peak_rss_mb", 0))}
     RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
 
 
