@@ -3,7 +3,10 @@ new data shows at once and a result is reused only for the very view it answers.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 import polars as pl
 import streamlit as st
@@ -23,6 +26,19 @@ from metrics.views import themes as themes_mod
 from metrics.views.scorecards import Level
 
 THEMES_LIMIT = 50_000  # the newest comments whose themes are counted
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _one_connection(compute: Callable[Concatenate[str, P], R]) -> Callable[Concatenate[str, P], R]:
+    """Compute with one read connection to the store at `path` for all its queries
+    (Store.shared), opened once instead of once per query."""
+    @functools.wraps(compute)
+    def run(path: str, *args: P.args, **kwargs: P.kwargs) -> R:
+        with Store(path).shared():
+            return compute(path, *args, **kwargs)
+
+    return run
 
 
 @st.cache_resource(show_spinner=False)
@@ -40,6 +56,7 @@ def settings(path: str, token: StoreToken) -> Settings:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
+@_one_connection
 def dimensions(path: str, token: StoreToken) -> dict[str, list[str]]:
     return queries.dimension_values(Store(path))
 
@@ -51,6 +68,7 @@ def agent_teams(path: str, token: StoreToken, period: Filters) -> dict[str, str]
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
+@_one_connection
 def freshness(path: str, token: StoreToken) -> dict[str, object]:
     store = Store(path)
     return {"latest": store.latest_dates(), "first": queries.first_ticket_date(store),
@@ -58,6 +76,7 @@ def freshness(path: str, token: StoreToken) -> dict[str, object]:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
+@_one_connection
 def overview(path: str, token: StoreToken, scope: Scope) -> overview_mod.Overview:
     return overview_mod.overview(Store(path), scope)
 
@@ -76,6 +95,7 @@ def preview(path: Path, kind: str | None, mapping: Mapping, encoding: str | None
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
+@_one_connection
 def page(name: str, path: str, token: StoreToken, scope: Scope) -> analysis.Page:
     """One analysis page's numbers (response, resolution, complaints, satisfaction)."""
     compute = {"response": analysis.response, "resolution": analysis.resolution,
@@ -84,6 +104,7 @@ def page(name: str, path: str, token: StoreToken, scope: Scope) -> analysis.Page
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
+@_one_connection
 def drill(path: str, token: StoreToken, scope: Scope, metric_id: str,
           segment: tuple[tuple[str, object], ...], search: str | None = None,
           limit: int = drill_mod.LIMIT) -> drill_mod.Drill:
@@ -93,18 +114,21 @@ def drill(path: str, token: StoreToken, scope: Scope, metric_id: str,
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
+@_one_connection
 def themes(path: str, token: StoreToken, scope: Scope) -> pl.DataFrame:
     """Recurring words of the scope's comments, lowest-scoring first."""
     return themes_mod.scope_themes(Store(path), scope, THEMES_LIMIT)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
+@_one_connection
 def scorecard(path: str, token: StoreToken, scope: Scope, level: Level) -> pl.DataFrame:
     """Every agent (or team) in scope with its indicators, composite and rank."""
     return scorecards.scorecard(Store(path), scope, level)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
+@_one_connection
 def sparklines(path: str, token: StoreToken, scope: Scope,
                level: Level) -> dict[str, list[float | None]]:
     """Each agent's (team's) composite per week or month."""
@@ -112,6 +136,7 @@ def sparklines(path: str, token: StoreToken, scope: Scope,
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
+@_one_connection
 def agent_trends(path: str, token: StoreToken, scope: Scope, agent: str,
                  team: str | None) -> pl.DataFrame:
     """One agent's trended indicators beside their team's."""
@@ -119,6 +144,7 @@ def agent_trends(path: str, token: StoreToken, scope: Scope, agent: str,
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
+@_one_connection
 def frame_by(path: str, token: StoreToken, scope: Scope, metric_ids: tuple[str, ...],
              group_by: tuple[str, ...]) -> pl.DataFrame:
     """Metrics per group for the scope (a breakdown a page needs once)."""
@@ -126,12 +152,14 @@ def frame_by(path: str, token: StoreToken, scope: Scope, metric_ids: tuple[str, 
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
+@_one_connection
 def qa(path: str, token: StoreToken, scope: Scope) -> qa_mod.QaView:
     """The QA page's numbers: cards, team and agent scores, violations, repeat offenders."""
     return qa_mod.qa_view(Store(path), scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
+@_one_connection
 def review_pack(path: str, token: StoreToken, scope: Scope, lang: str, kind: str) -> bytes:
     """The monthly review pack for the scope, as PDF or zip bytes (made when downloaded)."""
     # here, not on top: fpdf loads only when a pack is made

@@ -12,7 +12,9 @@ import pytest
 
 from metrics.core import catalog
 from metrics.core.filters import Filters
+from metrics.core.scope import Scope
 from metrics.core.settings import Settings, validate_weights
+from metrics.engine import queries
 from metrics.engine.store import SCHEMA_VERSION, Store, StoreError, migrate
 
 
@@ -116,3 +118,32 @@ def test_the_scope_is_as_of_the_datas_latest_moment(tmp_path: Path) -> None:
         con.execute("UPDATE tickets SET closed_at = '2999-01-01' WHERE ticket_id = 'A'")
     capped = store.data_as_of()
     assert capped is not None and capped.year < 2999
+
+
+def test_shared_opens_the_file_once_for_the_blocks_readers(
+        tiny_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[bool] = []
+    connect = Store._connect
+
+    def counting(self: Store, read_only: bool, on_wait: object) -> duckdb.DuckDBPyConnection:
+        opened.append(read_only)
+        return connect(self, read_only, on_wait)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "_connect", counting)
+    week = Filters(date_from=date(2026, 3, 1), date_to=date(2026, 3, 7))
+    scope = Scope.of(week, Settings(), as_of=datetime(2026, 3, 10))
+    apart = queries.kpis(tiny_store, scope), queries.breakdown(tiny_store, scope, ["csat"], "team")
+    apart_opened = len(opened)
+    opened.clear()
+    with tiny_store.shared():
+        together = (queries.kpis(tiny_store, scope),
+                    queries.breakdown(tiny_store, scope, ["csat"], "team"))
+        with tiny_store.reader() as con:  # a reader is a cursor of the shared connection
+            assert con.execute("SELECT count(*) FROM tickets").fetchone() == (7,)
+    assert opened == [True] and apart_opened > 1
+    assert {k: v.value for k, v in together[0].items()} == \
+        {k: v.value for k, v in apart[0].items()}
+    assert together[1].equals(apart[1])
+    with tiny_store.reader():  # after the block, readers open their own again
+        pass
+    assert len(opened) == 2
