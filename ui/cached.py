@@ -4,9 +4,10 @@ new data shows at once and a result is reused only for the very view it answers.
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from pathlib import Path
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 import polars as pl
 import streamlit as st
@@ -30,13 +31,16 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def _one_connection(compute: Callable[Concatenate[str, P], R]) -> Callable[Concatenate[str, P], R]:
-    """Compute with one read connection to the store at `path` for all its queries
-    (Store.shared), opened once instead of once per query."""
+def _one_connection(compute: Callable[P, R]) -> Callable[P, R]:
+    """Compute with one read connection to the store at the argument `path` for all its
+    queries (Store.shared), opened once instead of once per query."""
+    signature = inspect.signature(compute)
+
     @functools.wraps(compute)
-    def run(path: str, *args: P.args, **kwargs: P.kwargs) -> R:
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        path = signature.bind(*args, **kwargs).arguments["path"]
         with Store(path).shared():
-            return compute(path, *args, **kwargs)
+            return compute(*args, **kwargs)
 
     return run
 
@@ -159,7 +163,6 @@ def qa(path: str, token: StoreToken, scope: Scope) -> qa_mod.QaView:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-@_one_connection
 def review_pack(path: str, token: StoreToken, scope: Scope, lang: str, kind: str) -> bytes:
     """The monthly review pack for the scope, as PDF or zip bytes (made when downloaded)."""
     # here, not on top: fpdf loads only when a pack is made

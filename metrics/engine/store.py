@@ -15,13 +15,14 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final, TypeVar
+from zoneinfo import ZoneInfo
 
 import duckdb
 
 from metrics.core.access import Access
 from metrics.core.errors import ServiceLensError
 from metrics.core.filters import Filters
-from metrics.core.scope import Grain, Scope, site_now
+from metrics.core.scope import Grain, Scope
 from metrics.core.settings import Settings
 
 T = TypeVar("T")
@@ -298,6 +299,8 @@ class Store:
         self, on_wait: Callable[[str], None] | None = None
     ) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-write connection on a migrated store; the caller owns transactions."""
+        if str(self.path) in _held():  # it would wait for the thread's own read connection
+            raise StoreError(f"cannot write {self.path} inside its shared read block")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         con = self._connect(read_only=False, on_wait=on_wait)
         try:
@@ -340,9 +343,10 @@ class Store:
 
     def data_as_of(self, settings: Settings | None = None) -> datetime | None:
         """The latest moment the tickets know (a creation, response, resolution or closing),
-        never later than the site's now: what a still-open ticket's age is counted to. It
-        changes when data is written, not with the clock, so results stay cached until then;
-        None for a store without tickets."""
+        never later than the store was last written (in the site's time): what a still-open
+        ticket's age is counted to. It depends on the file alone, not on the clock, so the
+        page (which reads it once per store token) and the CLI agree, and results stay cached
+        until data is written; None for a store without tickets."""
         if not self.exists():
             return None
         with self.reader() as con:
@@ -352,7 +356,14 @@ class Store:
         latest = row[0] if row else None
         if latest is None:
             return None
-        return min(latest.replace(microsecond=0), site_now(settings or self.settings()))
+        return min(latest.replace(microsecond=0), self._written_at(settings or self.settings()))
+
+    def _written_at(self, settings: Settings) -> datetime:
+        """When the store's file (or its WAL) was last written, as the site's wall clock."""
+        stamps = [p.stat().st_mtime for p in (self.path, self.path.with_name(
+            self.path.name + ".wal")) if p.exists()]
+        return datetime.fromtimestamp(max(stamps), ZoneInfo(settings.timezone)).replace(
+            tzinfo=None, microsecond=0)
 
     def save_settings(self, settings: Settings) -> None:
         data = settings.model_dump()

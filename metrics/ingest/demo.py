@@ -301,6 +301,8 @@ def generate_parts(n_tickets: int, seed: int = 7, end: date | None = None,
     with its own customers and ids (part 0 is exactly `generate(n, seed)` when n fits in
     one part), so that memory holds one part, not the store."""
     parts = max(1, math.ceil(n_tickets / PART_TICKETS))
+    end = end or date.today()  # once: a demo written across midnight keeps one period
+    now = now or datetime.combine(end, datetime.max.time()).replace(microsecond=0)
     for part in range(parts):
         size = n_tickets // parts + (1 if part < n_tickets % parts else 0)
         frames = generate(size, seed=seed if part == 0 else (seed, part), end=end, now=now)

@@ -114,10 +114,12 @@ def test_the_scope_is_as_of_the_datas_latest_moment(tmp_path: Path) -> None:
     assert store.data_as_of() == datetime(2026, 3, 4, 11, 30, 15)
     scope = store.scope(Filters(date_from=date(2026, 3, 1), date_to=date(2026, 3, 31)))
     assert scope.as_of == datetime(2026, 3, 4, 11, 30, 15)
-    with store.writer() as con:  # a time in the future (a bad extract) is capped at now
+    with store.writer() as con:  # a time ahead (the demo's day, a bad extract): capped at
         con.execute("UPDATE tickets SET closed_at = '2999-01-01' WHERE ticket_id = 'A'")
-    capped = store.data_as_of()
+    capped = store.data_as_of()  # when the file was last written, not the clock of each call
     assert capped is not None and capped.year < 2999
+    assert store.data_as_of() == capped == Store(store.path).scope(scope.filters).as_of
+    assert capped == store._written_at(store.settings())
 
 
 def test_shared_opens_the_file_once_for_the_blocks_readers(
@@ -147,3 +149,33 @@ def test_shared_opens_the_file_once_for_the_blocks_readers(
     with tiny_store.reader():  # after the block, readers open their own again
         pass
     assert len(opened) == 2
+
+
+def test_no_writer_inside_a_shared_read_block(tiny_store: Store) -> None:
+    """It would wait for the thread's own read connection until the lock wait gives up."""
+    with tiny_store.shared(), pytest.raises(StoreError, match="shared read block"), \
+            tiny_store.writer():
+        pass
+    with tiny_store.writer():  # after the block, as ever
+        pass
+
+
+def test_cached_computations_share_the_connection_of_their_path_argument(
+        tiny_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`path` is found by name: cached.page takes the page's name first."""
+    from ui import cached
+
+    entered: list[str] = []
+    shared = Store.shared
+
+    def recording(self: Store):  # type: ignore[no-untyped-def]
+        entered.append(str(self.path))
+        return shared(self)
+
+    monkeypatch.setattr(Store, "shared", recording)
+    week = Filters(date_from=date(2026, 3, 1), date_to=date(2026, 3, 7))
+    scope = Scope.of(week, Settings(), as_of=datetime(2026, 3, 10))
+    path = str(tiny_store.path)
+    cached.page.__wrapped__("response", path, tiny_store.version_token(), scope)  # type: ignore[attr-defined]
+    cached.frame_by.__wrapped__(path, tiny_store.version_token(), scope, ("tickets",), ())  # type: ignore[attr-defined]
+    assert entered == [path, path]
