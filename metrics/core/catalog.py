@@ -309,10 +309,11 @@ METRICS: Final[tuple[Metric, ...]] = (
         source="tickets", kind="count", unit="count", higher_is_better=False,
         rows="res_s IS NULL", public=False,
         note_zh="账龄按自然时间计算：数据截至时刻 − 创建时间。数据截至时刻是库中工单最晚的创建、"
-                "响应、解决或关闭时间（不晚于当前时间），数据更新时才变化。",
+                "响应、解决或关闭时间（不晚于数据库最近一次写入的时间），数据更新时才变化。",
         note_en="Age is calendar time: as-of − created_at, where as-of is the data's latest "
                 "moment (the newest creation, response, resolution or closing in the store, "
-                "never later than now); it moves when data is imported, not with the clock.",
+                "never later than the store's last write); it moves when data is written, "
+                "not with the clock.",
     ),
     Metric(
         id="unanswered", name_zh="待首次响应", name_en="Waiting for a first response",
