@@ -168,8 +168,10 @@ def sign_in(page: Any, name: str, password: str = "correct horse battery") -> No
     page.get_by_label("Password", exact=True).fill(password)
     with rerun(page):
         page.get_by_role("button", name="Sign in").click()
-    # The submit's run ends in st.rerun; the page's own run follows: wait for the form to go.
-    page.get_by_label("User name").wait_for(state="detached")
+    # The submit's run ends in st.rerun; the page's own run follows (a stale copy of the form
+    # may show meanwhile): wait until no sign-in field is left.
+    page.wait_for_function(
+        "() => !document.querySelector('input[aria-label=\"User name\"]')", polling=50)
     settled(page)
     no_exception(page)
 
