@@ -74,7 +74,7 @@ for item in staged:
         uploads.describe_columns(view, lang)
         problems = view.rows.filter(view.rows["problems"] != "").height
         st.caption(t("preview", lang, n=view.rows.height))
-        unmask = bool(ctx.access and ctx.access.unmask)  # names, phones: as everywhere
+        unmask = drill.unmasked(ctx.access)  # names and phones: as everywhere
         widgets.table(view.rows if unmask else drill.mask(view.rows), lang,
                       f"preview_{item.key}", f"preview-{Path(item.name).stem}", height=260,
                       as_shown=False, unmasked=unmask)

@@ -17,6 +17,7 @@ from metrics.ingest.mapping import Mapping
 from metrics.present.exports import XLSX_MIME, csv_bytes, xlsx_bytes
 from metrics.present.formatting import code, plain
 from metrics.present.words import t
+from metrics.views import drill
 from ui import auth, widgets
 from ui.frame import Context
 
@@ -129,7 +130,7 @@ def show_result(ctx: Context, outcome: dict[str, Any], lang: str) -> None:
         st.caption(t("imported_before", lang, n=result.previous_import))
     if not result.rejected:
         return
-    unmask = bool(ctx.access and ctx.access.unmask)
+    unmask = drill.unmasked(ctx.access)
     rejects = importer.rejects(store, result.import_id, unmask=unmask)
     st.markdown(f"**{t('rejects_title', lang, n=f'{rejects.height:,}')}**")
     shown = rejects.select("_row", "_field", "_value", "_reason", *rejects.columns[:-5])

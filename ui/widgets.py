@@ -217,8 +217,7 @@ def drill_panel(ctx: Context, page: str, metric_ids: tuple[str, ...], grain: Gra
     scope = ctx.scope(grain=grain)
     found = cached.drill(ctx.path, ctx.token, scope, metric_id, tuple(segment.items()))
     # Unmasked, and so audited, only where the rows hold customers' names or phones.
-    unmasked = drill_mod.unmasked(scope) and bool(
-        {"customer_name", "customer_phone"} & set(found.rows.columns))
+    unmasked = drill_mod.unmasked(scope.access) and drill_mod.private(found.rows)
     if unmasked:
         seen(ctx, f"{page}/drill", found.total, {"metric": metric_id, "segment": segment})
     metric = catalog.get(metric_id)

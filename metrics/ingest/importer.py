@@ -678,11 +678,6 @@ def import_file(
     )
 
 
-# The canonical columns holding customers' personal data, and how each is masked.
-PRIVATE_COLUMNS: Final[dict[str, Callable[[str], pl.Expr]]] = {
-    "customer_name": drill.mask_name, "customer_phone": drill.mask_phone}
-
-
 def rejects(store: Store, import_id: int, *, unmask: bool = False) -> pl.DataFrame:
     """An import's rejected rows as the file had them, plus _file, _row, _field, _value, _reason.
     The file's columns mapped to customers' names and phones are masked (and so is the value
@@ -701,7 +696,7 @@ def rejects(store: Store, import_id: int, *, unmask: bool = False) -> pl.DataFra
         return pl.DataFrame()
     logged = (json.loads(meta[1]) or {}) if meta[1] else {}
     headers: list[str] = logged.get("headers", [])
-    private = {c: h for c, h in logged.get("columns", {}).items() if c in PRIVATE_COLUMNS}
+    private = {c: h for c, h in logged.get("columns", {}).items() if c in drill.PRIVATE_COLUMNS}
     records = [json.loads(r) if r else [] for r in frame["record"].to_list()]
     width = max([len(headers), *(len(r) for r in records)]) if records else len(headers)
     names = _unique([*headers, *[f"column{i + 1}" for i in range(len(headers), width)]])
@@ -712,7 +707,8 @@ def rejects(store: Store, import_id: int, *, unmask: bool = False) -> pl.DataFra
     info = frame.drop("record").with_columns(pl.lit(meta[0]).alias("_file"))
     if not unmask:
         original = original.with_columns(
-            PRIVATE_COLUMNS[c](h).alias(h) for c, h in private.items() if h in original.columns)
+            drill.PRIVATE_COLUMNS[c](h).alias(h) for c, h in private.items()
+            if h in original.columns)
         info = info.with_columns(
             pl.when(pl.col("_field").str.contains("customer_")).then(pl.lit("****"))
             .otherwise(pl.col("_value")).alias("_value"))

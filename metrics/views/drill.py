@@ -6,14 +6,14 @@ count a drill-down shows is the metric's denominator by construction, and tested
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
 import polars as pl
 
 from metrics.core import catalog
-from metrics.core.access import AccessDenied
+from metrics.core.access import Access, AccessDenied
 from metrics.core.catalog import Source
 from metrics.core.scope import Scope
 from metrics.engine.queries import listing_total
@@ -68,17 +68,26 @@ def mask_phone(column: str = "customer_phone") -> pl.Expr:
             .otherwise(None).alias(column))
 
 
+# The canonical columns holding customers' personal data, and how each is masked.
+PRIVATE_COLUMNS: Final[dict[str, Callable[[str], pl.Expr]]] = {
+    "customer_name": mask_name, "customer_phone": mask_phone}
+
+
 def mask(df: pl.DataFrame) -> pl.DataFrame:
     """Customer names and phones masked wherever they appear in a frame."""
-    exprs = [e for c, e in (("customer_name", mask_name()), ("customer_phone", mask_phone()))
-             if c in df.columns]
+    exprs = [masked(c) for c, masked in PRIVATE_COLUMNS.items() if c in df.columns]
     return df.with_columns(exprs) if exprs else df
 
 
-def unmasked(scope: Scope) -> bool:
+def private(df: pl.DataFrame) -> bool:
+    """Whether a frame holds customers' names or phones."""
+    return any(c in df.columns for c in PRIVATE_COLUMNS)
+
+
+def unmasked(access: Access | None) -> bool:
     """Whether rows show customers' names and phones as they are: only to a signed-in user
     given the unmask privilege (the operator's CLI and every other role see them masked)."""
-    return scope.access is not None and scope.access.unmask
+    return access is not None and access.unmask
 
 
 def drill(
@@ -107,7 +116,7 @@ def drill(
     with store.reader() as con:
         rows = con.sql(query.sql, params=query.params).pl()
         total = listing_total(con, query, rows.height, limit)
-    if not unmasked(scope):
+    if not unmasked(scope.access):
         rows = mask(rows)
     if metric.kind != "ratio" or not metric.hit:
         rows = rows.drop("_counted")
