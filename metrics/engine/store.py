@@ -359,11 +359,11 @@ class Store:
         return min(latest.replace(microsecond=0), self._written_at(settings or self.settings()))
 
     def _written_at(self, settings: Settings) -> datetime:
-        """When the store's file (or its WAL) was last written, as the site's wall clock."""
-        stamps = [p.stat().st_mtime for p in (self.path, self.path.with_name(
-            self.path.name + ".wal")) if p.exists()]
-        return datetime.fromtimestamp(max(stamps), ZoneInfo(settings.timezone)).replace(
-            tzinfo=None, microsecond=0)
+        """When the store's file (or its WAL) was last written, as the site's wall clock:
+        the later of the two modification times in its token."""
+        file_mtime, _, wal_mtime, _ = self.version_token()
+        return datetime.fromtimestamp(max(file_mtime, wal_mtime), ZoneInfo(settings.timezone)
+                                      ).replace(tzinfo=None, microsecond=0)
 
     def save_settings(self, settings: Settings) -> None:
         data = settings.model_dump()

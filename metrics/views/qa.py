@@ -77,14 +77,13 @@ def qa_view(store: Store, scope: Scope) -> QaView:
     by_severity = queries.frame(store, scope, ["violations"], group_by=["bucket", "severity"])
     by_category = queries.frame(store, scope, ["violations"],
                                 group_by=["violation_category", "severity"])
-    agents, items = _violation_frames(store, scope)
-    total = int(items["_total"][0]) if items.height else 0
+    agents, items, total = _violation_frames(store, scope)
     return QaView(
         filters=filters, grain=grain, cards=made, trend=trend, by_team=by_team,
         by_agent=by_agent,
         severity_trend=severity_grid(by_severity, filters, grain),
         by_category=by_category.select("violation_category", "severity", "violations"),
-        agents=worst_first(agents, by_agent), items=items.drop("_total"), items_total=total,
+        agents=worst_first(agents, by_agent), items=items, items_total=total,
     )
 
 
@@ -93,14 +92,16 @@ def _counted(df: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(pl.col(c).fill_null(0.0) for c in _COUNTS if c in df.columns)
 
 
-def _violation_frames(store: Store, scope: Scope) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _violation_frames(store: Store,
+                      scope: Scope) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Each agent's violation record, the newest violation items and how many there are."""
     agents_q = compile_violation_agents(scope)
     items_q = compile_violation_items(scope, ITEMS_LIMIT)
     with store.reader() as con:
         agents = con.sql(agents_q.sql, params=agents_q.params).pl()
         items = con.sql(items_q.sql, params=items_q.params).pl()
         total = queries.listing_total(con, items_q, items.height, ITEMS_LIMIT)
-    return agents, items.with_columns(pl.lit(total, pl.Int64).alias("_total"))
+    return agents, items, total
 
 
 def severity_grid(df: pl.DataFrame, filters: Filters, grain: Grain) -> pl.DataFrame:
