@@ -197,6 +197,11 @@ def _check(store: Store, name: str, password: str, lang: str) -> None:
     st.rerun()
 
 
+def _ask_to_sign_in() -> None:
+    """A sign-in button's click: the next run draws the sign-in page (signed_in)."""
+    st.session_state[WANTED_KEY] = True
+
+
 def sidebar(store: Store, token: StoreToken, user: User | None, lang: str, *,
             required: bool) -> None:
     """Who is signed in, with a sign-out button; on the demo, a way to sign in."""
@@ -204,7 +209,7 @@ def sidebar(store: Store, token: StoreToken, user: User | None, lang: str, *,
     if user is None:
         if not required and has_users(str(store.path), token):
             sb.button(t("signin_submit", lang), icon=":material/login:", type="tertiary",
-                      on_click=lambda: st.session_state.update({WANTED_KEY: True}))
+                      on_click=_ask_to_sign_in)
         return
     teams = f" · {', '.join(user.teams)}" if user.teams else ""
     sb.caption(f"{t('signin_as', lang)}{colon(lang)}"
@@ -218,7 +223,7 @@ def ask_admin(store: Store, token: StoreToken, lang: str) -> None:
     st.info(t("admin_sign_in", lang), icon=":material/admin_panel_settings:")
     if has_users(str(store.path), token):
         st.button(t("signin_submit", lang), icon=":material/login:", type="primary",
-                  on_click=lambda: st.session_state.update({WANTED_KEY: True}))
+                  on_click=_ask_to_sign_in)
 
 
 def access(user: User | None) -> Access | None:
