@@ -116,10 +116,10 @@ def complaints(store: Store, scope: Scope) -> Page:
         frames[f"matrix_{other}"] = queries.frame(
             store, scope, ["complaints"], group_by=["category", other],
         ).filter(pl.col("complaints") > 0)
+    now = queries.breakdowns(store, scope, ["complaints", "tickets"], MOVED_BY)
+    before = queries.breakdowns(store, previous, ["complaints", "tickets"], MOVED_BY)
     for by in MOVED_BY:
-        now = queries.breakdown(store, scope, ["complaints", "tickets"], by)
-        before = queries.breakdown(store, previous, ["complaints", "tickets"], by)
-        frames[f"moved_{by}"] = contributions(now, before, by)
+        frames[f"moved_{by}"] = contributions(now[by], before[by], by)
     return _page(scope, made, trend, frames)
 
 
@@ -130,10 +130,11 @@ def satisfaction(store: Store, scope: Scope) -> Page:
         .filter(pl.col("score").is_not_null())
     dimensions = queries.breakdown(store, scope, ["dimension_score_mean"], "dimension")
     frames = {"scores": scores, "dimensions": dimensions}
-    for by in ("channel", "team"):
-        frames[f"by_{by}"] = queries.breakdown(
-            store, scope, ["csat", "mean_score", "survey_response_rate", "dont_know"], by,
-        ).filter(pl.col("csat__den") + pl.col("dont_know") > 0)
+    split = queries.breakdowns(
+        store, scope, ["csat", "mean_score", "survey_response_rate", "dont_know"],
+        ("channel", "team"))
+    for by, df in split.items():
+        frames[f"by_{by}"] = df.filter(pl.col("csat__den") + pl.col("dont_know") > 0)
     return _page(scope, made, trend, frames)
 
 

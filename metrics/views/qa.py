@@ -71,13 +71,15 @@ def qa_view(store: Store, scope: Scope) -> QaView:
     """Everything the QA page draws, for one scope."""
     filters, grain = scope.filters, scope.grain
     made, trend = cards(store, scope, QA_CARDS)
-    by_team = _counted(queries.breakdown(store, scope, BY_METRICS, "team"))
-    by_agent = _counted(queries.breakdown(store, scope, BY_METRICS, "agent"))
-    by_agent = queries.with_agent_team(by_agent, store, filters)
+    split = queries.breakdowns(store, scope, BY_METRICS, ("team", "agent"))
+    by_team = _counted(split["team"])
+    teams = queries.agent_teams(store, filters)  # once for the three frames with agents
+    by_agent = queries.team_of(_counted(split["agent"]), teams)
     by_severity = queries.frame(store, scope, ["violations"], group_by=["bucket", "severity"])
     by_category = queries.frame(store, scope, ["violations"],
                                 group_by=["violation_category", "severity"])
     agents, items, total = _violation_frames(store, scope)
+    agents, items = queries.team_of(agents, teams), queries.team_of(items, teams)
     return QaView(
         filters=filters, grain=grain, cards=made, trend=trend, by_team=by_team,
         by_agent=by_agent,

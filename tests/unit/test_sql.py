@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from polars.testing import assert_frame_equal
 
 from metrics.core import catalog
 from metrics.core.access import Access
@@ -14,7 +15,7 @@ from metrics.core.filters import Filters
 from metrics.core.scope import Scope
 from metrics.core.settings import Settings
 from metrics.engine import queries
-from metrics.engine.sql import compile_source
+from metrics.engine.sql import compile_source, compile_violation_items
 from metrics.engine.store import Store
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -83,3 +84,54 @@ def test_survey_queries_join_only_what_they_read() -> None:
     team_lead = Scope.of(week, Settings(), as_of=as_of,
                          access=Access(user="l", role="team_lead", teams=("X",)))
     assert "JOIN tickets" in compile_source("surveys", [catalog.get("csat")], team_lead).sql
+
+
+def test_qa_queries_join_only_what_they_read() -> None:
+    """QA cards read no ticket column: the join to every ticket comes only with a ticket
+    filter or group; the violations count per inspection only with the violation-free rate."""
+    week = Filters(date_from=date(2026, 3, 1), date_to=date(2026, 3, 7))
+    scope = Scope.of(week, Settings(), as_of=datetime(2026, 3, 10))
+
+    def sql(source: str, metric_id: str, scope: Scope = scope,
+            group_by: tuple[str, ...] = ()) -> str:
+        return compile_source(source, [catalog.get(metric_id)], scope, group_by).sql  # type: ignore[arg-type]
+
+    assert "JOIN tickets tk" not in sql("qa", "qa_score_mean")
+    assert "qa_violations" not in sql("qa", "qa_score_mean")
+    assert "qa_violations" in sql("qa", "violation_free_rate")
+    assert "JOIN tickets tk" not in sql("violations", "violations")
+    assert "JOIN tickets tk" in sql("violations", "violations", group_by=("category",))
+    assert "JOIN tickets tk" not in sql("violations", "violations",
+                                        group_by=("violation_category",))
+    phone = scope.narrowed(channels=("phone",))
+    assert "JOIN tickets tk" in sql("qa", "qa_score_mean", phone)
+    assert "JOIN tickets tk" in compile_violation_items(phone, 10).sql
+    assert "JOIN tickets tk" not in compile_violation_items(scope, 10).sql
+
+
+@pytest.mark.parametrize("metric_ids, columns", [
+    (["complaints", "tickets", "first_response_median_s", "response_within_standard_rate"],
+     ("category", "team", "channel")),
+    (["csat", "mean_score", "survey_response_rate", "dont_know"], ("channel", "team")),
+    (["inspections", "qa_score_mean", "violation_free_rate", "violations",
+      "severe_violations"], ("team", "agent")),
+    (["survey_coverage_rate", "surveys_sent"], ("channel", "priority")),
+])
+@pytest.mark.parametrize("teams", [(), ("T1",)])
+def test_grouping_sets_give_each_breakdown(demo_store: Store, metric_ids: list[str],
+                                           columns: tuple[str, ...],
+                                           teams: tuple[str, ...]) -> None:
+    """One GROUPING SETS query per source (`breakdowns`) gives, column by column, the very
+    frames of one `breakdown` each: values, counts, nulls and order."""
+    latest = demo_store.latest_dates()["tickets"]
+    assert latest is not None
+    team = queries.dimension_values(demo_store)["team"][0]
+    filters = Filters(date_from=latest - timedelta(days=40), date_to=latest,
+                      teams=(team,) if teams else ())
+    scope = demo_store.scope(filters)
+    together = queries.breakdowns(demo_store, scope, metric_ids, columns)
+    assert set(together) == set(columns)
+    for column in columns:
+        alone = queries.breakdown(demo_store, scope, metric_ids, column)
+        assert alone.height > 0
+        assert_frame_equal(together[column], alone, check_column_order=False)

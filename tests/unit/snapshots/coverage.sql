@@ -1,7 +1,7 @@
 SELECT bucket AS bucket, count(*) FILTER (WHERE surveyed) AS survey_coverage_rate__num, count(*) AS survey_coverage_rate__den
 FROM (
 WITH t AS (
-    SELECT customer_id, date_trunc($grain, ts)::DATE AS bucket
+    SELECT DISTINCT customer_id, date_trunc($grain, ts)::DATE AS bucket
     FROM (SELECT tk.*, tk.created_at AS ts FROM tickets tk) s
     WHERE ts >= $date_from AND ts < $date_to_excl AND list_contains($f_team::VARCHAR[], team) AND customer_id IS NOT NULL
 ), sent AS (
@@ -17,7 +17,7 @@ WITH t AS (
         JOIN tickets tk ON tk.ticket_id = sv.ticket_id WHERE sv.customer_id IS NULL
     ) sv
 )
-SELECT DISTINCT t.customer_id, t.bucket, (s.customer_id IS NOT NULL) AS surveyed
+SELECT t.customer_id, t.bucket, (s.customer_id IS NOT NULL) AS surveyed
 FROM t LEFT JOIN surveyed s ON s.customer_id = t.customer_id AND s.bucket = t.bucket) c
 GROUP BY ALL
 ORDER BY bucket

@@ -1,11 +1,7 @@
 SELECT date_trunc($grain, ts)::DATE AS bucket, avg(qa_score) AS qa_score_mean__value, count(qa_score) AS qa_score_mean__den, count(*) AS inspections__value, count(*) FILTER (WHERE n_violations = 0) AS violation_free_rate__num, count(*) AS violation_free_rate__den
-FROM (
-SELECT qi.*, qi.inspected_at AS ts, coalesce(nv.n, 0) AS n_violations,
-       tk.channel, agt.team AS team, tk.request_type, tk.category, tk.product, tk.priority
+FROM (SELECT qi.*, qi.inspected_at AS ts, agt.team AS team, coalesce(nv.n, 0) AS n_violations
 FROM qa_inspections qi
-LEFT JOIN tickets tk ON tk.ticket_id = qi.ticket_id
-LEFT JOIN (SELECT inspection_id, count(*) AS n FROM qa_violations GROUP BY inspection_id) nv
-       ON nv.inspection_id = qi.inspection_id
+LEFT JOIN (SELECT inspection_id, count(*) AS n FROM qa_violations GROUP BY inspection_id) nv ON nv.inspection_id = qi.inspection_id
 LEFT JOIN (SELECT agent, coalesce(arg_max(team, created_at) FILTER (WHERE created_at >= $date_from AND created_at < $date_to_excl), arg_max(team, created_at)) AS team FROM tickets WHERE agent IS NOT NULL AND team IS NOT NULL GROUP BY agent) agt ON agt.agent = qi.agent) s
 WHERE ts >= $date_from AND ts < $date_to_excl AND list_contains($f_team::VARCHAR[], team)
 GROUP BY ALL
