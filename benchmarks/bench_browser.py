@@ -3,14 +3,18 @@ script state says the run is over and nothing is still drawing (tests/e2e's `set
 fixed sleeps).
 
 For each page and period (the last 30 days, and 12 months):
-- first visit: a new browser session opens the page's URL (a cold server cache for the
-  first period, as after a restart);
+- first visit: a new tab opens the page's URL, a new Streamlit session (a cold server cache
+  for the first period, as after a restart). The browser has been to the dashboard before
+  (its HTTP cache holds Streamlit's scripts, as a manager's browser does from the day
+  before); `ran` is when the server's run ended, the rest is the browser drawing;
 - rerun: the same page, same filters, rerun (the "r" key): what any click that changes
   nothing costs;
 - click: from the Catalog (which queries nothing), the page's link in the sidebar, in the
   same session, the page already computed once.
-Medians of --repeat. Also the server's peak RSS (VmHWM). Writes the figures into
-benchmarks/results.json under --label (other labels kept).
+Medians of --repeat. Measured in the same run: Streamlit's floor (benchmarks/floor_app.py, a
+title and a line) and the Catalog, each also with an empty browser cache (a browser's first
+visit ever), so the share that is Streamlit's own shows. Also the server's peak RSS (VmHWM).
+Writes the figures into benchmarks/results.json under --label (other labels kept).
 
 Run: .venv/bin/python benchmarks/bench_browser.py --store /tmp/demo1m.duckdb --label 1M
 """
@@ -29,7 +33,7 @@ from typing import Any
 import duckdb
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.conftest import CHROMIUM, QUIET, new_page, runs, serving, settled, visit
+from tests.e2e.conftest import CHROMIUM, QUIET, WAIT, WATCH_RUNS, runs, serving, settled, visit
 
 PAGES = ("overview", "response", "resolution", "complaints", "satisfaction", "agents",
          "agent", "teams", "qa", "catalog")
@@ -38,6 +42,24 @@ TITLES = {"overview": "总览", "response": "响应", "resolution": "解决", "c
           "qa": "质检", "catalog": "指标说明"}
 RESULTS = Path(__file__).parent / "results.json"
 POLL = 60  # ms: settled polls every 50 ms
+VIEWPORT = {"width": 1500, "height": 1400}
+# When the first run of the page's session ended (ms since the page was opened): the server's
+# share of a first visit; what follows until `settled` is the browser drawing.
+_FIRST_RUN = """
+(() => {
+  window.__slFirstRun = null;
+  new MutationObserver((records, observer) => {
+    for (const r of records) {
+      if (r.target.getAttribute('data-test-script-state') === 'notRunning') {
+        window.__slFirstRun = performance.now();
+        observer.disconnect();
+        return;
+      }
+    }
+  }).observe(document, {subtree: true, attributes: true,
+                        attributeFilter: ['data-test-script-state']});
+})();
+"""
 
 
 def latest_day(store: Path) -> date:
@@ -73,12 +95,26 @@ def timed(page: Any, action: Any, done: Any = None) -> float:
     return (finished_at(page) - t0) / 1000
 
 
-def measure(browser: Any, url: str, query: str, name: str) -> dict[str, float | None]:
-    """First visit, rerun and in-app click for one page: seconds."""
-    page = new_page(browser, viewport={"width": 1500, "height": 1400})
-    page.goto(f"{url}/{name}?{query}")
+def context(browser: Any) -> Any:
+    """A browser profile of its own (its own HTTP cache) whose pages `settled` can wait on."""
+    ctx = browser.new_context(viewport=VIEWPORT)
+    ctx.add_init_script(WATCH_RUNS)
+    ctx.add_init_script(_FIRST_RUN)
+    return ctx
+
+
+def open_page(ctx: Any, url: str) -> tuple[Any, float, float]:
+    """A new tab on `url`: the page, when it was drawn and when its first run ended (s)."""
+    page = ctx.new_page()
+    page.set_default_timeout(WAIT)
+    page.goto(url)
     settled(page)
-    first = finished_at(page) / 1000  # from the navigation's start
+    return page, finished_at(page) / 1000, float(page.evaluate("window.__slFirstRun")) / 1000
+
+
+def measure(ctx: Any, url: str, query: str, name: str) -> dict[str, float | None]:
+    """First visit, rerun and in-app click for one page: seconds."""
+    page, first, ran = open_page(ctx, f"{url}/{name}?{query}")
     rerun = timed(page, lambda: page.keyboard.press("r"))
     click: float | None = None  # the Catalog is where the clicks start from
     if name != "catalog":
@@ -88,7 +124,25 @@ def measure(browser: Any, url: str, query: str, name: str) -> dict[str, float | 
         heading = page.locator("h1").filter(has_text=re.compile(f"^{TITLES[name]}$"))
         click = timed(page, link.first.click, heading.wait_for)
     page.close()
-    return {"first": first, "rerun": rerun, "click": click}
+    return {"first": first, "ran": ran, "rerun": rerun, "click": click}
+
+
+def floors(browser: Any, url: str, path: str, repeat: int) -> dict[str, float]:
+    """A page's first visit with an empty browser cache, with a warm one, and its rerun:
+    medians of `repeat`, seconds."""
+    empty, warm, rerun = [], [], []
+    for _ in range(repeat):
+        ctx = context(browser)
+        page, first, _ = open_page(ctx, f"{url}/{path}")
+        empty.append(first)
+        rerun.append(timed(page, lambda p=page: p.keyboard.press("r")))
+        page.close()
+        page, first, _ = open_page(ctx, f"{url}/{path}")
+        warm.append(first)
+        page.close()
+        ctx.close()
+    return {"first_empty_cache": statistics.median(empty), "first": statistics.median(warm),
+            "rerun": statistics.median(rerun)}
 
 
 def main() -> None:
@@ -105,23 +159,40 @@ def main() -> None:
     }
     chosen = [p for p in args.pages.split(",") if p in PAGES]
     figures: dict[str, Any] = {}
-    with serving(args.store, f"bench-{args.label}.log") as (url, proc), sync_playwright() as p:
+    with serving(args.store, f"bench-{args.label}.log") as (url, proc), \
+            serving(args.store, f"bench-{args.label}-floor.log",
+                    "benchmarks/floor_app.py") as (floor_url, _), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                     args=["--no-sandbox", "--disable-gpu"])
         print(f"store {args.store} ({args.label}), medians of {args.repeat}; seconds")
-        print(f"{'page':<14}{'period':<7}{'first':>8}{'rerun':>8}{'click':>8}")
+        figures["floor"] = floors(browser, floor_url, "", args.repeat)
+        figures["catalog/empty-cache"] = floors(browser, url, f"catalog?{periods['month']}",
+                                                args.repeat)
+        for what in ("floor", "catalog/empty-cache"):
+            f = figures[what]
+            print(f"{what:<21} first visit, empty browser cache {f['first_empty_cache']:.2f}, "
+                  f"warm {f['first']:.2f}; rerun {f['rerun']:.2f}")
+        ctx = context(browser)
+        open_page(ctx, f"{url}/catalog?{periods['month']}")[0].close()  # the browser's cache
+        print(f"{'page':<14}{'period':<7}{'cold':>8}{'(ran)':>8}{'first':>8}{'rerun':>8}"
+              f"{'click':>8}")
         for period, query in periods.items():
             for name in chosen:
-                samples = [measure(browser, url, query, name) for _ in range(args.repeat)]
-                cold = samples[0]["first"]  # the first visit of all: nothing cached yet
-                row = {k: None if samples[0][k] is None
-                       else statistics.median(float(s[k] or 0) for s in samples)
-                       for k in ("first", "rerun", "click")}
-                row["cold"] = cold
+                samples = [measure(ctx, url, query, name) for _ in range(args.repeat)]
+                later = samples[1:] or samples  # the server's cache holds the view by then
+
+                def median(key: str, of: list[dict[str, float | None]]) -> float | None:
+                    values = [float(v) for v in (s[key] for s in of) if v is not None]
+                    return statistics.median(values) if values else None
+
+                row = {"cold": samples[0]["first"], "cold_ran": samples[0]["ran"],
+                       "first": median("first", later), "rerun": median("rerun", samples),
+                       "click": median("click", samples)}
                 figures[f"{name}/{period}"] = row
                 print(f"{name:<14}{period:<7}" + "".join(
                     f"{'—' if row[k] is None else format(row[k], '.2f'):>8}"
-                    for k in ("first", "rerun", "click")) + f"   (cold {cold:.2f})", flush=True)
+                    for k in ("cold", "cold_ran", "first", "rerun", "click")), flush=True)
+        ctx.close()
         browser.close()
         rss = peak_rss_mb(proc.pid)
     print(f"server peak RSS {rss:,.0f} MB")

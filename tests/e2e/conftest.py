@@ -37,7 +37,7 @@ WAIT = 90_000  # ms: a cold page of the served app on a busy 2-core machine
 # "stopRequested" while a run goes on and "notRunning" (or "compilationError") when it is over.
 # This observer, installed before the page's own scripts, counts the runs that finished and
 # notes when the state last changed.
-_WATCH_RUNS = """
+WATCH_RUNS = """
 (() => {
   window.__slFinished = 0;
   window.__slChanged = performance.now();
@@ -103,7 +103,7 @@ def new_page(browser: Any, **options: Any) -> Any:
     options.setdefault("viewport", {"width": 1500, "height": 3200})
     page = browser.new_page(**options)
     page.set_default_timeout(WAIT)
-    page.add_init_script(_WATCH_RUNS)
+    page.add_init_script(WATCH_RUNS)
     return page
 
 
@@ -203,15 +203,17 @@ def serve(store: Path, log_name: str) -> Iterator[str]:
 
 
 @contextmanager
-def serving(store: Path, log_name: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`streamlit run app.py` on a store; yields its base URL and the server's process."""
+def serving(store: Path, log_name: str,
+            script: str = "app.py") -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`streamlit run app.py` (or another `script`) on a store; yields its base URL and the
+    server's process."""
     port = _free_port()
     env = {**os.environ, "SERVICELENS_STORE": str(store)}
     log = ARTIFACTS.parent / log_name
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+            [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
