@@ -7,7 +7,7 @@ import functools
 import inspect
 from collections.abc import Callable
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import polars as pl
 import streamlit as st
@@ -27,6 +27,8 @@ from metrics.views import themes as themes_mod
 from metrics.views.scorecards import Level
 
 THEMES_LIMIT = 50_000  # the newest comments whose themes are counted
+# Scopes are keyed by what changes the answer (Scope.answer_key), not by who asks.
+BY_ANSWER: dict[str | type[Any], Callable[[Any], Any]] = {Scope: Scope.answer_key}
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -79,7 +81,7 @@ def freshness(path: str, token: StoreToken) -> dict[str, object]:
             "demo": store.is_demo(), "as_of": store.data_as_of()}
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=32, hash_funcs=BY_ANSWER)
 @_one_connection
 def overview(path: str, token: StoreToken, scope: Scope) -> overview_mod.Overview:
     return overview_mod.overview(Store(path), scope)
@@ -98,7 +100,7 @@ def preview(path: Path, kind: str | None, mapping: Mapping, encoding: str | None
                                  site_tz=site_tz, lang=lang, rows=rows)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=32, hash_funcs=BY_ANSWER)
 @_one_connection
 def page(name: str, path: str, token: StoreToken, scope: Scope) -> analysis.Page:
     """One analysis page's numbers (response, resolution, complaints, satisfaction)."""
@@ -107,7 +109,7 @@ def page(name: str, path: str, token: StoreToken, scope: Scope) -> analysis.Page
     return compute(Store(path), scope)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=32, hash_funcs=BY_ANSWER)
 @_one_connection
 def drill(path: str, token: StoreToken, scope: Scope, metric_id: str,
           segment: tuple[tuple[str, object], ...], search: str | None = None,
@@ -117,21 +119,21 @@ def drill(path: str, token: StoreToken, scope: Scope, metric_id: str,
                            limit=limit)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=16, hash_funcs=BY_ANSWER)
 @_one_connection
 def themes(path: str, token: StoreToken, scope: Scope) -> pl.DataFrame:
     """Recurring words of the scope's comments, lowest-scoring first."""
     return themes_mod.scope_themes(Store(path), scope, THEMES_LIMIT)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=32, hash_funcs=BY_ANSWER)
 @_one_connection
 def scorecard(path: str, token: StoreToken, scope: Scope, level: Level) -> pl.DataFrame:
     """Every agent (or team) in scope with its indicators, composite and rank."""
     return scorecards.scorecard(Store(path), scope, level)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=32, hash_funcs=BY_ANSWER)
 @_one_connection
 def sparklines(path: str, token: StoreToken, scope: Scope,
                level: Level) -> dict[str, list[float | None]]:
@@ -139,7 +141,7 @@ def sparklines(path: str, token: StoreToken, scope: Scope,
     return scorecards.sparklines(Store(path), scope, level)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=32, hash_funcs=BY_ANSWER)
 @_one_connection
 def agent_trends(path: str, token: StoreToken, scope: Scope, agent: str,
                  team: str | None) -> pl.DataFrame:
@@ -147,7 +149,7 @@ def agent_trends(path: str, token: StoreToken, scope: Scope, agent: str,
     return scorecards.agent_trends(Store(path), scope, agent, team)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=BY_ANSWER)
 @_one_connection
 def frame_by(path: str, token: StoreToken, scope: Scope, metric_ids: tuple[str, ...],
              group_by: tuple[str, ...]) -> pl.DataFrame:
@@ -155,7 +157,7 @@ def frame_by(path: str, token: StoreToken, scope: Scope, metric_ids: tuple[str, 
     return queries.frame(Store(path), scope, metric_ids, group_by=group_by)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=32, hash_funcs=BY_ANSWER)
 @_one_connection
 def qa(path: str, token: StoreToken, scope: Scope) -> qa_mod.QaView:
     """The QA page's numbers: cards, team and agent scores, violations, repeat offenders."""
@@ -164,7 +166,8 @@ def qa(path: str, token: StoreToken, scope: Scope) -> qa_mod.QaView:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def review_pack(path: str, token: StoreToken, scope: Scope, lang: str, kind: str) -> bytes:
-    """The monthly review pack for the scope, as PDF or zip bytes (made when downloaded)."""
+    """The monthly review pack for the scope, as PDF or zip bytes (made when downloaded).
+    Keyed by the whole scope, the user's role included: its sections follow the role."""
     # here, not on top: fpdf loads only when a pack is made
     from metrics.report import archive as review_zip
     from metrics.report import pack as review

@@ -70,6 +70,12 @@ class Access(BaseModel):
         """Whether ticket, survey and QA rows may be listed (a viewer sees aggregates only)."""
         return self.role != "viewer"
 
+    @property
+    def sees(self) -> tuple[tuple[str, ...], bool, bool]:
+        """What changes the numbers and rows this user gets: the teams, whether rows list,
+        whether they show unmasked. Two users alike in these get the very same answers."""
+        return self.teams, self.rows, self.unmask
+
 
 # The pages, by their URL path, and which roles open them (DOMAIN.md, "Who sees what"). A
 # viewer sees aggregates but no per-agent page (personnel data); a QA supervisor sees the QA

@@ -65,6 +65,13 @@ class Scope(BaseModel):
         return cls(filters=filters, settings=settings, as_of=as_of or site_now(settings),
                    grain=grain or auto_grain(filters), access=access)
 
+    def answer_key(self) -> str:
+        """Everything that changes what the metric layer answers for this scope, as text (a
+        cache key): the filters, settings, as-of time, grain and what the user sees, not who
+        the user is (every viewer of all teams shares one cached Overview)."""
+        sees = None if self.access is None else self.access.sees
+        return f"{self.model_dump_json(exclude={'access'})}|{sees!r}"
+
     def narrowed(self, **segments: object) -> Scope:
         """The same scope with some filter fields replaced (agents=("A",), date_from=…)."""
         return self.model_copy(update={"filters": self.filters.model_copy(update=segments)})

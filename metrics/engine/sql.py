@@ -314,7 +314,7 @@ def compile_sets(
     outer = f"SELECT {select}\nWHERE {where}\nGROUP BY GROUPING SETS ({sets})"
     relation = _source_relation(source, _needs_teams(scope, *columns),
                                 scope.filters.business_hours, outer)
-    sql = (f"SELECT {select}\nFROM ({relation}) s\nWHERE {where}\n"  # noqa: S608 - columns checked against GROUP_COLUMNS; WHERE has $params only
+    sql = (f"SELECT {select}\nFROM ({relation}) s\nWHERE {where}\n"
            f"GROUP BY GROUPING SETS ({sets})")
     params.update(_settings_params(scope))
     return Query(sql=sql, params=_used(sql, params))
