@@ -24,7 +24,8 @@ from metrics.core.settings import Settings
 from metrics.engine import accounts, audit, queries
 from metrics.engine.store import Store, StoreError
 from metrics.ingest import demo, importer
-from metrics.ingest.mapping import load_mapping
+from metrics.ingest.mapping import Mapping, MappingError, load_mapping, presets
+from metrics.ingest.rows import KINDS
 from metrics.present import formatting, tables
 from metrics.present.words import list_sep, pick, role_label, t
 from metrics.views import scorecards
@@ -174,10 +175,11 @@ def build_parser() -> argparse.ArgumentParser:
         "fail a check are written to a rejects CSV to fix and import again. Exit 0 when a "
         "file was imported (rejected rows included), 2 when one could not be imported at all.",
     )
-    p_imp.add_argument("kind", choices=("tickets", "surveys", "qa"), help="what the files hold")
+    p_imp.add_argument("kind", choices=tuple(KINDS), help="what the files hold")
     p_imp.add_argument("files", nargs="+", type=Path, metavar="FILE", help="extract files")
-    p_imp.add_argument("--mapping", type=Path, metavar="FILE",
-                       help="a TOML column/value mapping (see data/mappings/ for presets)")
+    p_imp.add_argument("--mapping", metavar="FILE|PRESET",
+                       help="a TOML column/value mapping, or the name of a preset in "
+                       "data/mappings/ (e.g. technion-anonymous-bank, pwc-call-centre)")
     p_imp.add_argument("--encoding", metavar="E",
                        help="the text encoding, e.g. utf-8, gbk, gb18030 (default: detected)")
     p_imp.add_argument("--sheet", metavar="NAME",
@@ -457,9 +459,21 @@ def catalog_document() -> str:
     )
 
 
+def _mapping(given: str) -> Mapping:
+    """A mapping file, else a preset of data/mappings/ by name; MappingError says which exist."""
+    path = Path(given)
+    if path.exists() or path.suffix == ".toml":
+        return load_mapping(path)
+    shipped = presets()
+    if given in shipped:
+        return load_mapping(shipped[given])
+    raise MappingError(f"{given}: no such mapping file or preset; presets: "
+                       + ", ".join(shipped))
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
     store = Store(args.store)
-    mapping = load_mapping(args.mapping) if args.mapping else None
+    mapping = _mapping(args.mapping) if args.mapping else None
     folder = args.rejects or store.path.parent / "rejects"
     failed = 0
 
@@ -563,8 +577,10 @@ def summary_line(result: importer.ImportResult) -> str:
         f"{result.file_name} ({result.kind}, {result.file_format}{encoding}): "
         f"read {result.rows_read:,} · inserted {result.inserted:,} · "
         f"updated {result.updated:,} · unchanged {result.unchanged:,} · "
-        f"skipped as older {result.skipped:,} · rejected {result.rejected:,}{dups} "
-        f"in {result.seconds:.1f} s"
+        f"skipped as older {result.skipped:,} · rejected {result.rejected:,}{dups}"
+        + (f" · not records (calls never offered) {result.not_records:,}"
+           if result.not_records else "")
+        + f" in {result.seconds:.1f} s"
     )
 
 

@@ -124,6 +124,8 @@ def show_result(ctx: Context, outcome: dict[str, Any], lang: str) -> None:
     text = t("import_done", lang, name=plain(result.file_name), read=f"{result.rows_read:,}",
              **counts)
     (st.warning if result.rejected else st.success)(text, icon=":material/task_alt:")
+    if result.not_records:
+        st.caption(t("import_not_records", lang, n=f"{result.not_records:,}"))
     if result.demo_removed:
         st.caption(t("demo_removed", lang))
     if result.previous_import is not None:

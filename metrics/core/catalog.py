@@ -11,7 +11,7 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-Source = Literal["tickets", "surveys", "qa", "violations", "coverage", "dimensions"]
+Source = Literal["tickets", "surveys", "qa", "violations", "coverage", "dimensions", "calls"]
 Unit = Literal["count", "seconds", "fraction", "score", "points", "nps"]
 Kind = Literal["count", "ratio", "quantile", "mean", "weighted"]
 TargetKind = Literal["none", "min", "max", "channel_standard"]
@@ -68,13 +68,113 @@ class Metric(BaseModel):
 
     @property
     def drillable(self) -> bool:
-        return self.source in ("tickets", "surveys", "qa", "violations") and self.kind != "weighted"
+        return self.source in ("tickets", "surveys", "qa", "violations", "calls") \
+            and self.kind != "weighted"
 
 
 _RESOLVED = "res_s IS NOT NULL"
 _ELAPSED = "(frt_s IS NOT NULL OR age_s >= standard_s)"
 _SCORED = "score BETWEEN 1 AND 5"
 _COMPLAINT = "request_type = 'complaint'"
+
+_ANSWERED = "outcome = 'answered'"
+_COUNTED = "NOT short_abandon"
+_CALL_NOTE_ZH = ("按进入队列时间归入周期，仅计呼入。短时放弃：等待不足短时放弃阈值（设置，默认5秒）"
+                 "即挂断的来电，视为拨错号码，不计入分母。")
+_CALL_NOTE_EN = ("Calls count in the period they were queued; inbound only. A short abandon "
+                 "hung up before the short-abandon threshold (a setting, default 5 s): a wrong "
+                 "number, left out of the denominators.")
+
+# Phone-call metrics (DOMAIN.md, 话务指标).
+CALL_METRICS: Final[tuple[Metric, ...]] = (
+    Metric(
+        id="calls_offered", name_zh="呼入量", name_en="Calls offered",
+        formula_zh="周期内进入人工队列（或未排队直接接通）的呼入电话数",
+        formula_en="inbound calls that reached an agent queue (or were answered without "
+        "queueing) in the period",
+        source="calls", kind="count", unit="count", higher_is_better=None,
+        note_zh="只在 IVR 自助中挂断、从未进入人工队列的来电不是呼入量。",
+        note_en="A call that hung up in the IVR and never reached an agent queue is not "
+        "offered.",
+    ),
+    Metric(
+        id="calls_answered", name_zh="接通量", name_en="Calls answered",
+        formula_zh="呼入电话中由坐席接听的数量", formula_en="offered calls answered by an agent",
+        source="calls", kind="count", unit="count", higher_is_better=None, rows=_ANSWERED,
+    ),
+    Metric(
+        id="calls_abandoned", name_zh="放弃量", name_en="Calls abandoned",
+        formula_zh="呼入电话中未被接听即结束的数量（含短时放弃）",
+        formula_en="offered calls that ended unanswered, short abandons included",
+        source="calls", kind="count", unit="count", higher_is_better=False,
+        rows="outcome = 'abandoned'",
+    ),
+    Metric(
+        id="answer_rate", name_zh="接通率", name_en="Answer rate",
+        formula_zh="接通量 / （呼入量 − 短时放弃）",
+        formula_en="answered / (offered − short abandons)",
+        source="calls", kind="ratio", unit="fraction", higher_is_better=True,
+        rows=_COUNTED, hit=_ANSWERED, target_kind="min", target=0.90,
+        note_zh=_CALL_NOTE_ZH, note_en=_CALL_NOTE_EN,
+    ),
+    Metric(
+        id="abandon_rate", name_zh="放弃率", name_en="Abandon rate",
+        formula_zh="（放弃量 − 短时放弃）/ （呼入量 − 短时放弃）",
+        formula_en="(abandoned − short abandons) / (offered − short abandons)",
+        source="calls", kind="ratio", unit="fraction", higher_is_better=False,
+        rows=_COUNTED, hit="outcome = 'abandoned'", target_kind="max", target=0.05,
+        note_zh="即呼损率。" + _CALL_NOTE_ZH, note_en="Also called the lost-call rate. "
+        + _CALL_NOTE_EN,
+    ),
+    Metric(
+        id="service_level_rate", name_zh="服务水平（20秒接通率）",
+        name_en="Service level (answered within T)",
+        formula_zh="等待不超过 T 即接通的来电 / （呼入量 − 短时放弃）；T 为电话渠道响应标准",
+        formula_en="calls answered with a wait of at most T / (offered − short abandons); T is "
+        "the phone channel's response standard",
+        source="calls", kind="ratio", unit="fraction", higher_is_better=True,
+        rows=_COUNTED, hit=f"{_ANSWERED} AND wait_s <= $phone_standard_s",
+        target_kind="min", target=0.80,
+        note_zh="默认 T = 20 秒，目标 80%（80/20 惯例）。恰好等于 T 算达标。" + _CALL_NOTE_ZH,
+        note_en="T defaults to 20 s and the target to 80% (the 80/20 convention). A wait of "
+        "exactly T counts as within. " + _CALL_NOTE_EN,
+    ),
+    Metric(
+        id="asa_s", name_zh="平均应答速度", name_en="Average speed of answer",
+        formula_zh="接通来电的等待时长的平均值",
+        formula_en="mean wait of the answered calls",
+        source="calls", kind="mean", unit="seconds", higher_is_better=False,
+        rows=_ANSWERED, value="wait_s",
+        note_zh="行业惯例用平均值；旁边给出 P90，少数长等待会拉高平均值。",
+        note_en="A mean by industry convention; the p90 beside it shows the long waits a "
+        "mean hides.",
+    ),
+    Metric(
+        id="wait_p90_s", name_zh="等待时长P90", name_en="Wait, p90",
+        formula_zh="接通来电的等待时长的 0.9 分位数（线性插值）",
+        formula_en="wait of the answered calls, quantile 0.9 (linear interpolation)",
+        source="calls", kind="quantile", unit="seconds", higher_is_better=False,
+        rows=_ANSWERED, value="wait_s", q=0.9,
+    ),
+    Metric(
+        id="aht_s", name_zh="平均处理时长", name_en="Average handling time",
+        formula_zh="接通来电的 通话 + 保持 + 话后处理 时长的平均值（缺项按 0 计）",
+        formula_en="mean of talk + hold + after-call work over the answered calls (a missing "
+        "part counts 0)",
+        source="calls", kind="mean", unit="seconds", higher_is_better=None,
+        rows=_ANSWERED, value="handle_s",
+        note_zh="处理时长不是越短越好：过短可能是敷衍，过长可能是能力或流程问题，故不设方向与目标。",
+        note_en="Shorter is not simply better (a rushed call is no service), so it has no "
+        "direction and no default target.",
+    ),
+    Metric(
+        id="aht_median_s", name_zh="处理时长中位数", name_en="Handling time, median",
+        formula_zh="接通来电的处理时长的中位数（线性插值）",
+        formula_en="handling time of the answered calls, median (linear interpolation)",
+        source="calls", kind="quantile", unit="seconds", higher_is_better=None,
+        rows=_ANSWERED, value="handle_s", q=0.5,
+    ),
+)
 
 METRICS: Final[tuple[Metric, ...]] = (
     Metric(
@@ -408,6 +508,7 @@ METRICS: Final[tuple[Metric, ...]] = (
         source="surveys", kind="count", unit="count", higher_is_better=None,
         rows="nullif(trim(comment), '') IS NOT NULL", public=False,
     ),
+    *CALL_METRICS,
 )
 
 BY_ID: Final[dict[str, Metric]] = {m.id: m for m in METRICS}

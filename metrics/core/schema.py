@@ -23,6 +23,8 @@ SURVEY_CHANNELS: Final[tuple[str, ...]] = ("phone_callback", "sms", "email", "on
 CUSTOMER_LEVELS: Final[tuple[str, ...]] = ("vip", "regular")
 SCORE_WORDS: Final[tuple[str, ...]] = ("5", "4", "3", "2", "1", "dont_know")
 DIMENSIONS: Final[tuple[str, ...]] = ("product", "attitude", "speed", "competence", "after_sales")
+CALL_OUTCOMES: Final[tuple[str, ...]] = ("answered", "abandoned")
+CALL_DIRECTIONS: Final[tuple[str, ...]] = ("inbound", "outbound")
 
 VOCABULARIES: Final[dict[str, tuple[str, ...]]] = {
     "channel": CHANNELS,
@@ -36,4 +38,6 @@ VOCABULARIES: Final[dict[str, tuple[str, ...]]] = {
     "customer_level": CUSTOMER_LEVELS,
     "score": SCORE_WORDS,
     "dimension": DIMENSIONS,
+    "call_outcome": CALL_OUTCOMES,
+    "call_direction": CALL_DIRECTIONS,
 }

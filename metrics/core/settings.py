@@ -29,6 +29,8 @@ class Settings(BaseModel):
         default_factory=lambda: dict(DEFAULT_CHANNEL_STANDARDS_S)
     )
     complaint_limit_s: float = 24 * 3600.0
+    # An abandoned call that waited less than this is a short abandon (a wrong number).
+    short_abandon_s: float = Field(default=5.0, ge=0, le=600)
     # Metric id -> target, overriding the catalog's default target.
     targets: dict[str, float | None] = Field(default_factory=dict)
     sla_weights: dict[str, float] = Field(

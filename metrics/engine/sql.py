@@ -158,6 +158,19 @@ def _qa(with_teams: bool, uses: str = "*") -> str:
     return f"SELECT {', '.join(columns)}\nFROM qa_inspections qi\n" + "\n".join(joins)
 
 
+# The calls relation: inbound calls with the filter columns every source has (a call is the
+# phone channel and has no request type, category, product or priority), the handling time
+# and whether an abandon was short.
+_CALLS: Final[str] = """
+SELECT c.*, c.queued_at AS ts, 'phone' AS channel, NULL::VARCHAR AS request_type,
+       NULL::VARCHAR AS category, NULL::VARCHAR AS product, NULL::VARCHAR AS priority,
+       coalesce(c.talk_s, 0) + coalesce(c.hold_s, 0) + coalesce(c.acw_s, 0) AS handle_s,
+       coalesce(c.outcome = 'abandoned' AND c.wait_s < $short_abandon_s, false)
+           AS short_abandon
+FROM calls c
+WHERE c.direction = 'inbound'"""
+
+
 def _violations(with_teams: bool, uses: str = "*") -> str:
     tickets = _names(uses, QA_TICKET_COLUMNS)
     from_ticket = "".join(f", q.{c}" for c in QA_TICKET_COLUMNS) if tickets else ""
@@ -227,6 +240,8 @@ def _source_relation(source: Source, needs_teams: bool, business: bool = False,
         return _qa(needs_teams, uses)
     if source == "violations":
         return _violations(needs_teams, uses)
+    if source == "calls":
+        return _CALLS
     raise ValueError(f"no plain relation for source {source!r}")
 
 
@@ -327,6 +342,8 @@ def _settings_params(scope: Scope) -> dict[str, Any]:
         "std_seconds": list(settings.channel_standards_s.values()),
         "as_of": as_of,
         "complaint_limit_s": settings.complaint_limit_s,
+        "short_abandon_s": settings.short_abandon_s,
+        "phone_standard_s": settings.channel_standards_s.get("phone"),
         "grain": scope.grain,
     }
     if scope.filters.business_hours:

@@ -149,6 +149,31 @@ MIGRATIONS: Final[tuple[tuple[int, str, str], ...]] = (
         );
         """,
     ),
+    (
+        4,
+        "phone calls",
+        """
+        CREATE TABLE calls (
+            call_id VARCHAR PRIMARY KEY,
+            queued_at TIMESTAMP NOT NULL,
+            answered_at TIMESTAMP,
+            ended_at TIMESTAMP,
+            outcome VARCHAR NOT NULL,
+            queue VARCHAR,
+            agent VARCHAR,
+            team VARCHAR,
+            wait_s DOUBLE,
+            talk_s DOUBLE,
+            hold_s DOUBLE,
+            acw_s DOUBLE,
+            direction VARCHAR NOT NULL,
+            customer_id VARCHAR,
+            customer_phone VARCHAR,
+            ticket_id VARCHAR,
+            import_id INTEGER
+        );
+        """,
+    ),
 )
 SCHEMA_VERSION: Final[int] = MIGRATIONS[-1][0]
 DATA_TABLES: Final[tuple[str, ...]] = (
@@ -157,6 +182,7 @@ DATA_TABLES: Final[tuple[str, ...]] = (
     "survey_dimension_scores",
     "qa_inspections",
     "qa_violations",
+    "calls",
 )
 
 

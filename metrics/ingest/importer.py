@@ -30,6 +30,7 @@ from metrics.ingest.mapping import (
     EMPTY_WORDS,
     FALSE_WORDS,
     TRUE_WORDS,
+    UNIT_SECONDS,
     Mapping,
     Resolution,
     guess_kind,
@@ -69,7 +70,8 @@ class KindUnknown(ImportFailed):
 
 @dataclass(frozen=True)
 class ImportResult:
-    """What one import did; read = inserted + updated + unchanged + skipped + rejected."""
+    """What one import did; read = inserted + updated + unchanged + skipped + not_records
+    + rejected."""
 
     import_id: int
     file_name: str
@@ -82,6 +84,9 @@ class ImportResult:
     unchanged: int
     skipped: int  # older than the stored row (its updated_at is later)
     rejected: int
+    # rows that are not records of the kind, skipped and counted (a call that was never
+    # offered to an agent queue: an IVR-only hang-up, a ghost record)
+    not_records: int
     duplicates: int  # of the rejected: ids repeated in the file
     demo_removed: bool
     previous_import: int | None  # an earlier import of the same content
@@ -138,14 +143,67 @@ class _Compiler:
         return f"${name}"
 
     def text(self, name: str) -> str:
-        """The cleaned text of a canonical column: trimmed, empty words as NULL."""
-        index = self.plan.resolution.source(name)
-        default = self.plan.resolution.defaults.get(name)
+        """The cleaned text of a canonical column: trimmed, empty words (the export's and the
+        mapping's for this column) as NULL; a column read from two headers is their cells
+        joined by a space, NULL when either is empty."""
+        resolution = self.plan.resolution
+        index = resolution.source(name)
+        default = resolution.defaults.get(name)
         fixed = self.param(f"d_{name}", default) if default is not None else None
         if index is None:
             return fixed or "NULL::VARCHAR"
-        cleaned = self.clean(f"c{index}")
+        cleaned = self.cell(name, index)
+        second = resolution.joined.get(name)
+        if second is not None:
+            other = self.cell(name, second)
+            cleaned = (f"CASE WHEN ({cleaned}) IS NULL OR ({other}) IS NULL THEN NULL"
+                       f" ELSE ({cleaned}) || ' ' || ({other}) END")
         return f"coalesce({cleaned}, {fixed})" if fixed else cleaned
+
+    def cell(self, name: str, index: int) -> str:
+        """One source cell of a canonical column, cleaned, the mapping's empty words NULL."""
+        cleaned = self.clean(f"c{index}")
+        words = self.plan.mapping.empty.get(name)
+        if not words:
+            return cleaned
+        listed = self.param(f"e_{name}", [w.strip().lower() for w in words])
+        return f"CASE WHEN list_contains({listed}, lower({cleaned})) THEN NULL ELSE {cleaned} END"
+
+    def skipped(self) -> str:
+        """True for a row that is not a record of the kind: marked by the mapping's [skip]
+        words, or by the kind's own rule (a call that never reached an agent queue)."""
+        arms = []
+        for name, words in self.plan.mapping.skip.items():
+            if name in self.kind.columns():
+                listed = self.param(f"k_{name}", [w.strip().lower() for w in words])
+                arms.append(f"coalesce(list_contains({listed}, lower(t_{name})), false)")
+        if self.kind.not_a_row:
+            arms.append(f"({self.kind.not_a_row})")
+        return " OR ".join(arms) if arms else "false"
+
+    def next_day(self, name: str, parsed: str) -> str:
+        """A time read from [date, clock] moves to the next day when its clock is earlier than
+        the mapping's reference clock (options.next_day_before): calls across midnight."""
+        second = self.plan.resolution.joined.get(name)
+        ref = self.plan.resolution.header_index(self.plan.mapping.options.next_day_before)
+        if second is None or ref is None:
+            return parsed
+        clock, start = (f"epoch(TRY_CAST({self.clean(f'c{i}')} AS TIME))" for i in (second, ref))
+        # Earlier by more than 12 hours: the clock went past midnight. A few seconds earlier
+        # is the two clocks' skew (the bank log's negative IVR times), not a new day.
+        return (f"CASE WHEN {clock} + 43200 < {start}"
+                f" THEN {parsed} + INTERVAL 1 DAY ELSE {parsed} END")
+
+    def duration(self, name: str, t: str) -> str:
+        """Seconds from a number (in the mapping's unit for the column, seconds by default) or
+        from `h:mm:ss` / `mm:ss`."""
+        unit = UNIT_SECONDS[self.plan.mapping.units.get(name, "seconds")]
+        p = f"string_split({t}, ':')"
+        part = [f"TRY_CAST({p}[{i}] AS DOUBLE)" for i in (1, 2, 3)]
+        clock = (f"CASE len({p}) WHEN 3 THEN {part[0]} * 3600 + {part[1]} * 60 + {part[2]}"
+                 f" WHEN 2 THEN {part[0]} * 60 + {part[1]} END")
+        return (f"CASE WHEN contains({t}, ':') THEN {clock}"
+                f" ELSE TRY_CAST({t} AS DOUBLE) * {unit!r} END")
 
     @staticmethod
     def clean(col: str) -> str:
@@ -213,6 +271,8 @@ class _Compiler:
                     f" WHEN list_contains($false_words, lower({t})) THEN false END")
         if rule.type == "score":
             return self.score(t, rule.name)
+        if rule.type == "duration":
+            return self.duration(rule.name, t)
         if rule.type == "violations":
             return self.violations(t)
         return t
@@ -223,7 +283,9 @@ class _Compiler:
         name = name or rule.name
         arms: list[tuple[str, str]] = []
         if rule.required:
-            arms.append((f"{t} IS NULL", reason("missing", self.lang)))
+            missing = f"{t} IS NULL AND {typed[name]} IS NULL" if typed.get(name, "").startswith(
+                "d_") else f"{t} IS NULL"
+            arms.append((missing, reason("missing", self.lang)))
         if rule.type == "violations":
             bad = (f"list_bool_or(list_transform({v}, lambda x: x.category IS NULL"
                    " OR x.severity IS NULL OR x.parts <> 2))")
@@ -233,7 +295,7 @@ class _Compiler:
             codes = ", ".join(_vocab_words(rule.vocab, self.lang))
             arms.append((f"{t} IS NOT NULL AND {v} IS NULL",
                          reason("vocab", self.lang, codes=codes, vocab=rule.vocab)))
-        elif rule.type in ("time", "int", "float", "bool", "score"):
+        elif rule.type in ("time", "int", "float", "bool", "score", "duration"):
             arms.append((f"{t} IS NOT NULL AND {v} IS NULL", reason(rule.type, self.lang)))
         if rule.max_length is not None:
             arms.append((f"length({t}) > {int(rule.max_length)}",
@@ -243,8 +305,10 @@ class _Compiler:
             arms.append((f"{value} < {float(rule.ge)} OR {value} > {float(rule.le)}",
                          reason("range", self.lang, ge=_num(rule.ge), le=_num(rule.le))))
         if rule.not_before:
-            arms.append((f"{v} < {typed[rule.not_before]}",
-                         reason("before", self.lang, other=rule.not_before)))
+            other = typed[rule.not_before]
+            if rule.slack_s:
+                other = f"{other} - INTERVAL {int(rule.slack_s)} SECONDS"
+            arms.append((f"{v} < {other}", reason("before", self.lang, other=rule.not_before)))
         whens = " ".join(
             f"WHEN {cond} THEN {{'field': {self.param(f'f_{name}', name)}, 'value': left({t}, "
             f"{VALUE_SHOWN}), 'reason': {self.param(f'r_{name}_{i}', text)}}}"
@@ -260,6 +324,9 @@ class _Compiler:
             texts[column] = self.text(column)
         cleaned = ", ".join(f"{t} AS t_{name}" for name, t in texts.items())
         parsed = {r.name: self.parse(r, f"t_{r.name}") for r in rules}
+        for r in rules:
+            if r.type == "time":
+                parsed[r.name] = self.next_day(r.name, parsed[r.name])
         for column, target, base in self.kind.standins:
             minutes = f"TRY_CAST(t_{column} AS DOUBLE)"
             parsed[target] = (f"coalesce({parsed[target]}, {parsed[base]} + to_microseconds("
@@ -272,12 +339,14 @@ class _Compiler:
         dim_typed = ", ".join(
             f"{self.score(f't_dim{k}', f'dim{k}')} AS v_dim{k}" for k in range(len(dims))
         )
-        typed_refs = {name: f"v_{name}" for name in parsed}
+        derived = dict(self.kind.derived)
+        typed_refs = {name: f"d_{name}" if name in derived else f"v_{name}" for name in parsed}
         faults = [self.fault(r, f"t_{r.name}", f"v_{r.name}", typed_refs) for r in rules]
         for column, _t, _b in self.kind.standins:  # minutes: a number, or a fault
             faults.append(self.fault(FieldRule(column, "float", False), f"t_{column}",
                                      f"TRY_CAST(t_{column} AS DOUBLE)", typed_refs))
-        outputs = [f"v_{r.name} AS {r.name}" for r in rules if r.type not in ("score",)]
+        outputs = [f"{typed_refs[r.name]} AS {r.name}" for r in rules
+                   if r.type not in ("score",)]
         if score_rule is not None:
             dim_rule = FieldRule("score", "score", False, ge=score_rule.ge, le=score_rule.le)
             for k, dim in enumerate(dims):
@@ -297,10 +366,17 @@ class _Compiler:
         inner = ", ".join(x for x in (cleaned, dim_texts) if x)
         typed = ", ".join(x for x in (typed_cols, dim_typed) if x)
         cells = ", ".join(f"c{i}" for i in range(len(self.plan.source.headers)))
+        # The kind's rules for what the file leaves empty (a call's wait, outcome...), over
+        # the typed values; faults still judge the file's own cells.
+        filled = ", ".join(f"{expr} AS d_{name}" for name, expr in derived.items())
+        typed_layer = (f"SELECT *, {typed} FROM"  # noqa: S608 - compiled from c0.. and canonical names; values are $params
+                       f" (SELECT __row, {cells}, {inner} FROM {self.plan.source.relation})")
+        if filled:
+            typed_layer = f"SELECT *, {filled} FROM ({typed_layer})"  # noqa: S608 - the kind's own derivations
         return (
-            f"SELECT __row, {', '.join(outputs)}, list_filter([{', '.join(faults)}],"  # noqa: S608 - compiled from c0.. and canonical names; values are $params
-            f" lambda x: x IS NOT NULL) AS errors, {cells} FROM (SELECT *, {typed} FROM"
-            f" (SELECT __row, {cells}, {inner} FROM {self.plan.source.relation}))"
+            f"SELECT __row, {', '.join(outputs)}, CASE WHEN {self.skipped()} THEN []"  # noqa: S608 - compiled from c0.. and canonical names; values are $params
+            f" ELSE list_filter([{', '.join(faults)}], lambda x: x IS NOT NULL) END AS errors,"
+            f" {self.skipped()} AS __skip, {cells} FROM ({typed_layer})"
         )
 
 
@@ -328,7 +404,7 @@ def plan(con: duckdb.DuckDBPyConnection, path: Path, *, workdir: Path, kind: str
     kind = kind or mapping.kind or guess_kind(src.headers, mapping)
     if kind is None:
         raise KindUnknown(
-            f"{src.name}: cannot tell whether this is tickets, surveys or QA; headers found: "
+            f"{src.name}: cannot tell whether this is tickets, surveys, QA or calls; headers found: "
             + ", ".join(src.headers[:30]), src.headers,
         )
     if kind not in KINDS:
@@ -351,7 +427,7 @@ def check(con: duckdb.DuckDBPyConnection, plan: Plan, site_tz: str, lang: str = 
             readers.read_exact(con, plan.source)
             _stage(con, plan, site_tz, lang)
         else:
-            row = fetch_one(con, "SELECT count(*) FROM staged")
+            row = fetch_one(con, "SELECT count(*) FROM staged_rows")
             plan.source.rows = int(row[0]) if row else 0
 
 
@@ -375,8 +451,11 @@ def _stage(con: duckdb.DuckDBPyConnection, plan: Plan, site_tz: str, lang: str) 
     except duckdb.InvalidInputException as error:  # e.g. an unknown time zone in a mapping
         raise ImportFailed(f"{plan.source.name}: {error}") from error
     # A lazy scan numbers rows here: insertion order is the file's (the header is row 1).
-    row = "rowid + 2 AS __row, * EXCLUDE (__row)" if plan.source.lazy else "*"
-    con.execute(f"CREATE OR REPLACE VIEW staged AS SELECT {row} FROM staged_rows")  # noqa: S608 - a fixed row-number expression
+    row = ("rowid + 2 AS __row, * EXCLUDE (__row, __skip)" if plan.source.lazy
+           else "* EXCLUDE (__skip)")
+    # Rows that are not records of the kind (not offered calls) are counted, not staged.
+    con.execute(f"CREATE OR REPLACE VIEW staged AS SELECT {row} FROM staged_rows"  # noqa: S608 - a fixed row-number expression
+                " WHERE NOT __skip")
 
 
 def preview(con: duckdb.DuckDBPyConnection, plan: Plan, site_tz: str, lang: str,
@@ -507,10 +586,12 @@ def _counts(con: duckdb.DuckDBPyConnection, src: ExtractFile) -> dict[str, int]:
         "SELECT action, count(*) FROM classified GROUP BY action").fetchall())
     dups = fetch_one(con, "SELECT count(*) FROM ranked WHERE rn > 1")
     bad = fetch_one(con, "SELECT count(*) FROM staged WHERE len(errors) > 0")
+    not_rows = fetch_one(con, "SELECT count(*) FROM staged_rows WHERE __skip")
     result = {
         "read": src.rows + len(src.bad_rows),
         "inserted": int(counts.get("new", 0)), "updated": int(counts.get("changed", 0)),
         "unchanged": int(counts.get("same", 0)), "skipped": int(counts.get("stale", 0)),
+        "not_records": int(not_rows[0]) if not_rows else 0,
         "duplicates": int(dups[0]) if dups else 0,
     }
     result["rejected"] = (int(bad[0]) if bad else 0) + result["duplicates"] + len(src.bad_rows)
@@ -568,7 +649,9 @@ def _log_import(con: duckdb.DuckDBPyConnection, plan: Plan, result: dict[str, in
         {"kind": plan.kind, "file": src.name, "hash": src.content_hash,
          "read": result["read"], "inserted": result["inserted"],
          "updated": result["updated"], "unchanged": result["unchanged"],
-         "skipped": result["skipped"], "rejected": result["rejected"],
+         # rows_skipped: older than the stored row, and rows that are not records (calls
+         # never offered)
+         "skipped": result["skipped"] + result["not_records"], "rejected": result["rejected"],
          "started": started, "format": src.format, "encoding": src.encoding,
          "mapping": mapping_json},
     )
@@ -671,7 +754,8 @@ def import_file(
         import_id=import_id, file_name=src.name, kind=the_plan.kind, file_format=src.format,
         encoding=src.encoding, rows_read=counts["read"], inserted=counts["inserted"],
         updated=counts["updated"], unchanged=counts["unchanged"], skipped=counts["skipped"],
-        rejected=counts["rejected"], duplicates=counts["duplicates"],
+        rejected=counts["rejected"], not_records=counts["not_records"],
+        duplicates=counts["duplicates"],
         demo_removed=demo_removed,
         previous_import=int(previous[0]) if previous and previous[0] is not None else None,
         seconds=time.perf_counter() - began,

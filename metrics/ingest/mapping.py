@@ -11,7 +11,7 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -60,6 +60,17 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
     "inspector": (),
     "qa_score": ("质检分数",),
     "violations": (),
+    "call_id": ("呼叫编号", "通话ID", "Call Id", "Call ID", "callid", "uniqueid"),
+    "queued_at": ("排队时间", "入队时间", "Queue start", "Enqueued at"),
+    "answered_at": ("接听时间", "Answer time"),
+    "ended_at": ("结束时间", "Hang-up time", "End time"),
+    "outcome": ("呼叫状态", "是否接通", "Call result", "Disposition"),
+    "queue": ("队列", "技能队列", "Skill group"),
+    "wait_s": ("排队时长", "Wait time", "Queue time", "Hold time in queue"),
+    "talk_s": ("Talk time", "Talk duration"),
+    "hold_s": ("Hold time",),
+    "acw_s": ("后处理时长", "ACW", "Wrap-up time", "Wrap time"),
+    "direction": ("呼叫类型", "Call direction"),
 }
 
 
@@ -93,6 +104,12 @@ EXTRA_WORDS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
     "score": {"1": ("非常不满意",), "dont_know": ("不清楚", "don't know", "dont know", "n/a")},
     "customer_level": {"regular": ("normal", "standard")},
     "survey_channel": {"phone_callback": ("电话", "phone", "call-back", "callback")},
+    "call_outcome": {
+        "answered": ("已接通", "接听", "已接听", "connected", "handled", "completed"),
+        "abandoned": ("未接通", "呼损", "abandon", "unanswered", "missed"),
+    },
+    "call_direction": {"inbound": ("呼入", "in", "incoming"), "outbound": ("外呼", "out",
+                                                                          "outgoing")},
 }
 
 TRUE_WORDS: Final[tuple[str, ...]] = ("是", "已升级", "y", "yes", "true", "1", "t")
@@ -122,6 +139,13 @@ class Options(BaseModel):
 
     datetime_format: str | None = None
     timezone: str | None = None  # the zone of the file's times without offset; default: site's
+    # A time given as [date, clock] whose clock is earlier than this header's clock (the
+    # call's start in the IVR, say) belongs to the next day: calls across midnight.
+    next_day_before: str | None = None
+
+
+Unit = Literal["seconds", "minutes", "hours"]
+UNIT_SECONDS: Final[dict[str, float]] = {"seconds": 1.0, "minutes": 60.0, "hours": 3600.0}
 
 
 class Mapping(BaseModel):
@@ -131,17 +155,27 @@ class Mapping(BaseModel):
 
     name: str | None = None
     kind: str | None = None
-    columns: dict[str, str] = Field(default_factory=dict)
+    # canonical column = header, or [header, header] read as one value: the two cells joined
+    # by a space (a date and a clock time; a line and a call number)
+    columns: dict[str, str | list[str]] = Field(default_factory=dict)
     values: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
     defaults: dict[str, str] = Field(default_factory=dict)  # canonical column = value if empty
+    # canonical column = its own "no value" words (the bank log's 0:00:00, NO_SERVER)
+    empty: dict[str, list[str]] = Field(default_factory=dict)
+    # canonical column = words marking a row that is not a record of the kind (PHANTOM)
+    skip: dict[str, list[str]] = Field(default_factory=dict)
+    units: dict[str, Unit] = Field(default_factory=dict)  # duration column = unit of its numbers
     options: Options = Field(default_factory=Options)
 
     @model_validator(mode="after")
     def _known(self) -> Mapping:
         known = {c for k in KINDS.values() for c in k.columns()}
-        for name in [*self.columns, *self.defaults]:
+        for name in [*self.columns, *self.defaults, *self.empty, *self.skip, *self.units]:
             if name not in known and not name.startswith("score_"):
                 raise ValueError(f"unknown canonical column {name!r}")
+        for name, headers in self.columns.items():
+            if isinstance(headers, list) and len(headers) != 2:
+                raise ValueError(f"[columns] {name}: give one header or a list of two")
         for vocab, codes in self.values.items():
             if vocab not in VOCABULARIES:
                 raise ValueError(f"[values.{vocab}]: no such vocabulary")
@@ -205,9 +239,18 @@ class Resolution:
     defaults: dict[str, str] = field(default_factory=dict)
     missing: tuple[str, ...] = ()  # required columns found nowhere
     ignored: tuple[str, ...] = ()  # headers no column took
+    headers: tuple[str, ...] = ()
+    joined: dict[str, int] = field(default_factory=dict)  # canonical -> its second header
 
     def source(self, name: str) -> int | None:
         return self.columns.get(name)
+
+    def header_index(self, header: str | None) -> int | None:
+        """The index of a header named in the mapping's options (None when absent)."""
+        if header is None:
+            return None
+        keys = [normalise(h) for h in self.headers]
+        return keys.index(normalise(header)) if normalise(header) in keys else None
 
 
 def _dimension(key: str) -> str | None:
@@ -220,16 +263,31 @@ def _dimension(key: str) -> str | None:
     return None
 
 
+def _mapped(mapping: Mapping, columns: list[str],
+            keys: list[str]) -> tuple[dict[str, int], dict[str, int]]:
+    """The columns the mapping names, by header index; a two-header column also gives its
+    second header's index (both headers must be in the file, else neither is taken)."""
+    taken: dict[str, int] = {}
+    joined: dict[str, int] = {}
+    for name, given in mapping.columns.items():
+        first, *second = [given] if isinstance(given, str) else given
+        if name not in columns or normalise(first) not in keys:
+            continue
+        if second and normalise(second[0]) not in keys:
+            continue
+        taken[name] = keys.index(normalise(first))
+        if second:
+            joined[name] = keys.index(normalise(second[0]))
+    return taken, joined
+
+
 def resolve(headers: list[str], kind: str, mapping: Mapping | None = None) -> Resolution:
     """Match headers to a kind's canonical columns: the mapping first, then known headers."""
     mapping = mapping or Mapping()
     spec = KINDS[kind]
     keys = [normalise(h) for h in headers]
-    taken: dict[str, int] = {}
-    for name, header in mapping.columns.items():
-        if name in spec.columns() and normalise(header) in keys:
-            taken[name] = keys.index(normalise(header))
-    used = set(taken.values())
+    taken, joined = _mapped(mapping, spec.columns(), keys)
+    used = set(taken.values()) | set(joined.values())
     for name in spec.columns():
         if name in taken:
             continue
@@ -248,12 +306,17 @@ def resolve(headers: list[str], kind: str, mapping: Mapping | None = None) -> Re
                 used.add(index)
     defaults = {k: v for k, v in mapping.defaults.items() if k in spec.columns()}
     standing_in = {target for column, target, _ in spec.standins if column in taken}
+    standing_in |= {field for field, other in spec.fallbacks if other in taken}
     missing = tuple(
         name for name in spec.required()
         if name not in taken and name not in defaults and name not in standing_in
     )
+    reference = mapping.options.next_day_before
+    if reference is not None and normalise(reference) in keys:
+        used.add(keys.index(normalise(reference)))
     ignored = tuple(h for i, h in enumerate(headers) if i not in used)
-    return Resolution(kind, taken, dimensions, defaults, missing, ignored)
+    return Resolution(kind, taken, dimensions, defaults, missing, ignored, tuple(headers),
+                      joined)
 
 
 def guess_kind(headers: list[str], mapping: Mapping | None = None) -> str | None:

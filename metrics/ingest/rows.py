@@ -8,7 +8,7 @@ mapped: vocabulary words turned into codes, times parsed into the site's wall cl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Final, Literal, get_args, get_origin
 
 import annotated_types
@@ -28,9 +28,17 @@ class Vocab:
 
 @dataclass(frozen=True)
 class NotBefore:
-    """The time may not be earlier than another time field of the same row."""
+    """The time may not be earlier than another time field of the same row (by more than
+    `slack_s` seconds: two systems' clocks that disagree by a few seconds)."""
 
     other: str
+    slack_s: int = 0
+
+
+@dataclass(frozen=True)
+class Duration:
+    """Seconds: a number (seconds unless the mapping's [units] says minutes or hours) or a
+    clock-like `h:mm:ss` / `mm:ss`."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,8 @@ Id = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(max_length=500)]
 LongText = Annotated[str, StringConstraints(max_length=10_000)]
 Score = Annotated[int, Field(ge=1, le=5)]
+# A call's part in seconds: at most a day.
+Seconds = Annotated[float | None, Duration(), Field(ge=0, le=86_400)]
 
 
 class RowModel(BaseModel):
@@ -58,7 +68,7 @@ class RowModel(BaseModel):
             if rule.vocab and not rule.open_vocab and value not in VOCABULARIES[rule.vocab]:
                 raise ValueError(f"{rule.name}: unknown code {value!r}")
             other = getattr(self, rule.not_before) if rule.not_before else None
-            if other is not None and value < other:
+            if other is not None and value < other - timedelta(seconds=rule.slack_s):
                 raise ValueError(f"{rule.name} is before {rule.not_before}")
         return self
 
@@ -116,7 +126,32 @@ class QaRow(RowModel):
     violations: list[Violation] = Field(default_factory=list)
 
 
-FieldType = Literal["text", "time", "int", "float", "bool", "score", "dimensions", "violations"]
+class CallRow(RowModel):
+    """A call offered to the agents' queues (DOMAIN.md, Phone calls). Not offered, and so not
+    a row: a call that never reached an agent queue (no queued_at and no answered_at)."""
+
+    call_id: Id
+    queued_at: datetime  # else answered_at: a call answered without queueing
+    # An ACD's queue and the agents' switch keep their own clocks: an answer a minute
+    # "before" the queue entry is their skew (the bank log has 1-17 s), not a broken row.
+    answered_at: Annotated[datetime | None, NotBefore("queued_at", slack_s=60)] = None
+    ended_at: Annotated[datetime | None, NotBefore("queued_at", slack_s=60)] = None
+    outcome: Annotated[str | None, Vocab("call_outcome")] = None  # else from answered_at
+    queue: Text | None = None
+    agent: Text | None = None
+    team: Text | None = None
+    wait_s: Seconds = None  # else answered_at - queued_at (0 when it never queued)
+    talk_s: Seconds = None
+    hold_s: Seconds = None
+    acw_s: Seconds = None
+    direction: Annotated[str | None, Vocab("call_direction")] = None  # else inbound
+    customer_id: Text | None = None
+    customer_phone: Text | None = None
+    ticket_id: Text | None = None
+
+
+FieldType = Literal["text", "time", "int", "float", "bool", "score", "dimensions", "violations",
+                    "duration"]
 
 
 @dataclass(frozen=True)
@@ -133,6 +168,7 @@ class FieldRule:
     min_length: int | None = None
     max_length: int | None = None
     not_before: str | None = None
+    slack_s: int = 0
 
 
 def _flatten(annotation: Any) -> tuple[Any, list[Any]]:
@@ -170,6 +206,8 @@ def _field_type(base: Any, metadata: list[Any]) -> FieldType:
     """How the checker parses a field of this base type and metadata (KeyError if unknown)."""
     if any(isinstance(m, ScoreWords) for m in metadata):
         return "score"
+    if any(isinstance(m, Duration) for m in metadata):
+        return "duration"
     if get_origin(base) is dict:
         return "dimensions"
     if get_origin(base) is list:
@@ -184,7 +222,7 @@ def _constraints(metadata: list[Any]) -> dict[str, Any]:
         if isinstance(m, Vocab):
             values.update(vocab=m.name, open_vocab=m.open)
         elif isinstance(m, NotBefore):
-            values["not_before"] = m.other
+            values.update(not_before=m.other, slack_s=m.slack_s)
         elif isinstance(m, annotated_types.Ge):
             values["ge"] = m.ge
         elif isinstance(m, annotated_types.Le):
@@ -207,6 +245,14 @@ class ExtractKind:
     dated_by: str
     # Source columns that stand in for a field: (column, field it yields, minutes after)
     standins: tuple[tuple[str, str, str], ...] = ()
+    # Fields filled from others when the file leaves them empty: field -> SQL over the typed
+    # `v_<field>` and cleaned `t_<field>` values (the calls' rules of DOMAIN.md).
+    derived: tuple[tuple[str, str], ...] = ()
+    # A required field another one can stand for when the file lacks its column: (field, other)
+    fallbacks: tuple[tuple[str, str], ...] = ()
+    # Rows that are not records of this kind (a call that never reached an agent queue):
+    # SQL over the cleaned `t_<field>` values; such rows are skipped and counted, not rejected.
+    not_a_row: str | None = None
 
     def rules(self) -> list[FieldRule]:
         return field_rules(self.model)
@@ -230,4 +276,21 @@ KINDS: Final[dict[str, ExtractKind]] = {
     ),
     "surveys": ExtractKind("surveys", SurveyRow, "surveys", "survey_id", "sent_at"),
     "qa": ExtractKind("qa", QaRow, "qa_inspections", "inspection_id", "inspected_at"),
+    "calls": ExtractKind(
+        "calls", CallRow, "calls", "call_id", "queued_at",
+        # a call answered without queueing is offered when it was answered (DOMAIN.md)
+        fallbacks=(("queued_at", "answered_at"),),
+        derived=(
+            ("queued_at", "coalesce(v_queued_at, v_answered_at)"),
+            ("outcome", "coalesce(v_outcome, CASE WHEN v_answered_at IS NOT NULL"
+                        " THEN 'answered' ELSE 'abandoned' END)"),
+            ("wait_s", "coalesce(v_wait_s, CASE WHEN t_queued_at IS NULL THEN 0.0"
+                       " WHEN v_answered_at IS NOT NULL"
+                       " THEN greatest(epoch(v_answered_at - v_queued_at), 0.0) END)"),
+            ("direction", "coalesce(v_direction, 'inbound')"),
+        ),
+        # never reached an agent queue: no queue time, no answer, not said to be answered
+        not_a_row="t_queued_at IS NULL AND t_answered_at IS NULL"
+                  " AND v_outcome IS DISTINCT FROM 'answered'",
+    ),
 }

@@ -33,6 +33,9 @@ COLUMNS: Final[dict[Source, tuple[str, ...]]] = {
     "qa": ("inspection_id", "inspected_at", "agent", "team", "ticket_id", "inspector",
            "qa_score"),
     "violations": ("inspection_id", "ts", "agent", "team", "violation_category", "severity"),
+    "calls": ("call_id", "queued_at", "answered_at", "ended_at", "outcome", "queue", "agent",
+              "team", "wait_s", "talk_s", "hold_s", "acw_s", "handle_s", "customer_phone",
+              "ticket_id"),
 }
 LIMIT: Final[int] = 5000
 

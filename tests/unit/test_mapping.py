@@ -81,11 +81,12 @@ def test_bad_mapping_files_say_what_is_wrong(tmp_path: Path) -> None:
         load_mapping(bad)
 
 
-def test_presets_ship_for_two_helpdesks() -> None:
+def test_presets_ship_for_two_helpdesks_and_two_call_logs() -> None:
     shipped = presets()
-    assert {"zendesk", "freshdesk"} <= set(shipped)
-    for path in shipped.values():
-        assert load_mapping(path).kind == "tickets"
+    assert {"zendesk", "freshdesk", "technion-anonymous-bank", "pwc-call-centre"} <= set(shipped)
+    kinds = {name: load_mapping(path).kind for name, path in shipped.items()}
+    assert kinds["zendesk"] == kinds["freshdesk"] == "tickets"
+    assert kinds["technion-anonymous-bank"] == kinds["pwc-call-centre"] == "calls"
 
 
 def test_zendesk_export_imports_with_its_preset(tmp_path: Path) -> None:

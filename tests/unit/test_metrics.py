@@ -23,6 +23,9 @@ DOMAIN_IDS = {
     "resolution_rate", "complaints", "complaint_rate", "complaint_closed_within_limit_rate",
     "fcr_rate", "reopen_rate", "surveys_sent", "survey_response_rate", "survey_coverage_rate",
     "csat", "mean_score", "nps", "qa_score_mean", "violations", "weighted_sla_score",
+    # Phone-call metrics (话务指标)
+    "calls_offered", "calls_answered", "calls_abandoned", "answer_rate", "abandon_rate",
+    "service_level_rate", "asa_s", "wait_p90_s", "aht_s", "aht_median_s",
 }
 
 

@@ -1,0 +1,288 @@
+"""Phone calls: the fourth extract kind, the mappings real call logs need, and the ten call
+metrics of DOMAIN.md, checked against hand computations and against independent readings of
+the two real call logs in ../shared/data (the Technion bank's February 1999, PwC's 2021 Q1)."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from metrics.core.filters import Filters
+from metrics.core.scope import Scope
+from metrics.core.settings import Settings
+from metrics.engine import queries
+from metrics.engine.store import Store
+from metrics.ingest import importer
+from metrics.ingest.mapping import Mapping, load_mapping, presets
+
+ROOT = Path(__file__).resolve().parents[2]
+CALL_IDS = ("calls_offered", "calls_answered", "calls_abandoned", "answer_rate", "abandon_rate",
+            "service_level_rate", "asa_s", "wait_p90_s", "aht_s", "aht_median_s")
+
+
+def shared_data() -> Path | None:
+    """../shared/data (the real extracts), or $SERVICELENS_SHARED_DATA."""
+    for candidate in (os.environ.get("SERVICELENS_SHARED_DATA"), ROOT.parent / "shared" / "data",
+                      Path("/work/shared/data")):
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return None
+
+
+SHARED = shared_data()
+needs_shared = pytest.mark.skipif(SHARED is None, reason="../shared/data is not on this machine")
+
+
+def kpis(store: Store, start: date, end: date, settings: Settings | None = None,
+         **segments: tuple[str, ...]) -> dict[str, float | None]:
+    filters = Filters(date_from=start, date_to=end, **segments)
+    scope = Scope.of(filters, settings or Settings(), as_of=datetime(2030, 1, 1))
+    return {k: v.value for k, v in queries.kpis(store, scope, CALL_IDS).items()}
+
+
+def imported(tmp_path: Path, text: str, mapping: Mapping | None = None,
+             name: str = "calls.csv") -> tuple[Store, importer.ImportResult]:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    store = Store(tmp_path / "calls.duckdb")
+    return store, importer.import_file(store, "calls", path, mapping=mapping)
+
+
+# --- a hand-made log: every rule of DOMAIN.md's calls, computed by hand ----------------------
+
+HAND = """call_id,queued_at,answered_at,ended_at,outcome,queue,agent,wait_s,talk_s,hold_s,acw_s,direction
+C1,2026-03-02 09:00:00,2026-03-02 09:00:10,2026-03-02 09:05:00,,sales,Ann,,200,30,60,
+C2,2026-03-02 09:01:00,2026-03-02 09:01:20,2026-03-02 09:03:00,answered,sales,Bo,20,100,,,
+C3,2026-03-02 09:02:00,,2026-03-02 09:02:03,abandoned,sales,,3,,,,
+C4,2026-03-02 09:03:00,,2026-03-02 09:04:00,abandoned,service,,60,,,,
+C5,,2026-03-02 10:00:00,2026-03-02 10:02:00,,service,Ann,,120,,,
+C6,2026-03-02 11:00:00,2026-03-02 11:00:45,2026-03-02 11:10:00,answered,service,Bo,45,500,0,100,
+C7,2026-03-02 12:00:00,2026-03-02 12:00:05,2026-03-02 12:01:00,answered,sales,Ann,5,55,,,outbound
+C8,,,,abandoned,service,,,,,,
+C9,2026-03-09 09:00:00,,2026-03-09 09:00:04,abandoned,sales,,4,,,,
+"""
+
+
+def test_calls_follow_domain_rules_by_hand(tmp_path: Path) -> None:
+    """Offered: C1-C6 in the week (C7 is outbound, C8 never queued, C9 is next week).
+    C1's wait comes from its times (10 s), C5 was answered without queueing (wait 0, offered
+    when answered), C3 is a short abandon (3 s < 5 s), C4 a real one."""
+    store, result = imported(tmp_path, HAND)
+    assert (result.inserted, result.rejected, result.not_records) == (8, 0, 1)
+    v = kpis(store, date(2026, 3, 1), date(2026, 3, 7))
+    assert v["calls_offered"] == 6
+    assert v["calls_answered"] == 4  # C1, C2, C5, C6
+    assert v["calls_abandoned"] == 2  # C3, C4
+    assert v["answer_rate"] == pytest.approx(4 / 5)  # short abandon C3 out of the denominator
+    assert v["abandon_rate"] == pytest.approx(1 / 5)
+    # waits of the answered: C1 10, C2 20 (exactly T counts), C5 0, C6 45
+    assert v["service_level_rate"] == pytest.approx(3 / 5)
+    assert v["asa_s"] == pytest.approx((10 + 20 + 0 + 45) / 4)
+    assert v["wait_p90_s"] == pytest.approx(20 + 0.7 * (45 - 20))  # sorted 0 10 20 45, at 2.7
+    # handling: C1 200+30+60, C2 100, C5 120, C6 500+0+100 (a missing part counts 0)
+    handled = [290, 100, 120, 600]
+    assert v["aht_s"] == pytest.approx(sum(handled) / 4)
+    assert v["aht_median_s"] == pytest.approx((120 + 290) / 2)
+
+
+def test_short_abandon_threshold_is_a_setting(tmp_path: Path) -> None:
+    store, _ = imported(tmp_path, HAND)
+    strict = Settings(short_abandon_s=0)  # no abandon is short: C3 counts against us
+    v = kpis(store, date(2026, 3, 1), date(2026, 3, 7), strict)
+    assert v["answer_rate"] == pytest.approx(4 / 6)
+    assert v["abandon_rate"] == pytest.approx(2 / 6)
+    longer = Settings(channel_standards_s={**Settings().channel_standards_s, "phone": 45.0})
+    assert kpis(store, date(2026, 3, 1), date(2026, 3, 7), longer)["service_level_rate"] == \
+        pytest.approx(4 / 5)
+
+
+def test_empty_period_gives_null_rates_and_zero_counts(tmp_path: Path) -> None:
+    store, _ = imported(tmp_path, HAND)
+    v = kpis(store, date(2027, 1, 1), date(2027, 1, 31))
+    assert v["calls_offered"] == 0 and v["calls_answered"] == 0
+    assert all(v[k] is None for k in ("answer_rate", "abandon_rate", "service_level_rate",
+                                      "asa_s", "wait_p90_s", "aht_s", "aht_median_s"))
+
+
+def test_reimport_changes_nothing(tmp_path: Path) -> None:
+    store, _ = imported(tmp_path, HAND)
+    again = importer.import_file(store, "calls", tmp_path / "calls.csv")
+    assert (again.inserted, again.updated, again.unchanged, again.not_records) == (0, 0, 8, 1)
+
+
+def test_calls_are_phone_and_filter_by_agent(tmp_path: Path) -> None:
+    store, _ = imported(tmp_path, HAND)
+    week = (date(2026, 3, 1), date(2026, 3, 7))
+    assert kpis(store, *week, agents=("Ann",))["calls_answered"] == 2  # C1, C5
+    assert kpis(store, *week, channels=("chat",))["calls_offered"] == 0
+    assert kpis(store, *week, channels=("phone",))["calls_offered"] == 6
+
+
+# --- the mappings real exports need -----------------------------------------------------------
+
+SPLIT = """Line,No,Day,Start,Entered,Answered,Hung up,Result,Waited,Talked,Who
+L1,1,20260302,23:59:50,23:59:40,0:00:05,0:02:00,SERVED,15,0:01:55,Ann
+L2,1,20260302,8:00:00,8:00:00,7:59:58,8:03:00,SERVED,0,3,Bo
+L1,2,20260302,9:00:00,9:00:00,0:00:00,0:00:00,GAVE UP,0:01:10,,NOBODY
+L1,3,20260302,9:10:00,0:00:00,0:00:00,0:00:00,GAVE UP,0,,NOBODY
+L1,4,20260302,9:20:00,9:20:01,9:20:09,9:21:00,GHOST,8,1,Ann
+"""
+SPLIT_MAPPING = Mapping.model_validate({
+    "kind": "calls",
+    "columns": {"call_id": ["Line", "No"], "queued_at": ["Day", "Entered"],
+                "answered_at": ["Day", "Answered"], "ended_at": ["Day", "Hung up"],
+                "outcome": "Result", "wait_s": "Waited", "talk_s": "Talked", "agent": "Who"},
+    "values": {"call_outcome": {"answered": ["SERVED"], "abandoned": ["GAVE UP"]}},
+    "empty": {"queued_at": ["0:00:00"], "answered_at": ["0:00:00"], "ended_at": ["0:00:00"],
+              "agent": ["NOBODY"]},
+    "skip": {"outcome": ["GHOST"]},
+    "units": {"talk_s": "minutes"},
+    "options": {"datetime_format": "%Y%m%d %H:%M:%S", "next_day_before": "Start"},
+})
+
+
+def test_split_date_and_clock_next_day_durations_and_skips(tmp_path: Path) -> None:
+    store, result = imported(tmp_path, SPLIT, SPLIT_MAPPING)
+    # L1 3 never queued nor was answered (an IVR hang-up), L1 4 is a ghost: not records
+    assert (result.inserted, result.rejected, result.not_records) == (3, 0, 2)
+    with store.reader() as con:
+        rows = {r[0]: r[1:] for r in con.execute(
+            "SELECT call_id, queued_at, answered_at, ended_at, outcome, wait_s, talk_s, agent"
+            " FROM calls").fetchall()}
+    # entered 23:59:40, answered and hung up after midnight: the next day (before Start by
+    # more than 12 hours); talk 0:01:55 as h:mm:ss
+    assert rows["L1 1"] == (datetime(2026, 3, 2, 23, 59, 40), datetime(2026, 3, 3, 0, 0, 5),
+                            datetime(2026, 3, 3, 0, 2), "answered", 15.0, 115.0, "Ann")
+    # answered 2 s "before" it entered: the clocks' skew, kept, not a new day; talk 3 minutes
+    assert rows["L2 1"] == (datetime(2026, 3, 2, 8, 0), datetime(2026, 3, 2, 7, 59, 58),
+                            datetime(2026, 3, 2, 8, 3), "answered", 0.0, 180.0, "Bo")
+    # gave up after 0:01:10 in the queue; no agent
+    assert rows["L1 2"] == (datetime(2026, 3, 2, 9, 0), None, None, "abandoned", 70.0, None,
+                            None)
+
+
+def test_bad_call_cells_are_rejected_with_field_and_reason(tmp_path: Path) -> None:
+    text = ("call_id,queued_at,answered_at,outcome,wait_s,talk_s\n"
+            "A,2026-03-02 09:00:00,2026-03-02 08:00:00,answered,5,10\n"
+            "B,2026-03-02 09:00:00,,maybe,5,\n"
+            "C,2026-03-02 09:00:00,,abandoned,-4,\n"
+            "D,2026-03-02 09:00:00,,abandoned,1:xx,\n"
+            "E,2026-03-02 09:00:00,2026-03-02 09:00:09,,9,61\n")
+    store, result = imported(tmp_path, text)
+    assert (result.inserted, result.rejected) == (1, 4)
+    reasons = importer.rejects(store, result.import_id)
+    by_row = {int(r["_row"]): (r["_field"], r["_reason"]) for r in reasons.iter_rows(named=True)}
+    assert by_row[2][0] == "answered_at" and "queued_at" in by_row[2][1]  # an hour before
+    assert by_row[3][0] == "outcome"
+    assert by_row[4][0] == "wait_s" and "0" in by_row[4][1]
+    assert by_row[5][0] == "wait_s" and "duration" in by_row[5][1]
+
+
+# --- the real call logs -------------------------------------------------------------------------
+
+def bank_by_hand(path: Path) -> dict[str, float]:
+    """The February log read by ../shared/data/README.md's rules, in polars, apart from the
+    importer: offered = AGENT rows plus HANG rows that queued (PHANTOM ignored), answered =
+    AGENT, abandoned = HANG after queueing; wait = q_time (0 served unqueued), talk =
+    ser_time; queued at date + q_start (else + ser_start), a clock before the IVR entry by
+    more than 12 hours on the next day. The 21 AGENT rows with no clock time at all cannot be
+    dated (the importer rejects them, saying so): left out here too."""
+    df = pl.read_csv(path, separator="\t", infer_schema=False)
+
+    def seconds(column: str) -> pl.Expr:
+        parts = pl.col(column).str.split(":")
+        return (parts.list.get(0).cast(pl.Int64) * 3600 + parts.list.get(1).cast(pl.Int64) * 60
+                + parts.list.get(2).cast(pl.Int64))
+
+    queued = pl.when(pl.col("q_start") != "0:00:00").then(seconds("q_start")) \
+        .when(pl.col("ser_start") != "0:00:00").then(seconds("ser_start"))
+    df = df.filter(pl.col("outcome") != "PHANTOM").with_columns(
+        queued.alias("clock"), seconds("vru_entry").alias("entry"),
+        pl.col("q_time").cast(pl.Float64).alias("wait"),
+        pl.col("ser_time").cast(pl.Float64).alias("talk"))
+    df = df.filter(pl.col("clock").is_not_null())  # IVR hang-ups and the 21 undatable rows
+    day = pl.col("date").str.strptime(pl.Date, "%y%m%d")
+    df = df.with_columns(pl.when(pl.col("clock") + 43200 < pl.col("entry"))
+                         .then(day + pl.duration(days=1)).otherwise(day).alias("day"))
+    df = df.filter(pl.col("day") <= date(1999, 2, 28))
+    answered = df.filter(pl.col("outcome") == "AGENT")
+    short = df.filter((pl.col("outcome") == "HANG") & (pl.col("wait") < 5)).height
+    counted = df.height - short
+    return {
+        "calls_offered": df.height, "calls_answered": answered.height,
+        "calls_abandoned": df.height - answered.height,
+        "answer_rate": answered.height / counted,
+        "abandon_rate": (df.height - answered.height - short) / counted,
+        "service_level_rate": answered.filter(pl.col("wait") <= 20).height / counted,
+        "asa_s": answered["wait"].mean(),  # type: ignore[dict-item]
+        "wait_p90_s": answered["wait"].quantile(0.9, "linear"),  # type: ignore[dict-item]
+        "aht_s": answered["talk"].mean(),  # type: ignore[dict-item]
+        "aht_median_s": answered["talk"].quantile(0.5, "linear"),  # type: ignore[dict-item]
+    }
+
+
+@needs_shared
+def test_bank_log_imports_with_its_preset_and_gives_the_readme_values(tmp_path: Path) -> None:
+    assert SHARED is not None
+    path = SHARED / "technion-bank-calls-1999-02" / "data_anonymous_bank_february.txt"
+    store = Store(tmp_path / "bank.duckdb")
+    result = importer.import_file(store, "calls", path,
+                                  mapping=load_mapping(presets()["technion-anonymous-bank"]))
+    # 33,344 rows: 278 PHANTOM and 1,941 IVR hang-ups are not offered calls; 21 served rows
+    # carry no clock time; every other row is a call
+    assert (result.rows_read, result.not_records, result.rejected) == (33_344, 2_219, 21)
+    assert result.inserted == 31_104
+    reasons = importer.rejects(store, result.import_id)
+    assert set(reasons["_field"]) == {"queued_at"}
+    expected = bank_by_hand(path)
+    got = kpis(store, date(1999, 2, 1), date(1999, 2, 28))
+    for metric_id, value in expected.items():
+        assert got[metric_id] == pytest.approx(value, rel=1e-9), metric_id
+
+
+@needs_shared
+def test_bank_kpis_json_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from metrics.cli import main
+
+    assert SHARED is not None
+    path = SHARED / "technion-bank-calls-1999-02" / "data_anonymous_bank_february.txt"
+    store = str(tmp_path / "bank.duckdb")
+    assert main(["import", "calls", str(path), "--mapping", "technion-anonymous-bank",
+                 "--store", store]) == 0
+    capsys.readouterr()
+    assert main(["kpis", "--from", "1999-02-01", "--to", "1999-02-28", "--json",
+                 "--store", store]) == 0
+    data = json.loads(capsys.readouterr().out)
+    expected = bank_by_hand(path)
+    assert {k: data[k] for k in CALL_IDS} == pytest.approx(expected, rel=1e-9)
+    assert data["tickets"] == 0 and data["csat"] is None  # no tickets: counts 0, rates null
+
+
+@needs_shared
+def test_pwc_csv_and_xlsx_import_alike_and_asa_is_the_mean_speed_of_answer(
+        tmp_path: Path) -> None:
+    assert SHARED is not None
+    folder = SHARED / "pwc-call-centre-2021q1"
+    mapping = load_mapping(presets()["pwc-call-centre"])
+    results = {}
+    for name in ("Call-Center-Dataset.csv", "01 Call-Center-Dataset.xlsx"):
+        store = Store(tmp_path / f"{name}.duckdb")
+        result = importer.import_file(store, "calls", folder / name, mapping=mapping)
+        assert (result.inserted, result.rejected, result.not_records) == (5_000, 0, 0)
+        results[name] = kpis(store, date(2021, 1, 1), date(2021, 3, 31))
+    csv, xlsx = results.values()
+    assert csv == xlsx
+    source = pl.read_csv(folder / "Call-Center-Dataset.csv")
+    answered = source.filter(pl.col("Answered (Y/N)") == "Y")
+    assert csv["calls_offered"] == 5_000 and csv["calls_answered"] == answered.height
+    assert csv["asa_s"] == pytest.approx(answered["Speed of answer in seconds"].mean(),
+                                         rel=1e-12)
+    talk = answered["AvgTalkDuration"].str.split(":").list.eval(
+        pl.element().cast(pl.Int64)).list.eval(
+        pl.element().get(0) * 3600 + pl.element().get(1) * 60 + pl.element().get(2)).explode()
+    assert csv["aht_s"] == pytest.approx(talk.mean(), rel=1e-12)
