@@ -295,7 +295,7 @@ def _scope(args: argparse.Namespace, store: Store, page: str) -> Scope:
 def _filters(args: argparse.Namespace, store: Store) -> Filters:
     date_to = args.date_to
     if date_to is None:
-        date_to = store.latest_dates()["tickets"] or date.today()
+        date_to = store.latest_day() or date.today()
     date_from = args.date_from or default_period(date_to)[0]
     if date_from > date_to:
         raise UsageError(f"the period starts ({date_from}) after it ends ({date_to})")

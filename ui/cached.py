@@ -20,6 +20,7 @@ from metrics.engine.store import Store, StoreToken
 from metrics.ingest import importer
 from metrics.ingest.mapping import Mapping
 from metrics.views import analysis, scorecards
+from metrics.views import calls as calls_mod
 from metrics.views import drill as drill_mod
 from metrics.views import overview as overview_mod
 from metrics.views import qa as qa_mod
@@ -77,7 +78,7 @@ def agent_teams(path: str, token: StoreToken, period: Filters) -> dict[str, str]
 @_one_connection
 def freshness(path: str, token: StoreToken) -> dict[str, object]:
     store = Store(path)
-    return {"latest": store.latest_dates(), "first": queries.first_ticket_date(store),
+    return {"latest": store.latest_dates(), "first": queries.first_day(store),
             "demo": store.is_demo(), "as_of": store.data_as_of()}
 
 
@@ -98,6 +99,19 @@ def preview(path: Path, kind: str | None, mapping: Mapping, encoding: str | None
     """The head of an uploaded file as it would be stored (files are keyed by content)."""
     return importer.preview_file(path, kind=kind, mapping=mapping, encoding=encoding,
                                  site_tz=site_tz, lang=lang, rows=rows)
+
+
+@st.cache_data(show_spinner=False, max_entries=16, hash_funcs=BY_ANSWER)
+@_one_connection
+def calls(path: str, token: StoreToken, scope: Scope) -> calls_mod.CallsPage:
+    """The Calls page's numbers."""
+    return calls_mod.calls_page(Store(path), scope)
+
+
+@st.cache_data(show_spinner=False, max_entries=16, hash_funcs=BY_ANSWER)
+def staffing(path: str, token: StoreToken, scope: Scope) -> pl.DataFrame:
+    """The staffing view: Erlang C need against the agents seen, per weekday x half hour."""
+    return calls_mod.staffing(Store(path), scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=32, hash_funcs=BY_ANSWER)

@@ -187,7 +187,10 @@ def build() -> Context:
     info = cached.freshness(path, token) if store.exists() else {
         "latest": {}, "first": None, "demo": False, "as_of": None}
     latest_dates: dict[str, date | None] = info["latest"]  # type: ignore[assignment]
-    latest = latest_dates.get("tickets")
+    # the default view ends on the last day of tickets or calls (a hotline's store may hold
+    # calls only)
+    latest = max((d for d in (latest_dates.get("tickets"), latest_dates.get("calls")) if d),
+                 default=None)
     first: date | None = info["first"]  # type: ignore[assignment]
     if st.session_state.get("lang") not in LANGS:
         st.session_state["lang"] = st.query_params.get("lang") \

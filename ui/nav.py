@@ -19,6 +19,7 @@ PAGES: Final[dict[str, tuple[tuple[str, str, str], ...]]] = {
         ("resolution", "resolution_page", ":material/task_alt:"),
         ("complaints", "complaints_page", ":material/report:"),
         ("satisfaction", "satisfaction_page", ":material/sentiment_satisfied:"),
+        ("calls", "calls_page", ":material/call:"),
     ),
     "nav_team": (
         ("agents", "agents_page", ":material/groups:"),

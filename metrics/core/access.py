@@ -81,7 +81,7 @@ class Access(BaseModel):
 # viewer sees aggregates but no per-agent page (personnel data); a QA supervisor sees the QA
 # page on every team; settings, imports and the audit trail are an admin's.
 ANALYSIS_PAGES: Final[tuple[str, ...]] = (
-    "overview", "response", "resolution", "complaints", "satisfaction")
+    "overview", "response", "resolution", "complaints", "satisfaction", "calls")
 TEAM_PAGES: Final[tuple[str, ...]] = ("agents", "agent", "teams", "qa")
 ADMIN_PAGES: Final[tuple[str, ...]] = ("settings", "data", "audit")
 PAGES: Final[dict[Role, frozenset[str]]] = {

@@ -215,13 +215,19 @@ def breakdowns(store: Store, scope: Scope, metric_ids: Iterable[str],
 def dimension_values(store: Store) -> dict[str, list[str]]:
     """The values each filter can take, as present in the store."""
     if not store.exists():
-        return {"channel": [], "team": [], "agent": [], "request_type": [], "category": []}
+        return {"channel": [], "team": [], "agent": [], "request_type": [], "category": [],
+                "queue": []}
     out: dict[str, list[str]] = {}
+    # (column, the tables holding it): agents and teams answer calls too
+    sources = (("channel", ("tickets",)), ("team", ("tickets", "calls")),
+               ("agent", ("tickets", "calls")), ("request_type", ("tickets",)),
+               ("category", ("tickets",)), ("queue", ("calls",)))
     with store.reader() as con:
-        for column in ("channel", "team", "agent", "request_type", "category"):
-            rows = con.execute(
-                f"SELECT DISTINCT {column} FROM tickets WHERE {column} IS NOT NULL ORDER BY 1"  # noqa: S608 - column is from the fixed tuple above
-            ).fetchall()
+        for column, tables in sources:
+            union = " UNION ".join(
+                f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL"  # noqa: S608 - fixed names
+                for table in tables)
+            rows = con.execute(f"SELECT DISTINCT {column} FROM ({union}) ORDER BY 1").fetchall()  # noqa: S608 - columns and tables from the fixed tuple above
             out[column] = [str(r[0]) for r in rows]
     return out
 
@@ -249,11 +255,13 @@ def team_of(df: pl.DataFrame, teams: dict[str, str]) -> pl.DataFrame:
         .alias("team"))
 
 
-def first_ticket_date(store: Store) -> date | None:
+def first_day(store: Store) -> date | None:
+    """The first day the tickets or the calls reach (where the period picker starts)."""
     if not store.exists():
         return None
     with store.reader() as con:
-        row = con.execute("SELECT min(created_at)::DATE FROM tickets").fetchone()
+        row = con.execute("SELECT least((SELECT min(created_at) FROM tickets),"
+                          " (SELECT min(queued_at) FROM calls))::DATE").fetchone()
     return row[0] if row else None
 
 

@@ -35,16 +35,23 @@ _DERIVED: Final[dict[str, str]] = {
         WHEN res_s <= 604800 THEN 5 ELSE 6 END""",
     "age_band": """CASE WHEN res_s IS NOT NULL THEN NULL WHEN age_cal_s < 86400 THEN 1
         WHEN age_cal_s < 259200 THEN 2 WHEN age_cal_s < 604800 THEN 3 ELSE 4 END""",
+    # a call's half hour of the day, 0 (00:00-00:30) .. 47 (23:30-24:00)
+    "slot": "hour(ts) * 2 + minute(ts) // 30",
+    "wait_band": """CASE WHEN wait_s IS NULL THEN NULL WHEN wait_s < 5 THEN 1
+        WHEN wait_s <= 10 THEN 2 WHEN wait_s <= 20 THEN 3 WHEN wait_s <= 30 THEN 4
+        WHEN wait_s <= 60 THEN 5 WHEN wait_s <= 120 THEN 6 WHEN wait_s <= 300 THEN 7
+        ELSE 8 END""",
 }
 # Upper bounds (seconds) of the bands above, for labels; the last band is open.
 BANDS: Final[dict[str, tuple[float, ...]]] = {
     "frt_band": (20, 60, 300, 900, 3600, 14400, 86400),
     "res_band": (3600, 14400, 86400, 259200, 604800),
     "age_band": (86400, 259200, 604800),
+    "wait_band": (5, 10, 20, 30, 60, 120, 300),
 }
 GROUP_COLUMNS: Final[frozenset[str]] = frozenset(
     {"bucket", "channel", "team", "agent", "request_type", "category", "product", "priority",
-     "severity", "violation_category", "score", "dimension", *_DERIVED}
+     "severity", "violation_category", "score", "dimension", "queue", "outcome", *_DERIVED}
 )
 
 # An agent's team, the one rule (docs/metrics.md, "An agent's team"): the team of their latest
@@ -488,6 +495,22 @@ def compile_violation_agents(scope: Scope) -> Query:
 FROM ({_violation_items(where, _needs_teams(scope))}) s
 WHERE {where}
 GROUP BY agent"""  # noqa: S608 - WHERE from _filter_clause: every value a $param
+    return Query(sql=sql, params=_used(sql, params))
+
+
+def compile_staffing(scope: Scope) -> Query:
+    """Per day and half hour of the period: calls offered, answered, their summed handling
+    time and the distinct agents who answered one (the staffing view's raw counts)."""
+    where, params = _filter_clause(scope)
+    sql = f"""SELECT ts::DATE AS day, isodow(ts) AS weekday, {_DERIVED['slot']} AS slot,
+       count(*) AS offered,
+       count(*) FILTER (WHERE outcome = 'answered') AS answered,
+       sum(handle_s) FILTER (WHERE outcome = 'answered') AS handle_s,
+       count(DISTINCT agent) FILTER (WHERE outcome = 'answered') AS agents
+FROM ({_CALLS}) s
+WHERE {where}
+GROUP BY ALL"""  # noqa: S608 - the module's own relation; WHERE has $params only
+    params.update(_settings_params(scope))
     return Query(sql=sql, params=_used(sql, params))
 
 

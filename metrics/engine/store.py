@@ -405,15 +405,22 @@ class Store:
     def latest_dates(self) -> dict[str, date | None]:
         """The latest record date per kind: the store's freshness."""
         if not self.exists():
-            return {"tickets": None, "surveys": None, "qa": None}
+            return {"tickets": None, "surveys": None, "qa": None, "calls": None}
         with self.reader() as con:
             row = con.execute(
                 "SELECT (SELECT max(created_at) FROM tickets)::DATE,"
                 " (SELECT max(sent_at) FROM surveys)::DATE,"
-                " (SELECT max(inspected_at) FROM qa_inspections)::DATE"
+                " (SELECT max(inspected_at) FROM qa_inspections)::DATE,"
+                " (SELECT max(queued_at) FROM calls)::DATE"
             ).fetchone()
         assert row is not None
-        return {"tickets": row[0], "surveys": row[1], "qa": row[2]}
+        return {"tickets": row[0], "surveys": row[1], "qa": row[2], "calls": row[3]}
+
+    def latest_day(self) -> date | None:
+        """The last day the tickets or the calls reach: where the default view ends."""
+        latest = self.latest_dates()
+        days = [d for d in (latest["tickets"], latest["calls"]) if d is not None]
+        return max(days) if days else None
 
     def is_demo(self) -> bool:
         """True when the data came from `servicelens demo` and nothing real was imported."""

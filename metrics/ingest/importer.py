@@ -404,8 +404,8 @@ def plan(con: duckdb.DuckDBPyConnection, path: Path, *, workdir: Path, kind: str
     kind = kind or mapping.kind or guess_kind(src.headers, mapping)
     if kind is None:
         raise KindUnknown(
-            f"{src.name}: cannot tell whether this is tickets, surveys, QA or calls; headers found: "
-            + ", ".join(src.headers[:30]), src.headers,
+            f"{src.name}: cannot tell whether this is tickets, surveys, QA or calls; "
+            "headers found: " + ", ".join(src.headers[:30]), src.headers,
         )
     if kind not in KINDS:
         raise ImportFailed(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")

@@ -732,3 +732,104 @@ def qa_score_dots(df: pl.DataFrame, by: str, overall: float | None, lang: str,
     height = max(HEIGHT, ROW_PX * len(order))
     return _style(alt.layer(*layers).properties(height=height), title).properties(
         height=height)
+
+
+# --- 话务 Calls ----------------------------------------------------------------------------
+
+def calls_daily(df: pl.DataFrame, target: float | None, lang: str) -> ChartSpec:
+    """Calls per day: offered as bars, answered and abandoned as lines, and the service
+    level (right axis) with its target."""
+    counts = ("calls_offered", "calls_answered", "calls_abandoned")
+    long = pl.concat([
+        df.select("bucket", pl.col(m).cast(pl.Float64).alias("value"),
+                  pl.lit(catalog.get(m).name(lang)).alias("metric")) for m in counts])
+    names = [catalog.get(m).name(lang) for m in counts]
+    colors = alt.Scale(domain=names, range=[PALETTE[5], PALETTE[1], PALETTE[3]])
+    x = alt.X("bucket:T", title=None, axis=alt.Axis(format="%m-%d"))
+    bars = alt.Chart(long.filter(pl.col("metric") == names[0])).mark_bar(
+        opacity=0.35, color=PALETTE[5]).encode(
+        x=x, y=alt.Y("value:Q", title=t("count", lang)),
+        color=alt.Color("metric:N", scale=colors, title=None),
+        tooltip=[alt.Tooltip("bucket:T", title=t("date", lang)),
+                 alt.Tooltip("metric:N", title=" "), alt.Tooltip("value:Q", format=",")])
+    lines = alt.Chart(long.filter(pl.col("metric") != names[0])).mark_line(
+        strokeWidth=2).encode(
+        x=x, y=alt.Y("value:Q"), color=alt.Color("metric:N", scale=colors, title=None),
+        tooltip=[alt.Tooltip("bucket:T", title=t("date", lang)),
+                 alt.Tooltip("metric:N", title=" "), alt.Tooltip("value:Q", format=",")])
+    sl = catalog.get("service_level_rate")
+    level = df.select("bucket", pl.col("service_level_rate").alias("rate")).with_columns(
+        pl.col("rate").map_elements(lambda v: formatting.value(sl, v, lang),
+                                    return_dtype=pl.String).alias("shown"))
+    rate_axis = alt.Y("rate:Q", title=sl.name(lang), axis=alt.Axis(format=".0%"),
+                      scale=alt.Scale(domain=[0, 1]))
+    rate = alt.Chart(level).mark_line(color=PALETTE[0], strokeDash=[2, 2], point=True).encode(
+        x=x, y=rate_axis, tooltip=[alt.Tooltip("bucket:T", title=t("date", lang)),
+                                   alt.Tooltip("shown:N", title=sl.name(lang))])
+    layers = [rate]
+    if target is not None:
+        rule = pl.DataFrame({"rate": [target], "shown": [formatting.target(sl, target, lang)]})
+        layers.append(alt.Chart(rule).mark_rule(color=TARGET_COLOR, strokeDash=[5, 4]).encode(
+            y=alt.Y("rate:Q", scale=alt.Scale(domain=[0, 1])),
+            tooltip=[alt.Tooltip("shown:N", title=t("target", lang))]))
+    chart = alt.layer(alt.layer(bars, lines), alt.layer(*layers)).resolve_scale(y="independent")
+    return _style(chart, t("calls_daily", lang))
+
+
+def calls_heat(df: pl.DataFrame, value: str, lang: str) -> ChartSpec:
+    """Weekday × half-hour cells coloured by calls offered or by service level."""
+    label_of = formatting.slot_label
+    sl = catalog.get("service_level_rate")
+    data = df.select("weekday", "slot", "calls_offered", "service_level_rate").with_columns(
+        pl.col("weekday").map_elements(lambda d: weekday(int(d), lang),
+                                       return_dtype=pl.String).alias("day"),
+        pl.col("slot").map_elements(lambda s: label_of(int(s)),
+                                    return_dtype=pl.String).alias("time"),
+        pl.col("service_level_rate").map_elements(lambda v: formatting.value(sl, v, lang),
+                                                  return_dtype=pl.String).alias("sl"))
+    offered = value == "offered"
+    field = "calls_offered:Q" if offered else "service_level_rate:Q"
+    scale = alt.Scale(scheme="blues") if offered else alt.Scale(scheme="redyellowgreen",
+                                                                domain=[0, 1])
+    legend = alt.Legend(orient="right", format=",d" if offered else ".0%")
+    times = [label_of(s) for s in range(48)]
+    chart = alt.Chart(data).mark_rect(cornerRadius=2).encode(
+        x=alt.X("time:O", sort=times, title=t("hour_of_day", lang),
+                axis=alt.Axis(labelAngle=-90, values=times[::2])),
+        y=alt.Y("day:N", sort=[weekday(d, lang) for d in range(1, 8)], title=None),
+        color=alt.Color(field, scale=scale, title=None, legend=legend),
+        tooltip=[alt.Tooltip("day:N", title=" "), alt.Tooltip("time:N", title=" "),
+                 alt.Tooltip("calls_offered:Q", title=catalog.get("calls_offered").name(lang),
+                             format=","),
+                 alt.Tooltip("sl:N", title=sl.name(lang))],
+    ).add_params(_pick(["weekday", "slot"]))
+    title = t("calls_heat_offered" if offered else "calls_heat_sl", lang)
+    return _style(chart, title)
+
+
+def patience(df: pl.DataFrame, bounds: tuple[float, ...], lang: str) -> ChartSpec:
+    """Calls by wait band, answered and abandoned stacked, with the share abandoned (the
+    patience curve) as a line on its own axis."""
+    names = [band_label(i, bounds, lang) for i in range(1, len(bounds) + 2)]
+    answered, abandoned = (label("call_outcome", c, lang) for c in ("answered", "abandoned"))
+    data = df.with_columns(pl.col("wait_band").map_elements(
+        lambda b: band_label(int(b), bounds, lang), return_dtype=pl.String).alias("band"))
+    long = pl.concat([
+        data.select("band", pl.col("answered").alias("calls"), pl.lit(answered).alias("outcome")),
+        data.select("band", pl.col("abandoned").alias("calls"),
+                    pl.lit(abandoned).alias("outcome"))])
+    x = alt.X("band:N", sort=names, title=t("calls_waits", lang), axis=alt.Axis(labelAngle=0))
+    bars = alt.Chart(long).mark_bar().encode(
+        x=x, y=alt.Y("calls:Q", title=t("count", lang)),
+        color=alt.Color("outcome:N", title=None, sort=[answered, abandoned],
+                        scale=alt.Scale(domain=[answered, abandoned],
+                                        range=[PALETTE[1], PALETTE[3]])),
+        tooltip=[alt.Tooltip("band:N", title=" "), alt.Tooltip("outcome:N", title=" "),
+                 alt.Tooltip("calls:Q", format=",")])
+    share = data.with_columns((pl.col("abandoned_share") * 100).round(1).alias("pct"))
+    line = alt.Chart(share).mark_line(color=TARGET_COLOR, point=True, strokeWidth=2).encode(
+        x=x, y=alt.Y("abandoned_share:Q", title=t("calls_abandoned_share", lang),
+                     axis=alt.Axis(format=".0%")),
+        tooltip=[alt.Tooltip("band:N", title=" "),
+                 alt.Tooltip("pct:Q", title=t("calls_abandoned_share", lang) + " %")])
+    return _style(alt.layer(bars, line).resolve_scale(y="independent"), t("calls_waits", lang))

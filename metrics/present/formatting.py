@@ -144,3 +144,8 @@ def code(text: str) -> str:
     pad = " " if flat.startswith("`") or flat.endswith("`") else ""
     return f"{fence}{pad}{flat}{pad}{fence}"
 
+
+
+def slot_label(slot: int) -> str:
+    """A half hour of the day, 0-47, as its start: 00:00 .. 23:30."""
+    return f"{slot // 2:02d}:{30 * (slot % 2):02d}"

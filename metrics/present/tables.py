@@ -10,7 +10,7 @@ import polars as pl
 from metrics.core import catalog
 from metrics.core.settings import Settings
 from metrics.present import formatting
-from metrics.present.words import column_label, label, list_sep, t, times_sign
+from metrics.present.words import column_label, label, list_sep, t, times_sign, weekday
 from metrics.views import qa
 from metrics.views.scorecards import CoachingPoint, wilson
 
@@ -331,6 +331,10 @@ _CODED: Final[tuple[str, ...]] = (
     "channel", "request_type", "category", "priority", "status", "survey_channel",
     "violation_category", "severity",
 )
+# A call's coded columns and their vocabularies.
+_CALL_CODED: Final[dict[str, str]] = {"outcome": "call_outcome", "direction": "call_direction"}
+
+
 def _worder(vocabulary: str, lang: str) -> Callable[[str | None], str]:
     return lambda code: label(vocabulary, code, lang)
 
@@ -342,7 +346,10 @@ def presentable(df: pl.DataFrame, lang: str) -> pl.DataFrame:
         if column in _CODED:
             exprs.append(pl.col(column).map_elements(_worder(column, lang),
                                                      return_dtype=pl.String))
-        elif column in ("frt_s", "res_s"):
+        elif column in _CALL_CODED:
+            exprs.append(pl.col(column).map_elements(_worder(_CALL_CODED[column], lang),
+                                                     return_dtype=pl.String))
+        elif column in ("frt_s", "res_s", "wait_s", "talk_s", "hold_s", "acw_s", "handle_s"):
             exprs.append(pl.col(column).map_elements(
                 lambda v: formatting.duration(v, lang), return_dtype=pl.String))
         elif column == "_counted":
@@ -396,3 +403,23 @@ def qa_items_table(items: pl.DataFrame, lang: str, with_agent: bool = True) -> p
                "inspector", "qa_score", "violation_category", "severity"]
     shown = presentable(items.select(columns), lang)
     return shown.insert_column(0, items["ts"].dt.strftime("%Y-%m-%d").alias(t("date", lang)))
+
+
+def staffing_table(df: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """The staffing rows for people: weekday and half hour, mean calls and AHT, agents needed
+    and the service level they would give, agents seen, and whether it ran short."""
+    sl = catalog.get("service_level_rate")
+    return pl.DataFrame({
+        t("staffing_col_interval", lang): [
+            f"{weekday(int(d), lang)} {formatting.slot_label(int(s))}"
+            for d, s in zip(df["weekday"], df["slot"], strict=True)],
+        t("staffing_col_calls", lang): df["calls"].map_elements(
+            lambda v: f"{v:,.1f}", return_dtype=pl.String),
+        t("staffing_col_aht", lang): durations(df, "aht_s", "aht", lang),
+        t("staffing_col_needed", lang): df["needed"],
+        t("staffing_col_sl", lang): _formatted(df["service_level"], sl, lang),
+        t("staffing_col_seen", lang): df["seen"].map_elements(
+            lambda v: f"{v:,.1f}", return_dtype=pl.String),
+        t("staffing_col_short", lang): df["short"].map_elements(
+            lambda v: t("yes", lang) if v else "", return_dtype=pl.String),
+    })

@@ -146,6 +146,47 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "resolution_page": ("解决", "Resolution"),
     "complaints_page": ("投诉", "Complaints"),
     "satisfaction_page": ("满意度", "Satisfaction"),
+    "calls_page": ("话务", "Calls"),
+    "calls_caption": (
+        "按进入队列时间统计呼入电话；T = 电话渠道响应标准 {t}，短时放弃阈值 {short}（均可在设置中修改）。",
+        "Inbound calls by the time they were queued; T = the phone standard {t}, short "
+        "abandons under {short} (both in Settings).",
+    ),
+    "calls_none": (
+        "数据库中还没有话务数据。在「数据」页导入呼叫明细（CSV/XLSX，或 Asterisk queue_log），"
+        "或用 `servicelens import calls 文件 --mapping 预设`。",
+        "The store holds no calls yet. Import call-detail records on the Data page (CSV/XLSX), "
+        "or run `servicelens import calls FILE --mapping PRESET`.",
+    ),
+    "calls_daily": ("每日呼入、接通、放弃", "Calls per day: offered, answered, abandoned"),
+    "calls_heat": ("星期 × 半小时：呼入量与服务水平", "Weekday × half hour: offered and service level"),
+    "calls_heat_offered": ("呼入量", "Offered"),
+    "calls_heat_sl": ("服务水平", "Service level"),
+    "calls_waits": ("等待时长分布与放弃曲线", "Waits and the patience curve"),
+    "calls_waits_note": (
+        "柱：各等待时长段的接通与放弃来电数；线：该段中放弃的比例（放弃曲线，客户耐心的刻画）。",
+        "Bars: calls answered and abandoned by how long they waited; line: the share that "
+        "abandoned at that wait (the patience curve).",
+    ),
+    "calls_queues": ("分技能组", "By queue"),
+    "calls_abandoned_share": ("放弃比例", "Abandoned share"),
+    "staffing_title": ("排班测算（Erlang C）", "Staffing (Erlang C)"),
+    "staffing_note": (
+        "每个星期几 × 半小时：周期内平均呼入量与平均处理时长，按 Erlang C 达到服务水平目标 {target}"
+        "（{t} 内接通）所需坐席数，对比实际在该时段接听电话的平均坐席数。红色为人手不足的时段。",
+        "Each weekday × half hour: the period's mean calls offered and mean handling time, the "
+        "agents Erlang C needs for the service-level target {target} (answered within {t}), "
+        "against the mean agents seen answering in it. Red: staffed below need.",
+    ),
+    "staffing_short": ("人手不足时段：{n} / {all}", "Short-staffed intervals: {n} of {all}"),
+    "staffing_col_interval": ("时段", "Interval"),
+    "staffing_col_calls": ("平均呼入量", "Mean calls"),
+    "staffing_col_aht": ("平均处理时长", "Mean AHT"),
+    "staffing_col_needed": ("所需坐席", "Agents needed"),
+    "staffing_col_sl": ("预计服务水平", "Expected service level"),
+    "staffing_col_seen": ("实际坐席", "Agents seen"),
+    "staffing_col_short": ("人手不足", "Short"),
+    "yes": ("是", "yes"),
     "catalog_page": ("指标说明", "Metric catalog"),
     "settings_page": ("设置", "Settings"),
     "business_hours": ("按工作时间计时", "Business hours"),
