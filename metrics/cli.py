@@ -28,6 +28,7 @@ from metrics.ingest.mapping import Mapping, MappingError, load_mapping, presets
 from metrics.ingest.rows import KINDS
 from metrics.present import formatting, tables
 from metrics.present.words import list_sep, pick, role_label, t
+from metrics.views import calls as calls_view
 from metrics.views import scorecards
 
 
@@ -126,6 +127,23 @@ def build_parser() -> argparse.ArgumentParser:
     p_kpis.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p_kpis.add_argument("--lang", choices=("zh", "en"), default="en",
                         help="language of the table (default en)")
+
+    p_staff = sub.add_parser(
+        "staffing", help="print the Erlang C staffing view: agents needed per half hour",
+        description="For each weekday x half hour of the period: the mean calls offered, the "
+        "mean handling time, the agents Erlang C needs to answer the service-level target "
+        "within T (the phone standard), the service level they would give, the mean agents "
+        "seen answering in that half hour, and whether it ran short. With --json, print a JSON "
+        "array of records (interval as HH:MM, weekday 1 = Monday).",
+    )
+    _add_store(p_staff)
+    _add_filters(p_staff)
+    p_staff.add_argument("--target", type=_fraction, default=None, metavar="F",
+                         help="the service-level target, 0-1 (default: the store's target "
+                         "for service_level_rate, 80%%)")
+    p_staff.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p_staff.add_argument("--lang", choices=("zh", "en"), default="en",
+                         help="language of the table (default en)")
 
     p_agents = sub.add_parser(
         "agents", help="print agent (or team) scorecards: indicators, composite, rank",
@@ -357,6 +375,33 @@ def _cmd_kpis(args: argparse.Namespace) -> int:
         name = metric.name(lang)
         shown = formatting.value(metric, values[metric_id].value, lang)
         print(f"{name}{' ' * (36 - _width(name))} {shown}")
+    return 0
+
+
+def _fraction(text: str) -> float:
+    value = float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"{text}: give a fraction between 0 and 1, e.g. 0.8")
+    return value
+
+
+def _cmd_staffing(args: argparse.Namespace) -> int:
+    store = _existing_store(args)
+    scope = _scope(args, store, "calls")
+    rows = calls_view.staffing(store, scope, args.target)
+    _exported(store, args, scope, "staffing", rows.height)
+    records = [{**r, "interval": formatting.slot_label(r["slot"])}
+               for r in rows.iter_rows(named=True)]
+    if args.json:
+        print(json.dumps(records, ensure_ascii=False))
+        return 0
+    if not records:
+        print("no calls in the period")
+        return 0
+    shown = tables.staffing_table(rows, args.lang)
+    print("\t".join(shown.columns))
+    for row in shown.iter_rows():
+        print("\t".join("" if v is None else str(v) for v in row))
     return 0
 
 
@@ -693,6 +738,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; exit 0 on success, 2 with one line on stderr for a user's error."""
     args = build_parser().parse_args(argv)
     commands = {"demo": _cmd_demo, "kpis": _cmd_kpis, "agents": _cmd_agents,
+                "staffing": _cmd_staffing,
                 "catalog": _cmd_catalog, "import": _cmd_import, "report": _cmd_report,
                 "users": _cmd_users, "audit": _cmd_audit, "cookie-secret": _cmd_cookie_secret}
     try:

@@ -132,8 +132,10 @@ SCORECARD_SHOWN: Final[tuple[str, ...]] = (
     "agent_composite", "tickets", "first_response_median_s", "resolution_median_s",
     "response_within_standard_rate", "resolution_rate", "fcr_rate", "reopen_rate", "csat",
     "mean_score", "qa_score_mean", "inspections", "minor_violations", "moderate_violations",
-    "severe_violations",
+    "severe_violations", "calls_answered", "aht_s",
 )
+# Shown only when someone in the table answered a call (a ticket-only site has no hotline).
+CALL_COLUMNS: Final[tuple[str, ...]] = ("calls_answered", "aht_s")
 # Indicators whose cell is compared with the team's (counts are not: teams differ in size).
 COMPARED: Final[frozenset[str]] = frozenset(
     m for m in SCORECARD_SHOWN if catalog.get(m).kind != "count"
@@ -168,7 +170,11 @@ def scorecard_table(df: pl.DataFrame, lang: str, settings: Settings,
     }
     if level == "agent":
         columns[column_label("team", lang)] = df["team"]
+    with_calls = bool(df["calls_answered"].fill_null(0).sum()) if "calls_answered" in df.columns \
+        else False
     for metric_id in SCORECARD_SHOWN:
+        if metric_id in CALL_COLUMNS and not with_calls:
+            continue
         metric = catalog.get(metric_id)
         columns[metric.name(lang)] = df[metric_id].fill_null(0).cast(pl.Int64) \
             if metric.kind == "count" else _formatted(df[metric_id], metric, lang)
@@ -295,7 +301,10 @@ def pareto_table(pareto: pl.DataFrame, lang: str) -> pl.DataFrame:
 def agent_kpi_table(row: dict[str, Any], settings: Settings, lang: str) -> pl.DataFrame:
     """One agent's indicators beside the team's and the target, with where each stands."""
     out = []
+    with_calls = bool(row.get("calls_answered"))  # an agent of the hotline
     for metric_id in SCORECARD_SHOWN:
+        if metric_id in CALL_COLUMNS and not with_calls:
+            continue
         metric = catalog.get(metric_id)
         mine, team = row.get(metric_id), row.get(f"team__{metric_id}")
         # No target for the per-channel standard; violations' target is on severe items,

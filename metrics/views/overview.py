@@ -21,6 +21,10 @@ CARD_METRICS: Final[tuple[str, ...]] = (
     "resolution_rate", "resolution_median_s", "fcr_rate", "complaint_rate",
     "complaint_closed_within_limit_rate", "csat", "qa_score_mean", "violations",
 )
+# The hotline's cards, shown when the store holds calls.
+CALL_CARD_METRICS: Final[tuple[str, ...]] = (
+    "calls_offered", "answer_rate", "service_level_rate", "aht_s",
+)
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,8 @@ class Overview:
 
     @property
     def empty(self) -> bool:
-        return not any(c.metric.id == "tickets" and c.current.value for c in self.cards)
+        return not any(c.metric.id in ("tickets", "calls_offered") and c.current.value
+                       for c in self.cards)
 
 
 def resolve_target(metric: Metric, filters: Filters, settings: Settings) -> float | None:
@@ -99,7 +104,8 @@ def cards(store: Store, scope: Scope,
 
 def overview(store: Store, scope: Scope) -> Overview:
     """Everything the Overview page draws, for one scope."""
-    made, trend = cards(store, scope, CARD_METRICS)
+    with_calls = store.latest_dates()["calls"] is not None
+    made, trend = cards(store, scope, CARD_METRICS + (CALL_CARD_METRICS if with_calls else ()))
     categories = queries.breakdown(store, scope, ["complaints"], "category") \
         .filter(pl.col("complaints") > 0)
     return Overview(scope.filters, scope.filters.previous(), scope.grain, made, trend,

@@ -27,7 +27,8 @@ INDICATORS: Final[tuple[str, ...]] = (
     "tickets", "first_response_median_s", "resolution_median_s",
     "response_within_standard_rate", "resolution_rate", "fcr_rate", "reopen_rate", "csat",
     "mean_score", "qa_score_mean", "inspections", "violation_free_rate",
-    "minor_violations", "moderate_violations", "severe_violations", "agent_composite",
+    "minor_violations", "moderate_violations", "severe_violations", "calls_answered", "aht_s",
+    "agent_composite",
 )
 COMPOSITE: Final[str] = "agent_composite"
 # z for a 95% two-sided interval.

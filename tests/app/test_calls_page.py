@@ -88,3 +88,20 @@ def test_a_store_without_calls_says_how_to_import_them(demo_store: Store,
     at = frame_app("../../app.py")
     open_file(at, "pages/calls.py", lang="en")
     assert [x.value for x in at.info] == [t("calls_none", "en")]
+
+
+def test_overview_shows_the_hotline_cards_when_the_store_holds_calls(
+        calls_store: Store, demo_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from metrics.core import catalog
+    from metrics.views.overview import CALL_CARD_METRICS
+
+    names = [catalog.get(m).name("en") for m in CALL_CARD_METRICS]
+    at = frame_app("../../app.py")
+    sign_in(at, calls_store, "admin")
+    at.query_params["from"], at.query_params["to"] = "2026-03-01", "2026-03-07"
+    open_file(at, "pages/overview.py", lang="en")
+    shown = {m.label: m.value for m in at.metric}
+    assert [shown[n] for n in names][:2] == ["4", "75.0%"]  # 4 offered, 3 answered of 4
+    monkeypatch.setenv("SERVICELENS_STORE", str(demo_store.path))
+    demo = open_file(frame_app("../../app.py"), "pages/overview.py", lang="en")
+    assert not set(names) & {m.label for m in demo.metric}

@@ -286,3 +286,39 @@ def test_pwc_csv_and_xlsx_import_alike_and_asa_is_the_mean_speed_of_answer(
         pl.element().cast(pl.Int64)).list.eval(
         pl.element().get(0) * 3600 + pl.element().get(1) * 60 + pl.element().get(2)).explode()
     assert csv["aht_s"] == pytest.approx(talk.mean(), rel=1e-12)
+
+
+def test_staffing_cli_rows_by_hand(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """HAND's week: Monday 09:00-09:30 offered C1-C4 (one Monday in the period), answered by
+    Ann and Bo with 290 s and 100 s of handling; 10:00 C5 (Ann, 120 s); 11:00 C6 (Bo, 600 s)."""
+    from metrics.cli import main
+    from metrics.core import erlang
+
+    store, _ = imported(tmp_path, HAND)
+    week = ["--from", "2026-03-01", "--to", "2026-03-07", "--store", str(store.path)]
+    assert main(["staffing", *week, "--json"]) == 0
+    rows = {r["interval"]: r for r in json.loads(capsys.readouterr().out)}
+    assert set(rows) == {"09:00", "10:00", "11:00"}
+    nine = rows["09:00"]
+    need = erlang.agents_needed(4, 195, 0.8, 20)
+    assert (nine["weekday"], nine["calls"], nine["aht_s"], nine["seen"]) == (1, 4.0, 195.0, 2.0)
+    assert (nine["needed"], nine["short"]) == (need.agents, need.agents > 2)
+    assert nine["service_level"] == pytest.approx(need.service_level)
+    assert rows["11:00"]["needed"] == erlang.agents_needed(1, 600, 0.8, 20).agents
+    assert main(["staffing", *week, "--json", "--target", "0.95"]) == 0
+    strict = {r["interval"]: r for r in json.loads(capsys.readouterr().out)}
+    assert strict["09:00"]["needed"] == erlang.agents_needed(4, 195, 0.95, 20).agents
+
+
+def test_agents_json_has_calls_answered_and_aht(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """Per agent: Ann answered C1 (290 s) and C5 (120 s), Bo C2 (100 s) and C6 (600 s);
+    Ann's outbound C7 is no call of the hotline's metrics."""
+    from metrics.cli import main
+
+    store, _ = imported(tmp_path, HAND)
+    assert main(["agents", "--from", "2026-03-01", "--to", "2026-03-07", "--json",
+                 "--store", str(store.path)]) == 0
+    records = {r["agent"]: r for r in json.loads(capsys.readouterr().out)}
+    assert (records["Ann"]["calls_answered"], records["Ann"]["aht_s"]) == (2, 205.0)
+    assert (records["Bo"]["calls_answered"], records["Bo"]["aht_s"]) == (2, 350.0)
