@@ -623,7 +623,7 @@ def summary_line(result: importer.ImportResult) -> str:
         f"read {result.rows_read:,} · inserted {result.inserted:,} · "
         f"updated {result.updated:,} · unchanged {result.unchanged:,} · "
         f"skipped as older {result.skipped:,} · rejected {result.rejected:,}{dups}"
-        + (f" · not records (calls never offered) {result.not_records:,}"
+        + (f" · not records (no offered call) {result.not_records:,}"
            if result.not_records else "")
         + f" in {result.seconds:.1f} s"
     )

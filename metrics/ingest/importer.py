@@ -588,10 +588,10 @@ def _counts(con: duckdb.DuckDBPyConnection, src: ExtractFile) -> dict[str, int]:
     bad = fetch_one(con, "SELECT count(*) FROM staged WHERE len(errors) > 0")
     not_rows = fetch_one(con, "SELECT count(*) FROM staged_rows WHERE __skip")
     result = {
-        "read": src.rows + len(src.bad_rows),
+        "read": src.rows + len(src.bad_rows) + src.not_records,
         "inserted": int(counts.get("new", 0)), "updated": int(counts.get("changed", 0)),
         "unchanged": int(counts.get("same", 0)), "skipped": int(counts.get("stale", 0)),
-        "not_records": int(not_rows[0]) if not_rows else 0,
+        "not_records": (int(not_rows[0]) if not_rows else 0) + src.not_records,
         "duplicates": int(dups[0]) if dups else 0,
     }
     result["rejected"] = (int(bad[0]) if bad else 0) + result["duplicates"] + len(src.bad_rows)

@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from metrics.core.errors import ServiceLensError
 from metrics.engine.store import fetch_one
+from metrics.ingest import queue_log
 
 if TYPE_CHECKING:  # openpyxl is imported where a workbook is read
     from openpyxl.workbook.workbook import Workbook
@@ -81,6 +82,8 @@ class ExtractFile:
     params: dict[str, object] = field(default_factory=dict)
     text_path: Path | None = None
     delimiter: str = ","
+    # Lines that are not records and were skipped and counted (a queue_log's QUEUESTART)
+    not_records: int = 0
 
     @property
     def lazy(self) -> bool:
@@ -92,7 +95,8 @@ def _quiet(fraction: float, message: str) -> None:
 
 
 def sniff_format(path: Path) -> str:
-    """csv | xlsx | parquet | jsonl, from the first bytes, else from the file's suffix."""
+    """csv | xlsx | parquet | jsonl | queue_log, from the first bytes, else from the file's
+    suffix."""
     with path.open("rb") as f:
         head = f.read(8192)
     if head.startswith(b"PK\x03\x04"):
@@ -102,6 +106,8 @@ def sniff_format(path: Path) -> str:
     fmt = FORMATS.get(path.suffix.lower(), "csv")
     if fmt == "jsonl" or head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"{"):
         return "jsonl"
+    if queue_log.looks_like(head):
+        return "queue_log"
     return fmt
 
 
@@ -540,6 +546,22 @@ def _append_json(con: duckdb.DuckDBPyConnection, keys: list[str],
     return n
 
 
+def _read_text(con: duckdb.DuckDBPyConnection, src: ExtractFile, workdir: Path,
+               encoding: str | None, limit: int | None, progress: ReadProgress) -> None:
+    """A text file (CSV/TSV, JSON lines, a queue_log), read as UTF-8 (a copy when it is not)."""
+    src.encoding = detect_encoding(src.path, encoding)
+    text_path = src.path
+    if src.encoding not in ("utf-8", "utf-8-sig"):
+        text_path = _transcode(src.path, src.encoding, workdir)
+    if src.format == "jsonl":
+        _read_jsonl(con, src, text_path, limit, progress)
+    elif src.format == "queue_log":
+        src.rows, src.not_records = queue_log.read(con, text_path)
+        src.headers = list(queue_log.HEADERS)
+    else:
+        _read_csv(con, src, text_path, limit, progress)
+
+
 def load(con: duckdb.DuckDBPyConnection, path: Path, *, workdir: Path, name: str | None = None,
          encoding: str | None = None, sheet: str | None = None, limit: int | None = None,
          progress: ReadProgress = _quiet) -> ExtractFile:
@@ -562,14 +584,7 @@ def load(con: duckdb.DuckDBPyConnection, path: Path, *, workdir: Path, name: str
     elif src.format == "parquet":
         _read_parquet(con, src, limit)
     else:
-        src.encoding = detect_encoding(path, encoding)
-        text_path = path
-        if src.encoding not in ("utf-8", "utf-8-sig"):
-            text_path = _transcode(path, src.encoding, workdir)
-        if src.format == "jsonl":
-            _read_jsonl(con, src, text_path, limit, progress)
-        else:
-            _read_csv(con, src, text_path, limit, progress)
+        _read_text(con, src, workdir, encoding, limit, progress)
     if not src.headers:
         raise ReadError(f"{src.name}: no header row")
     if not src.lazy:

@@ -130,9 +130,11 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "{unchanged} · skipped as older {skipped} · rejected {rejected}",
     ),
     "import_not_records": (
-        "另有 {n} 行不是记录，已跳过并计数（如从未进入人工队列的来电：IVR 内挂机、幽灵记录）。",
+        "另有 {n} 行不是记录，已跳过并计数（从未进入人工队列的来电：IVR 内挂机、幽灵记录；"
+        "queue_log 中与排队来电无关的行）。",
         "{n} more rows are not records and were skipped and counted (calls never offered to "
-        "an agent queue: hang-ups in the IVR, ghost records).",
+        "an agent queue: hang-ups in the IVR, ghost records; a queue_log's lines about no "
+        "queued call).",
     ),
     "import_failed": ("{error}", "{error}"),
     "demo_removed": ("演示数据已清除，现在只保留导入的数据。", "The demo data was removed: the store now holds imported data only."),

@@ -322,3 +322,56 @@ def test_agents_json_has_calls_answered_and_aht(tmp_path: Path,
     records = {r["agent"]: r for r in json.loads(capsys.readouterr().out)}
     assert (records["Ann"]["calls_answered"], records["Ann"]["aht_s"]) == (2, 205.0)
     assert (records["Bo"]["calls_answered"], records["Bo"]["aht_s"]) == (2, 350.0)
+
+
+# --- Asterisk queue_log: recognised without a mapping ------------------------------------------
+# 1772467190 = 2026-03-02 15:59:50 UTC = 23:59:50 in Shanghai (the site's default zone): the
+# first call enters the queue before local midnight and is answered after it.
+QUEUE_LOG = """1772467000|NONE|NONE|NONE|QUEUESTART||
+1772467001|NONE|support|SIP/101|ADDMEMBER||
+1772467002|NONE|support|SIP/101|AGENTLOGIN|SIP/101
+1772467190|A1|support|NONE|ENTERQUEUE||13812345678|1
+1772467193|A1|support|SIP/101|RINGNOANSWER|3000
+1772467202|A1|support|SIP/102|CONNECT|12|B1|2
+1772467390|A1|support|SIP/102|COMPLETECALLER|12|188|1
+1772467400|A2|sales|NONE|ENTERQUEUE||13900001111|1
+1772467403|A2|sales|NONE|ABANDON|1|1|3
+1772467500|A3|sales|NONE|ENTERQUEUE||13700002222|1
+1772467530|A3|sales|NONE|EXITWITHTIMEOUT|1|1|30
+1772467600|A4|support|NONE|ENTERQUEUE||13600003333|1
+1772467620|A4|support|SIP/101|CONNECT|20|B4|4
+1772467700|A4|support|SIP/101|TRANSFER|8000|from-internal|20|80
+1772467800|A5|support|NONE|ENTERQUEUE||13500004444|1
+1772467860|A5|support|NONE|EXITWITHKEY|5|1|1|60
+1772467900|A6|support|NONE|ENTERQUEUE||13400005555|1
+1772467910|A6|support|NONE|EXITEMPTY|1|1|10
+1772468000|A7|support|NONE|ENTERQUEUE||13300006666|1
+1772468001|A8|support|SIP/102|CONNECT|0|B8|1
+1772468090|A8|support|SIP/102|COMPLETEAGENT|0|89|1
+1772468100|NONE|NONE|NONE|CONFIGRELOAD||
+"""
+
+
+def test_queue_log_imports_without_a_mapping_and_its_kpis_are_hand_computed(
+        tmp_path: Path) -> None:
+    """A1 answered by SIP/102 after a missed ring on SIP/101 (wait 12, talk 188), across local
+    midnight; A2 a short abandon (3 s); A3 left on timeout (30 s); A4 answered then transferred
+    (wait 20, talk 80); A5 left with a key (60 s); A6 left an empty queue (10 s); A7 still
+    waiting when the log was cut (not a record yet); A8 answered without queueing (wait 0,
+    talk 89). Four lines are about no queued call."""
+    store, result = imported(tmp_path, QUEUE_LOG, name="queue_log")
+    assert (result.inserted, result.rejected, result.not_records) == (7, 0, 5)  # 4 + A7
+    with store.reader() as con:
+        first = con.execute("SELECT queued_at, answered_at, ended_at, agent, wait_s, talk_s,"
+                            " customer_phone FROM calls WHERE call_id = 'A1'").fetchone()
+    assert first == (datetime(2026, 3, 2, 23, 59, 50), datetime(2026, 3, 3, 0, 0, 2),
+                     datetime(2026, 3, 3, 0, 3, 10), "SIP/102", 12.0, 188.0, "13812345678")
+    v = kpis(store, date(2026, 3, 2), date(2026, 3, 3))
+    assert (v["calls_offered"], v["calls_answered"], v["calls_abandoned"]) == (7, 3, 4)
+    assert v["answer_rate"] == pytest.approx(3 / 6)  # A2 is short
+    assert v["abandon_rate"] == pytest.approx(3 / 6)
+    assert v["service_level_rate"] == pytest.approx(3 / 6)  # waits 12, 20, 0 <= 20
+    assert v["asa_s"] == pytest.approx((12 + 20 + 0) / 3)
+    assert v["aht_s"] == pytest.approx((188 + 80 + 89) / 3)
+    monday = kpis(store, date(2026, 3, 2), date(2026, 3, 2))
+    assert monday["calls_offered"] == 1  # only A1 queued before local midnight
