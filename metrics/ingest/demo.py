@@ -147,6 +147,7 @@ class DemoFrames:
     dimension_scores: pl.DataFrame
     inspections: pl.DataFrame
     violations: pl.DataFrame
+    calls: pl.DataFrame
 
 
 @dataclass(frozen=True)
@@ -157,12 +158,14 @@ class DemoCounts:
     surveys: int = 0
     inspections: int = 0
     violations: int = 0
+    calls: int = 0
 
     def plus(self, frames: DemoFrames) -> DemoCounts:
         return DemoCounts(self.tickets + frames.tickets.height,
                           self.surveys + frames.surveys.height,
                           self.inspections + frames.inspections.height,
-                          self.violations + frames.violations.height)
+                          self.violations + frames.violations.height,
+                          self.calls + frames.calls.height)
 
 
 def _pick(rng: np.random.Generator, n: int, shares: tuple[float, ...]) -> np.ndarray:
@@ -230,6 +233,24 @@ def _assign_agents(rng: np.random.Generator, channel: np.ndarray) -> np.ndarray:
         mask = channel == c
         agent_idx[mask] = np.array(members)[_pick(rng, int(mask.sum()), tuple(weights))]
     return agent_idx
+
+
+# The hotline's evening shift (18:00-22:00) is three agents, and half the hotline is at lunch
+# from 12:00 to 13:00: the staffing view's short intervals.
+EVENING_SHIFT: Final[tuple[str, ...]] = ("张伟", "吴敏", "马超")
+LUNCH_SHIFT: Final[tuple[str, ...]] = ("王芳", "刘洋", "杨帆", "黄丽", "周杰", "孙浩")
+
+
+def _shifts(rng: np.random.Generator, agent_idx: np.ndarray,
+            answered: np.ndarray) -> np.ndarray:
+    """Who answered each call: the ticket's handler, except in the evening and the lunch
+    hour, when only the agents on shift answer (they hand the ticket on to its handler)."""
+    hour = (np.floor(answered).astype(np.int64) % SECONDS_PER_DAY) // 3600
+    out = agent_idx.copy()
+    for names, when in ((EVENING_SHIFT, (hour >= 18) & (hour < 22)), (LUNCH_SHIFT, hour == 12)):
+        on = np.array([i for i, a in enumerate(AGENTS) if a.name in names])
+        out[when] = on[rng.integers(0, len(on), int(when.sum()))]
+    return out
 
 
 def _requests(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -312,7 +333,7 @@ def generate_parts(n_tickets: int, seed: int = 7, end: date | None = None,
 def _tagged(frames: DemoFrames, tag: str) -> DemoFrames:
     """A part's ids made its own: T00000001 -> T0100000001 (and C, S, Q likewise)."""
     def ids(df: pl.DataFrame, *columns: str) -> pl.DataFrame:
-        return df.with_columns(pl.col(c).str.replace(r"^([TCSQ])", f"${{1}}{tag}")
+        return df.with_columns(pl.col(c).str.replace(r"^([TCSQK])", f"${{1}}{tag}")
                                for c in columns)
 
     return DemoFrames(
@@ -321,6 +342,7 @@ def _tagged(frames: DemoFrames, tag: str) -> DemoFrames:
         dimension_scores=ids(frames.dimension_scores, "survey_id"),
         inspections=ids(frames.inspections, "inspection_id", "ticket_id"),
         violations=ids(frames.violations, "inspection_id"),
+        calls=ids(frames.calls, "call_id", "ticket_id", "customer_id"),
     )
 
 
@@ -382,7 +404,87 @@ def generate(n_tickets: int, seed: int | tuple[int, int] = 7, end: date | None =
     surveys, dims = _surveys(rng, tickets, created, resolved, reopen, is_complaint, agent_idx,
                              customer, start, end, as_of_s)
     inspections, violations = _qa(rng, tickets, created, agent_idx, as_of_s)
-    return DemoFrames(tickets, surveys, dims, inspections, violations)
+    calls = _calls(rng, tickets, created, channel, agent_idx, as_of_s)
+    return DemoFrames(tickets, surveys, dims, inspections, violations, calls)
+
+
+def _load(created: np.ndarray) -> np.ndarray:
+    """How far the hotline is behind its calls at each moment: 1 in a normal half hour; the
+    evening shift (18:00-22:00) is short-staffed, the week after Double 11 (11-20 November)
+    swamps everyone, and the lunch hour runs on half the agents."""
+    moment = np.floor(created).astype(np.int64).astype("datetime64[s]")
+    days = moment.astype("datetime64[D]")
+    hour = (moment - days).astype(np.int64) // 3600
+    months = days.astype("datetime64[M]")
+    month = months.astype(np.int64) % 12 + 1
+    day_of_month = (days - months.astype("datetime64[D]")).astype(np.int64) + 1
+    load = np.ones(len(created))
+    load[(hour >= 18) & (hour < 22)] = 3.5
+    load[hour == 12] *= 1.8
+    load[(month == 11) & (day_of_month >= 11) & (day_of_month <= 20)] *= 2.5
+    return load
+
+
+def _calls(rng: np.random.Generator, tickets: pl.DataFrame, created: np.ndarray,
+           channel: np.ndarray, agent_idx: np.ndarray, as_of_s: float) -> pl.DataFrame:
+    """The hotline's call records: every phone ticket was opened by an answered call (answered
+    when the ticket was created, carrying its ticket_id; by its handler, or by the agent on
+    shift in the evening and at lunch), and callers who gave up came on top, more of them
+    where the hotline was behind (`_load`); a few hung up within seconds."""
+    phone = np.flatnonzero(channel == 0)
+    answered = created[phone]
+    answering = _shifts(rng, agent_idx[phone], answered)
+    load = _load(answered)
+    n = len(phone)
+    wait = np.round(rng.exponential(9.0 * load))
+    talk = np.round(rng.lognormal(np.log(170), 0.55, n))
+    hold = np.where(rng.random(n) < 0.2, np.round(rng.exponential(35, n)), 0.0)
+    acw = np.round(20 + rng.exponential(25, n))
+    t = tickets[phone.tolist()]
+    queue = np.where(t["request_type"].to_numpy() == "complaint", "complaints",
+                     np.where(t["customer_level"].to_numpy() == "vip", "vip", "general"))
+    answered_calls = pl.DataFrame({
+        "call_id": "K" + t["ticket_id"].str.slice(1),
+        "queued_at": _ts(answered - wait, "queued_at"),
+        "answered_at": _ts(answered, "answered_at"),
+        "ended_at": _ts(np.minimum(answered + talk + hold, as_of_s), "ended_at"),
+        "outcome": pl.Series(["answered"] * n, dtype=pl.String),
+        "queue": pl.Series(queue),
+        "agent": pl.Series(np.array([a.name for a in AGENTS])[answering]),
+        "team": pl.Series(np.array([a.team for a in AGENTS])[answering]),
+        "wait_s": pl.Series(wait), "talk_s": pl.Series(talk), "hold_s": pl.Series(hold),
+        "acw_s": pl.Series(acw),
+        "direction": pl.Series(["inbound"] * n, dtype=pl.String),
+        "customer_id": t["customer_id"], "customer_phone": t["customer_phone"],
+        "ticket_id": t["ticket_id"],
+    })
+    # Callers who gave up: about 5% of the answered in a normal half hour, more when behind.
+    gave_up = rng.random(n) < np.clip(0.05 * load, 0, 0.6)
+    m = int(gave_up.sum())
+    at = answered[gave_up] + rng.integers(-900, 900, m)
+    waited = np.where(rng.random(m) < 0.12, rng.integers(1, 5, m),
+                      np.round(rng.exponential(35 * load[gave_up])) + 5).astype(float)
+    keep = at + waited <= as_of_s
+    at, waited, src = at[keep], waited[keep], np.flatnonzero(gave_up)[keep]
+    k = len(at)
+    abandoned_calls = pl.DataFrame({
+        "call_id": "K" + t["ticket_id"].str.slice(1).gather(src.tolist()) + "A",
+        "queued_at": _ts(at, "queued_at"),
+        "answered_at": _ts(np.full(k, np.nan), "answered_at"),
+        "ended_at": _ts(at + waited, "ended_at"),
+        "outcome": pl.Series(["abandoned"] * k, dtype=pl.String),
+        "queue": pl.Series(queue[src]),
+        "agent": pl.Series([None] * k, dtype=pl.String),
+        "team": pl.Series([None] * k, dtype=pl.String),
+        "wait_s": pl.Series(waited), "talk_s": pl.Series([None] * k, dtype=pl.Float64),
+        "hold_s": pl.Series([None] * k, dtype=pl.Float64),
+        "acw_s": pl.Series([None] * k, dtype=pl.Float64),
+        "direction": pl.Series(["inbound"] * k, dtype=pl.String),
+        "customer_id": t["customer_id"].gather(src.tolist()),
+        "customer_phone": t["customer_phone"].gather(src.tolist()),
+        "ticket_id": pl.Series([None] * k, dtype=pl.String),
+    })
+    return pl.concat([answered_calls, abandoned_calls]).sort("queued_at")
 
 
 def _surveys(rng: np.random.Generator, tickets: pl.DataFrame, created: np.ndarray,
@@ -584,6 +686,7 @@ def write_parts(store: Store, parts: Iterable[DemoFrames], label: str,
                 ("survey_dimension_scores", frames.dimension_scores),
                 ("qa_inspections", frames.inspections.with_columns(tagged)),
                 ("qa_violations", frames.violations),
+                ("calls", frames.calls.with_columns(tagged)),
             ):
                 con.register("incoming", df.to_arrow())
                 cols = ", ".join(df.columns)

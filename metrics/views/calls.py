@@ -69,7 +69,8 @@ def staffing(store: Store, scope: Scope, target: float | None = None) -> pl.Data
     """Per weekday x half hour of the period: the mean calls offered (over the period's days
     of that weekday, days without calls counted), the mean handling time of its answered
     calls, the agents Erlang C needs for the service-level target within T (the phone
-    standard), the mean distinct agents seen answering in it, and whether it ran short.
+    standard), the mean distinct agents seen answering in it (over the days someone
+    answered in it), and whether it ran short.
 
     Columns: weekday, slot, days, calls, aht_s, needed, service_level, seen, short."""
     settings = scope.settings
@@ -83,7 +84,7 @@ def staffing(store: Store, scope: Scope, target: float | None = None) -> pl.Data
         return _empty_staffing()
     per = raw.group_by("weekday", "slot").agg(
         pl.col("offered").sum(), pl.col("answered").sum(), pl.col("handle_s").sum(),
-        pl.col("agents").sum())
+        pl.col("agents").sum(), (pl.col("answered") > 0).sum().alias("answering_days"))
     per = per.with_columns(
         pl.col("weekday").replace_strict(days, return_dtype=pl.Int64).alias("days"))
     rows = []
@@ -91,7 +92,9 @@ def staffing(store: Store, scope: Scope, target: float | None = None) -> pl.Data
         calls = r["offered"] / r["days"]
         aht = r["handle_s"] / r["answered"] if r["answered"] else None
         need = erlang.agents_needed(calls, aht, goal, answer_s, INTERVAL_S) if aht else None
-        seen = r["agents"] / r["days"]
+        # On the days someone answered in it: a quiet half hour's agents show only when a
+        # call comes, so the days without an answer say nothing about who was there.
+        seen = r["agents"] / r["answering_days"] if r["answering_days"] else 0.0
         rows.append({
             "weekday": r["weekday"], "slot": r["slot"], "days": r["days"], "calls": calls,
             "aht_s": aht, "needed": need.agents if need else None,

@@ -52,7 +52,7 @@ def test_review_pack_control_is_on_the_overview(app: AppTest, lang: str) -> None
     assert app.download_button(key="review_pack_dl").label == button
     kind = app.button_group(key="review_pack_kind")
     assert kind.value == "pdf" and list(kind.options) == formats
-    assert len(app.metric) == 12  # the cards are still drawn
+    assert len(app.metric) == 16  # the cards are still drawn (12 + the hotline's 4)
 
 
 def test_choosing_zip_keeps_the_page(app: AppTest) -> None:

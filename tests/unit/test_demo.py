@@ -141,3 +141,32 @@ def test_an_interrupted_demo_is_unfinished_and_made_again(tmp_path: Path,
     assert store.ticket_count() == 2500 and not demo.unfinished_demo(store)
     assert main(["demo", "--if-missing", "--tickets", "100", "--store", str(store.path)]) == 0
     assert store.ticket_count() == 2500  # finished: left alone
+
+
+def test_demo_calls_open_its_phone_tickets_and_tell_a_staffing_story(demo_store: Store) -> None:
+    """Every phone ticket was opened by an answered call carrying its ticket_id, answered
+    when the ticket was created; callers who gave up come on top."""
+    with demo_store.reader() as con:
+        phone, answered, joined, abandoned_with_ticket = con.execute(
+            "SELECT (SELECT count(*) FROM tickets WHERE channel = 'phone'),"
+            " (SELECT count(*) FROM calls WHERE outcome = 'answered'),"
+            " (SELECT count(*) FROM calls c JOIN tickets t USING (ticket_id)"
+            "  WHERE t.channel = 'phone' AND c.answered_at = t.created_at),"
+            " (SELECT count(*) FROM calls WHERE outcome = 'abandoned'"
+            "  AND ticket_id IS NOT NULL)").fetchone()
+    assert phone == answered == joined > 0 and abandoned_with_ticket == 0
+
+
+def test_demo_evening_shift_is_short_staffed(tmp_path: Path) -> None:
+    """The staffing view's story on a default-sized demo: the three-agent evening shift
+    (18:00-22:00) runs short of what Erlang C needs; the daytime hotline does not."""
+    from metrics.views import calls
+
+    store = Store(tmp_path / "demo.duckdb")
+    store.ensure()
+    demo.write(store, demo.generate(200_000, seed=7, end=END), "test")
+    scope = store.scope(Filters(date_from=date(2026, 1, 1), date_to=END))
+    rows = calls.staffing(store, scope)
+    evening = rows.filter(pl.col("slot").is_between(36, 43))  # 18:00-22:00
+    daytime = rows.filter(pl.col("slot").is_between(18, 22))  # 09:00-11:30
+    assert evening["short"].mean() > 0.5 > daytime["short"].mean()  # type: ignore[operator]
