@@ -35,11 +35,11 @@ from playwright.sync_api import sync_playwright
 
 from tests.e2e.conftest import CHROMIUM, QUIET, WAIT, WATCH_RUNS, runs, serving, settled, visit
 
-PAGES = ("overview", "response", "resolution", "complaints", "satisfaction", "agents",
-         "agent", "teams", "qa", "catalog")
+PAGES = ("overview", "response", "resolution", "complaints", "satisfaction", "calls",
+         "agents", "agent", "teams", "qa", "catalog")
 TITLES = {"overview": "总览", "response": "响应", "resolution": "解决", "complaints": "投诉",
-          "satisfaction": "满意度", "agents": "坐席绩效", "agent": "坐席详情", "teams": "班组对比",
-          "qa": "质检", "catalog": "指标说明"}
+          "satisfaction": "满意度", "calls": "话务", "agents": "坐席绩效", "agent": "坐席详情",
+          "teams": "班组对比", "qa": "质检", "catalog": "指标说明"}
 RESULTS = Path(__file__).parent / "results.json"
 POLL = 60  # ms: settled polls every 50 ms
 VIEWPORT = {"width": 1500, "height": 1400}

@@ -1,7 +1,8 @@
-"""Importing a ticket CSV: `servicelens import` against DuckDB's own read_csv + INSERT OR REPLACE.
+"""Importing a ticket CSV and a call CSV: `servicelens import` against DuckDB's own read_csv +
+INSERT OR REPLACE.
 
-Both load the same file into the same tickets table (primary key ticket_id), timed in the
-same run; medians of --repeat runs. "fresh" loads an empty store, "again" re-imports the
+Both load the same file into the same table (primary key the kind's id), timed in the same
+run; medians of --repeat runs. "fresh" loads an empty store, "again" re-imports the
 same file into the filled store. Peak memory of an import is measured in a child process.
 
 Run: .venv/bin/python benchmarks/bench_import.py [--rows 1000000] [--repeat 3]
@@ -23,32 +24,43 @@ import polars as pl
 from metrics.engine.store import Store
 from metrics.ingest import demo, importer
 
-BASELINE = (
-    "INSERT OR REPLACE INTO tickets BY NAME SELECT * FROM read_csv($p, header = true)"
-)
+TABLES = {"tickets": "tickets", "calls": "calls"}
 
 
-def write_csv(rows: int, path: Path) -> None:
-    """Demo tickets as an export would hold them: canonical headers, codes, text times."""
-    tickets = demo.generate(rows, seed=5, end=date(2026, 11, 23)).tickets
-    tickets.with_columns(
-        pl.col(pl.Datetime).dt.strftime("%Y-%m-%d %H:%M:%S")
-    ).write_csv(path)
+def baseline_sql(kind: str) -> str:
+    return (f"INSERT OR REPLACE INTO {TABLES[kind]} BY NAME"  # noqa: S608 - fixed table names
+            " SELECT * FROM read_csv($p, header = true)")
 
 
-def baseline(store: Store, path: Path) -> float:
+def write_csv(kind: str, rows: int, path: Path) -> None:
+    """Demo rows as an export would hold them: canonical headers, codes, text times. Calls
+    come from as many demo tickets as it takes (about 0.45 calls a ticket), in parts."""
+    if kind == "tickets":
+        frame = demo.generate(rows, seed=5, end=date(2026, 11, 23)).tickets
+    else:
+        parts, have = [], 0
+        for part in demo.generate_parts(int(rows / 0.44) + 1, seed=5, end=date(2026, 11, 23)):
+            parts.append(part.calls)
+            have += part.calls.height
+            if have >= rows:
+                break
+        frame = pl.concat(parts).head(rows)
+    frame.with_columns(pl.col(pl.Datetime).dt.strftime("%Y-%m-%d %H:%M:%S")).write_csv(path)
+
+
+def baseline(store: Store, path: Path, kind: str) -> float:
     with store.writer() as con:
         t0 = time.perf_counter()
         con.execute("BEGIN TRANSACTION")
-        con.execute(BASELINE, {"p": str(path)})
+        con.execute(baseline_sql(kind), {"p": str(path)})
         con.execute("COMMIT")
         con.execute("CHECKPOINT")
         return time.perf_counter() - t0
 
 
-def ours(store: Store, path: Path) -> float:
+def ours(store: Store, path: Path, kind: str) -> float:
     t0 = time.perf_counter()
-    importer.import_file(store, "tickets", path)
+    importer.import_file(store, kind, path)
     return time.perf_counter() - t0
 
 
@@ -70,47 +82,53 @@ def peak_rss_mb(code: str, path: Path, folder: Path) -> float:
     return int(done.stdout.split()[-1]) / 1024
 
 
-OURS_CHILD = (
-    "import sys; from pathlib import Path; from metrics.ingest import importer;"
-    " from metrics.engine.store import Store;"
-    " importer.import_file(Store(sys.argv[2]), 'tickets', Path(sys.argv[1]))"
-)
-BASE_CHILD = (
-    "import sys; from metrics.engine.store import Store; s = Store(sys.argv[2]); s.ensure();"
-    " c = __import__('duckdb').connect(sys.argv[2]); c.execute(\"SET enable_progress_bar ="
-    " false\"); c.execute(" + repr(BASELINE) + ", {'p': sys.argv[1]})"
-)
+def ours_child(kind: str) -> str:
+    return ("import sys; from pathlib import Path; from metrics.ingest import importer;"
+            " from metrics.engine.store import Store;"
+            f" importer.import_file(Store(sys.argv[2]), {kind!r}, Path(sys.argv[1]))")
+
+
+def base_child(kind: str) -> str:
+    return ("import sys; from metrics.engine.store import Store; s = Store(sys.argv[2]);"
+            " s.ensure(); c = __import__('duckdb').connect(sys.argv[2]);"
+            " c.execute(\"SET enable_progress_bar = false\"); c.execute("
+            + repr(baseline_sql(kind)) + ", {'p': sys.argv[1]})")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--kinds", default="tickets,calls")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        path = folder / "tickets.csv"
-        write_csv(args.rows, path)
-        size_mb = path.stat().st_size / 1e6
-        print(f"{args.rows:,} ticket rows, {size_mb:.0f} MB CSV")
-        times: dict[str, list[float]] = {k: [] for k in ("base fresh", "ours fresh",
-                                                        "base again", "ours again")}
-        for run in range(args.repeat):
-            for who, load in (("base", baseline), ("ours", ours)):
-                store = Store(folder / f"{who}-{run}.duckdb")
-                store.ensure()
-                times[f"{who} fresh"].append(load(store, path))
-                times[f"{who} again"].append(load(store, path))
-                store.path.unlink()
-        med = {k: statistics.median(v) for k, v in times.items()}
-        for case in ("fresh", "again"):
-            b, o = med[f"base {case}"], med[f"ours {case}"]
-            print(f"{case:>6}: read_csv + INSERT OR REPLACE {b:6.2f} s | servicelens import "
-                  f"{o:6.2f} s | ratio {o / b:4.2f}x | {args.rows / o:,.0f} rows/s")
-        for who, code in (("read_csv + INSERT OR REPLACE", BASE_CHILD),
-                          ("servicelens import", OURS_CHILD)):
-            rss = peak_rss_mb(code, path, folder)
-            print(f"peak memory, {who}: {rss:,.0f} MB ({rss / size_mb:.1f}x the file)")
+    for kind in args.kinds.split(","):
+        with tempfile.TemporaryDirectory() as tmp:
+            measure(kind, args.rows, args.repeat, Path(tmp))
+
+
+def measure(kind: str, rows: int, repeat: int, folder: Path) -> None:
+    path = folder / f"{kind}.csv"
+    write_csv(kind, rows, path)
+    size_mb = path.stat().st_size / 1e6
+    print(f"{rows:,} {kind} rows, {size_mb:.0f} MB CSV")
+    times: dict[str, list[float]] = {k: [] for k in ("base fresh", "ours fresh",
+                                                    "base again", "ours again")}
+    for run in range(repeat):
+        for who, load in (("base", baseline), ("ours", ours)):
+            store = Store(folder / f"{who}-{run}.duckdb")
+            store.ensure()
+            times[f"{who} fresh"].append(load(store, path, kind))
+            times[f"{who} again"].append(load(store, path, kind))
+            store.path.unlink()
+    med = {k: statistics.median(v) for k, v in times.items()}
+    for case in ("fresh", "again"):
+        b, o = med[f"base {case}"], med[f"ours {case}"]
+        print(f"{kind} {case:>6}: read_csv + INSERT OR REPLACE {b:6.2f} s | servicelens import "
+              f"{o:6.2f} s | ratio {o / b:4.2f}x | {rows / o:,.0f} rows/s")
+    for who, code in (("read_csv + INSERT OR REPLACE", base_child(kind)),
+                      ("servicelens import", ours_child(kind))):
+        rss = peak_rss_mb(code, path, folder)
+        print(f"{kind} peak memory, {who}: {rss:,.0f} MB ({rss / size_mb:.1f}x the file)")
 
 
 if __name__ == "__main__":

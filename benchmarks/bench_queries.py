@@ -37,6 +37,7 @@ from metrics.core.scope import Scope
 from metrics.engine import queries
 from metrics.engine.store import Store
 from metrics.views import analysis, drill, overview, qa, scorecards, themes
+from metrics.views import calls as calls_view
 
 RESULTS = Path(__file__).parent / "results.json"
 
@@ -255,6 +256,41 @@ def _satisfaction(agent: str, team: str) -> Statements:
     return sql
 
 
+CALLS = """(SELECT *, queued_at AS ts, queued_at >= $a AS cur,
+       coalesce(talk_s, 0) + coalesce(hold_s, 0) + coalesce(acw_s, 0) AS handle_s,
+       coalesce(outcome = 'abandoned' AND wait_s < $short_s, false) AS short
+FROM calls WHERE direction = 'inbound' AND queued_at >= $a0 AND queued_at < $b)"""
+CALL_AGGS = {
+    "offered": "count(*)", "answered": "count(*) FILTER (WHERE outcome = 'answered')",
+    "abandoned": "count(*) FILTER (WHERE outcome = 'abandoned')",
+    "counted": "count(*) FILTER (WHERE NOT short)",
+    "within": "count(*) FILTER (WHERE NOT short AND outcome = 'answered' AND wait_s <= $t_s)",
+    "asa": "avg(wait_s) FILTER (WHERE outcome = 'answered')",
+    "wait_p90": "quantile_cont(wait_s, 0.9) FILTER (WHERE outcome = 'answered')",
+    "aht": "avg(handle_s) FILTER (WHERE outcome = 'answered')",
+}
+
+
+def _calls(agent: str, team: str) -> Statements:
+    slot = "hour(ts) * 2 + minute(ts) // 30"
+    sql: Statements = [
+        *cards(CALLS, CALL_AGGS), trend(CALLS, CALL_AGGS),
+        f"SELECT isodow(ts), {slot}, {listed(pick(CALL_AGGS, 'offered', 'counted', 'within'))}"  # noqa: S608
+        f" FROM {CALLS} r WHERE cur GROUP BY ALL",
+        f"SELECT CASE WHEN wait_s < 5 THEN 1 WHEN wait_s <= 10 THEN 2 WHEN wait_s <= 20 THEN 3"  # noqa: S608
+        " WHEN wait_s <= 30 THEN 4 WHEN wait_s <= 60 THEN 5 WHEN wait_s <= 120 THEN 6"
+        " WHEN wait_s <= 300 THEN 7 ELSE 8 END AS band,"
+        f" {listed(pick(CALL_AGGS, 'answered', 'abandoned'))} FROM {CALLS} r"
+        " WHERE cur AND wait_s IS NOT NULL GROUP BY 1",
+        by(CALLS, CALL_AGGS, "queue"),
+        f"SELECT ts::DATE, isodow(ts), {slot}, count(*), count(*) FILTER (WHERE outcome ="  # noqa: S608
+        " 'answered'), sum(handle_s) FILTER (WHERE outcome = 'answered'), count(DISTINCT agent)"
+        f" FILTER (WHERE outcome = 'answered') FROM {CALLS} r WHERE cur GROUP BY ALL",
+        f"SELECT * FROM {CALLS} r WHERE cur ORDER BY ts DESC LIMIT 5000",  # noqa: S608
+    ]
+    return sql
+
+
 def _scorecard(level: str) -> Statements:
     sql: Statements = [*level_sql(level),
            f"SELECT {level}, date_trunc('week', ts)::DATE, "  # noqa: S608
@@ -309,7 +345,7 @@ def hand_sql(page: str, agent: str, team: str) -> list[tuple[str, dict[str, Any]
     else:
         sql = {"overview": _overview, "response": _response, "resolution": _resolution,
                "complaints": _complaints, "satisfaction": _satisfaction, "agent": _agent,
-               "qa": _qa}[page](agent, team)
+               "qa": _qa, "calls": _calls}[page](agent, team)
     return [s if isinstance(s, tuple) else (s, {}) for s in sql]
 
 
@@ -336,12 +372,15 @@ def page_calls(page: str, store: Store, scope: Scope, agent: str,
                   lambda: drill.drill(store, scope.narrowed(agents=(agent,)), "inspections",
                                       {})],
         "qa": [lambda: qa.qa_view(store, scope)],
+        "calls": [lambda: calls_view.calls_page(store, scope),
+                  lambda: calls_view.staffing(store, scope),
+                  lambda: drill.drill(store, scope.with_grain("day"), "calls_offered", {})],
     }
     return calls[page]
 
 
-PAGES = ("overview", "response", "resolution", "complaints", "satisfaction", "agents", "agent",
-         "teams", "qa")
+PAGES = ("overview", "response", "resolution", "complaints", "satisfaction", "calls", "agents",
+         "agent", "teams", "qa")
 
 
 class Recorder:
@@ -391,18 +430,25 @@ def check(page: str, store: Store, scope: Scope, con: duckdb.DuckDBPyConnection,
           params: dict[str, Any]) -> None:
     """The page's headline numbers equal the hand-written ones (else the baseline is wrong)."""
     kpis = queries.kpis(store, scope, ["tickets", "first_response_median_s", "csat",
-                                       "qa_score_mean", "violations", "resolution_median_s"])
+                                       "qa_score_mean", "violations", "resolution_median_s",
+                                       "calls_offered", "service_level_rate", "aht_s"])
     t = first_row(con, cards(TICKETS, pick(TICKET_AGGS, "tickets", "frt_median",
                                            "res_median"))[0], params)
     s = first_row(con, cards(SURVEYS, pick(SURVEY_AGGS, "csat", "scored"))[0], params)
     q = first_row(con, cards(INSPECTIONS, pick(QA_AGGS, "qa_mean"))[0], params)
     v = first_row(con, cards(VIOLATIONS, pick(VIOLATION_AGGS, "violations"))[0], params)
+    c = first_row(con, cards(CALLS, pick(CALL_AGGS, "offered", "counted", "within",
+                                         "aht"))[0], params)
     pairs = {"tickets": (kpis["tickets"].value, t[0]),
              "first_response_median_s": (kpis["first_response_median_s"].value, t[1]),
              "resolution_median_s": (kpis["resolution_median_s"].value, t[2]),
              "csat": (kpis["csat"].value, s[0] / s[1] if s[1] else None),
              "qa_score_mean": (kpis["qa_score_mean"].value, q[0]),
-             "violations": (kpis["violations"].value, v[0])}
+             "violations": (kpis["violations"].value, v[0]),
+             "calls_offered": (kpis["calls_offered"].value, c[0]),
+             "service_level_rate": (kpis["service_level_rate"].value, c[2] / c[1] if c[1]
+                                    else None),
+             "aht_s": (kpis["aht_s"].value, c[3])}
     wrong = {k: p for k, p in pairs.items() if not close(*p)}
     assert not wrong, f"{page}: hand-written SQL disagrees with the page: {wrong}"
 
@@ -435,7 +481,8 @@ def main() -> None:
                 "b": datetime.combine(filters.date_to + timedelta(days=1), datetime.min.time()),
                 "a0": datetime.combine(filters.previous().date_from, datetime.min.time()),
                 "as_of": scope.as_of, "grain": scope.grain,
-                "limit_s": settings.complaint_limit_s,
+                "limit_s": settings.complaint_limit_s, "short_s": settings.short_abandon_s,
+                "t_s": settings.channel_standards_s.get("phone"),
                 **{f"s_{c}": s for c, s in settings.channel_standards_s.items()}}
             check("all", store, scope, con, params)
             for page in [p for p in args.pages.split(",") if p in PAGES]:

@@ -13,6 +13,7 @@ from typing import Any
 RESULTS = Path(__file__).parent / "results.json"
 PAGES = {"overview": "Overview 总览", "response": "Response 响应", "resolution": "Resolution 解决",
          "complaints": "Complaints 投诉", "satisfaction": "Satisfaction 满意度",
+         "calls": "Calls 话务",
          "agents": "Agents 坐席绩效", "agent": "One agent 坐席详情", "teams": "Teams 班组对比",
          "qa": "QA 质检", "catalog": "Catalog 指标说明"}
 LABELS = ("1M", "10M")
