@@ -181,6 +181,9 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "against the mean agents seen answering in it. Red: staffed below need.",
     ),
     "staffing_short": ("人手不足时段：{n} / {all}", "Short-staffed intervals: {n} of {all}"),
+    "review_staffing_note": ("表中为缺口最大的时段（按 Erlang C 所需坐席减实际坐席排序）。",
+                             "The table lists the intervals furthest below need (agents "
+                             "Erlang C needs minus agents seen)."),
     "staffing_col_interval": ("时段", "Interval"),
     "staffing_col_calls": ("平均呼入量", "Mean calls"),
     "staffing_col_aht": ("平均处理时长", "Mean AHT"),

@@ -28,6 +28,7 @@ from metrics.present import charts, exports, formatting, tables
 from metrics.present.charts import ChartSpec
 from metrics.present.words import column_label, label, list_sep, month_title, t
 from metrics.views import analysis, overview, qa
+from metrics.views import calls as calls_view
 from metrics.views import scorecards as scorecards_mod
 from metrics.views.overview import Card
 
@@ -166,6 +167,10 @@ def build(store: Store, scope: Scope, lang: str, *,
     complaints = analysis.complaints(store, scope)
     say("Satisfaction")
     satisfaction = analysis.satisfaction(store, scope)
+    hotline = None
+    if may_open(scope.access, "calls") and store.latest_dates()["calls"] is not None:
+        say("Calls")
+        hotline = (calls_view.calls_page(store, scope), calls_view.staffing(store, scope))
     say("Agents")
     board = scorecards_mod.scorecard(store, scope, "agent") if with_agents else None
     coach = scorecards_mod.needs_coaching(board, settings) if board is not None \
@@ -178,6 +183,8 @@ def build(store: Store, scope: Scope, lang: str, *,
         ("resolution", t("resolution_page", lang), _resolution(resolution, lang)),
         ("complaints", t("complaints_page", lang), _complaints(complaints, settings, lang)),
         ("satisfaction", t("satisfaction_page", lang), _satisfaction(satisfaction, lang)),
+        ("calls", t("calls_page", lang), _calls(*hotline, settings, lang))
+        if hotline is not None else None,
         ("agents", t("agents_page", lang), _agents(board, coach, settings, lang))
         if board is not None else None,
         ("qa", t("qa_page", lang), _qa(checks, lang)) if checks is not None else None,
@@ -187,7 +194,7 @@ def build(store: Store, scope: Scope, lang: str, *,
     sections = tuple(_numbered(n, key, title, items) for n, (key, title, items)
                      in enumerate((d for d in drafts if d is not None), start=1))
     return Pack(filters=filters, lang=lang, generated=site_now(settings),
-                latest=store.latest_dates().get("tickets"), demo=store.is_demo(),
+                latest=store.latest_day(), demo=store.is_demo(),
                 sections=sections)
 
 
@@ -352,6 +359,33 @@ def coaching_points(board: pl.DataFrame, coach: pl.DataFrame, settings: Settings
     schema = dict.fromkeys((column_label("agent", lang), column_label("team", lang),
                             t("coaching_points", lang)), pl.String)
     return pl.DataFrame(rows, schema=schema)
+
+
+def _calls(page: calls_view.CallsPage, staffing: pl.DataFrame, settings: Settings,
+           lang: str) -> list[Item]:
+    """话务: the hotline's KPIs, the daily trend, the queues and the short-staffed intervals."""
+    if page.empty:
+        return [Note(t("review_no_data", lang))]
+    frame, tones = kpi_table(page.cards, lang)
+    items: list[Item] = [
+        _table("calls-kpis", t("headline", lang), frame, tones=tones, size=KPI_PT),
+        _figure("calls-daily", t("calls_daily", lang),
+                charts.calls_daily(page.trend, settings.target("service_level_rate"), lang)),
+        _table("calls-by-queue", t("calls_queues", lang),
+               tables.metric_table(page.queues, "queue", calls_view.BY_QUEUE, lang,
+                                   with_n=("answer_rate", "service_level_rate"))),
+    ]
+    short = staffing.filter(pl.col("short"))
+    if short.is_empty():
+        items.append(Note(t("staffing_short", lang, n=0, all=staffing.height)))
+    else:
+        worst = short.with_columns((pl.col("needed") - pl.col("seen")).alias("gap")) \
+            .sort("gap", descending=True).head(12).sort("weekday", "slot")
+        items += [_table("calls-short-staffed", t("staffing_title", lang),
+                         tables.staffing_table(worst, lang)),
+                  Note(t("staffing_short", lang, n=short.height, all=staffing.height)
+                       + " " + t("review_staffing_note", lang))]
+    return items
 
 
 def _agents(board: pl.DataFrame, coach: pl.DataFrame, settings: Settings,

@@ -30,9 +30,10 @@ from tests.privacy import customers, leaks
 AS_OF = REVIEW_AS_OF
 OCTOBER = REVIEW_MONTH
 SECTIONS = {
-    "zh": ("核心指标与目标", "响应", "解决", "投诉", "满意度", "坐席绩效", "质检", "改进行动"),
+    "zh": ("核心指标与目标", "响应", "解决", "投诉", "满意度", "话务", "坐席绩效", "质检",
+           "改进行动"),
     "en": ("Headline KPIs against target", "Response", "Resolution", "Complaints",
-           "Satisfaction", "Agents", "QA", "Actions"),
+           "Satisfaction", "Calls", "Agents", "QA", "Actions"),
 }
 
 
@@ -162,9 +163,10 @@ def test_zip_lists_every_chart_and_table(packs: dict[str, review.Pack],
                      "02-1-response-within-standard-by-channel.png",
                      "04-1-complaint-pareto.png", "04-1-complaint-pareto.svg",
                      "04-2-complaint-pareto.xlsx", "04-4-complaint-change-by-category.xlsx",
-                     "05-1-satisfaction-scores.png", "06-1-agent-composite.png",
-                     "06-2-agent-scorecard.xlsx", "06-3-coaching-list.xlsx",
-                     "07-1-qa-violations-by-category.png", "08-1-actions.xlsx"):
+                     "05-1-satisfaction-scores.png", "06-1-calls-kpis.xlsx",
+                     "06-2-calls-daily.png", "07-1-agent-composite.png",
+                     "07-2-agent-scorecard.xlsx", "07-3-coaching-list.xlsx",
+                     "08-1-qa-violations-by-category.png", "09-1-actions.xlsx"):
         assert expected in names
     readme = zipped.read("README.txt").decode("utf-8-sig")
     for name in names[1:]:
@@ -185,7 +187,7 @@ def test_zip_images_open(zipped: zipfile.ZipFile) -> None:
 def test_scorecard_xlsx_holds_the_scorecard_numbers(zipped: zipfile.ZipFile,
                                                     demo_store: Store) -> None:
     board = scorecards.scorecard(demo_store, Scope.of(OCTOBER, demo_store.settings(), as_of=AS_OF))
-    book = openpyxl.load_workbook(io.BytesIO(zipped.read("06-2-agent-scorecard.xlsx")))
+    book = openpyxl.load_workbook(io.BytesIO(zipped.read("07-2-agent-scorecard.xlsx")))
     rows = list(book.active.iter_rows(values_only=True))
     header, body = rows[0], rows[1:]
     assert header[:3] == ("排名", "坐席", "班组")
@@ -248,7 +250,7 @@ def test_cli_writes_a_pdf_and_a_zip(demo_store: Store, tmp_path: Path,
                          "en", "--out", str(pack))
     assert code == 0, err
     with zipfile.ZipFile(pack) as archive:
-        assert "06-2-agent-scorecard.xlsx" in archive.namelist()
+        assert "07-2-agent-scorecard.xlsx" in archive.namelist()
         readme = archive.read("README.txt").decode("utf-8-sig")
     assert "Channel: Phone" in readme
     assert f"{len(archive.namelist())} files" in out
@@ -284,3 +286,25 @@ def test_pack_files_hold_no_customer_name_or_phone(demo_store: Store,
     for lang, data in review_pack_pdfs.items():
         assert leaks(f"pack-{lang}.pdf", data, names, phones) == []
     assert leaks("pack.zip", review_pack_zip, names, phones) == []
+
+
+def test_calls_section_holds_the_hotline_numbers(packs: dict[str, review.Pack],
+                                                 demo_store: Store) -> None:
+    """话务: the hotline's cards as the Calls page computes them, and the staffing view's
+    short-staffed intervals when there are any."""
+    from metrics.core import catalog
+    from metrics.engine import queries
+    from metrics.views.calls import CALL_CARDS
+
+    section = next(s for s in packs["en"].sections if s.key == "calls")
+    tables_ = [i for i in section.items if isinstance(i, review.Table)]
+    assert tables_[0].slug == "calls-kpis"
+    shown = dict(zip(tables_[0].frame["Indicator"], tables_[0].frame["This period"],
+                     strict=True))
+    scope = Scope.of(OCTOBER, demo_store.settings(), as_of=AS_OF)
+    values = queries.kpis(demo_store, scope, CALL_CARDS)
+    for metric_id in CALL_CARDS:
+        metric = catalog.get(metric_id)
+        assert shown[metric.name("en")] == formatting.value(metric, values[metric_id].value,
+                                                            "en")
+    assert [i.slug for i in section.items if isinstance(i, review.Figure)] == ["calls-daily"]

@@ -21,8 +21,8 @@ from tests.conftest import REVIEW_AS_OF, REVIEW_MONTH
 from tests.privacy import customers, leaks
 
 AS_OF = datetime(2026, 11, 23, 18, 0)
-EVERY = ("kpis", "response", "resolution", "complaints", "satisfaction", "agents", "qa",
-         "actions")
+EVERY = ("kpis", "response", "resolution", "complaints", "satisfaction", "calls", "agents",
+         "qa", "actions")
 
 
 def scope(store: Store, access: Access | None) -> Scope:
@@ -36,7 +36,8 @@ def lead_team(store: Store) -> str:
 
 @pytest.mark.parametrize(("role", "sections"), [
     ("admin", EVERY), ("manager", EVERY), ("team_lead", EVERY),
-    ("viewer", ("kpis", "response", "resolution", "complaints", "satisfaction", "actions")),
+    ("viewer", ("kpis", "response", "resolution", "complaints", "satisfaction", "calls",
+                "actions")),
 ])
 def test_the_review_pack_holds_what_the_role_opens(demo_store: Store, role: str,
                                                    sections: tuple[str, ...]) -> None:
