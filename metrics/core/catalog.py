@@ -163,9 +163,11 @@ CALL_METRICS: Final[tuple[Metric, ...]] = (
         "part counts 0)",
         source="calls", kind="mean", unit="seconds", higher_is_better=None,
         rows=_ANSWERED, value="handle_s",
-        note_zh="处理时长不是越短越好：过短可能是敷衍，过长可能是能力或流程问题，故不设方向与目标。",
+        note_zh="处理时长不是越短越好：过短可能是敷衍，过长可能是能力或流程问题，故不设方向与默认目标。"
+        "站点在设置中给出目标后，可作为坐席综合分的一项（达成度 = 目标 ÷ 实际，最高 1）。",
         note_en="Shorter is not simply better (a rushed call is no service), so it has no "
-        "direction and no default target.",
+        "direction and no default target. Given a target in Settings, a site may weight it "
+        "in the agent composite (attainment = target / actual, at most 1).",
     ),
     Metric(
         id="aht_median_s", name_zh="处理时长中位数", name_en="Handling time, median",
@@ -525,7 +527,7 @@ DEFAULT_SLA_WEIGHTS: Final[dict[str, float]] = {
 # The agent composite's indicators a site may weight, and the default weights (sum to 1).
 AGENT_WEIGHTABLE: Final[tuple[str, ...]] = (
     "response_within_standard_rate", "resolution_rate", "fcr_rate", "reopen_rate", "csat",
-    "qa_score_mean", "violation_free_rate",
+    "qa_score_mean", "violation_free_rate", "aht_s",
 )
 DEFAULT_AGENT_WEIGHTS: Final[dict[str, float]] = {
     "response_within_standard_rate": 0.2,

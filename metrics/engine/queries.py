@@ -95,25 +95,33 @@ def _finish(df: pl.DataFrame, metrics: list[Metric], settings: Settings) -> pl.D
     df = df.with_columns(columns) if columns else df
     for m in metrics:
         if m.kind == "weighted":
-            df = df.with_columns(_weighted(getattr(settings, m.weights)).alias(m.id))
+            df = df.with_columns(_weighted(getattr(settings, m.weights), settings).alias(m.id))
     return df
 
 
-def _weighted(weights: dict[str, float]) -> pl.Expr:
+def _weighted(weights: dict[str, float], settings: Settings) -> pl.Expr:
     """Σ attainment × weight over indicators with data, weights renormalised over them."""
-    num = pl.sum_horizontal([_attained(k).fill_null(0.0) * w for k, w in weights.items()])
+    attained = {k: _attained(k, settings) for k in weights}
+    num = pl.sum_horizontal([attained[k].fill_null(0.0) * w for k, w in weights.items()])
     den = pl.sum_horizontal(
-        [pl.col(k).is_not_null().cast(pl.Float64) * w for k, w in weights.items()]
+        [attained[k].is_not_null().cast(pl.Float64) * w for k, w in weights.items()]
     )
     return pl.when(den > 0).then(num / den).otherwise(None)
 
 
-def _attained(metric_id: str) -> pl.Expr:
+def _attained(metric_id: str, settings: Settings) -> pl.Expr:
     """An indicator as an attainment 0-1 for the weighted scores: a rate itself, 1 − a rate
-    better when lower, a 0-100 score / 100."""
+    better when lower, a 0-100 score / 100, a duration as its target over itself (at most 1:
+    AHT within its target attains fully; without a target it has none and drops out)."""
     metric = catalog.get(metric_id)
     if metric.unit == "points":
         return pl.col(metric_id) / 100.0
+    if metric.unit == "seconds":
+        goal = settings.target(metric_id)
+        if not goal:
+            return pl.lit(None, pl.Float64)
+        return pl.when(pl.col(metric_id) > 0).then(
+            (goal / pl.col(metric_id)).clip(upper_bound=1.0))
     return pl.col(metric_id) if metric.higher_is_better else 1.0 - pl.col(metric_id)
 
 

@@ -375,3 +375,20 @@ def test_queue_log_imports_without_a_mapping_and_its_kpis_are_hand_computed(
     assert v["aht_s"] == pytest.approx((188 + 80 + 89) / 3)
     monday = kpis(store, date(2026, 3, 2), date(2026, 3, 2))
     assert monday["calls_offered"] == 1  # only A1 queued before local midnight
+
+
+def test_aht_weighs_in_the_agent_composite_against_its_target(tmp_path: Path) -> None:
+    """With AHT weighted, an agent's attainment is target / AHT, at most 1: Ann (205 s)
+    against a 250 s target attains 1, Bo (350 s) 250/350. Without a target AHT drops out."""
+    from metrics.views import scorecards
+
+    store, _ = imported(tmp_path, HAND)
+    week = Filters(date_from=date(2026, 3, 1), date_to=date(2026, 3, 7))
+    weighted = Settings(agent_weights={"aht_s": 1.0}, targets={"aht_s": 250.0})
+    board = scorecards.scorecard(store, Scope.of(week, weighted, as_of=datetime(2030, 1, 1)))
+    composite = dict(zip(board["agent"], board["agent_composite"], strict=True))
+    assert composite["Ann"] == pytest.approx(1.0)
+    assert composite["Bo"] == pytest.approx(250 / 350)
+    untargeted = Settings(agent_weights={"aht_s": 0.5, "fcr_rate": 0.5})
+    board = scorecards.scorecard(store, Scope.of(week, untargeted, as_of=datetime(2030, 1, 1)))
+    assert board["agent_composite"].is_null().all()  # no tickets: no FCR either
