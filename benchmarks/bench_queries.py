@@ -277,7 +277,7 @@ def _calls(agent: str, team: str) -> Statements:
         *cards(CALLS, CALL_AGGS), trend(CALLS, CALL_AGGS),
         f"SELECT isodow(ts), {slot}, {listed(pick(CALL_AGGS, 'offered', 'counted', 'within'))}"  # noqa: S608
         f" FROM {CALLS} r WHERE cur GROUP BY ALL",
-        f"SELECT CASE WHEN wait_s < 5 THEN 1 WHEN wait_s <= 10 THEN 2 WHEN wait_s <= 20 THEN 3"  # noqa: S608
+        f"SELECT CASE WHEN wait_s <= 5 THEN 1 WHEN wait_s <= 10 THEN 2 WHEN wait_s <= 20 THEN 3"  # noqa: S608
         " WHEN wait_s <= 30 THEN 4 WHEN wait_s <= 60 THEN 5 WHEN wait_s <= 120 THEN 6"
         " WHEN wait_s <= 300 THEN 7 ELSE 8 END AS band,"
         f" {listed(pick(CALL_AGGS, 'answered', 'abandoned'))} FROM {CALLS} r"

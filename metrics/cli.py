@@ -602,13 +602,14 @@ def _exported(store: Store, args: argparse.Namespace, scope: Scope, view: str,
 
 
 def _month_span(month: str, store: Store, say: Callable[[str], None]) -> tuple[date, date]:
-    """The month's first and last day, cut at the latest ticket date when it is not over."""
+    """The month's first and last day, cut at the latest ticket or call date when it is not
+    over."""
     from metrics.report.pack import month_period  # loaded here: see _cmd_report
 
     first, last = month_period(month)
-    latest = store.latest_dates()["tickets"]
+    latest = store.latest_day()
     if latest is not None and first > latest:
-        raise UsageError(f"no data in {month}: the tickets end on {latest}")
+        raise UsageError(f"no data in {month}: the data ends on {latest}")
     if latest is not None and last > latest:
         say(f"{month} is not over in the data: the review ends on {latest}")
         last = latest

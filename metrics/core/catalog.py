@@ -78,12 +78,15 @@ _SCORED = "score BETWEEN 1 AND 5"
 _COMPLAINT = "request_type = 'complaint'"
 
 _ANSWERED = "outcome = 'answered'"
-_COUNTED = "NOT short_abandon"
+_COUNTED = "NOT short_abandon AND whole_queue"
 _CALL_NOTE_ZH = ("按进入队列时间归入周期，仅计呼入。短时放弃：等待不足短时放弃阈值（设置，默认5秒）"
-                 "即挂断的来电，视为拨错号码，不计入分母。")
+                 "即挂断的来电，视为拨错号码，不计入分母。无人接听的来电不属于任何班组或坐席，"
+                 "故按班组/坐席筛选（或组长视角）时不计算此比率。")
 _CALL_NOTE_EN = ("Calls count in the period they were queued; inbound only. A short abandon "
                  "hung up before the short-abandon threshold (a setting, default 5 s): a wrong "
-                 "number, left out of the denominators.")
+                 "number, left out of the denominators. A call nobody answered belongs to no "
+                 "team or agent, so under a team or agent filter (or a team lead's view) this "
+                 "rate is not computed.")
 
 # Phone-call metrics (DOMAIN.md, 话务指标).
 CALL_METRICS: Final[tuple[Metric, ...]] = (

@@ -37,7 +37,7 @@ _DERIVED: Final[dict[str, str]] = {
         WHEN age_cal_s < 259200 THEN 2 WHEN age_cal_s < 604800 THEN 3 ELSE 4 END""",
     # a call's half hour of the day, 0 (00:00-00:30) .. 47 (23:30-24:00)
     "slot": "hour(ts) * 2 + minute(ts) // 30",
-    "wait_band": """CASE WHEN wait_s IS NULL THEN NULL WHEN wait_s < 5 THEN 1
+    "wait_band": """CASE WHEN wait_s IS NULL THEN NULL WHEN wait_s <= 5 THEN 1
         WHEN wait_s <= 10 THEN 2 WHEN wait_s <= 20 THEN 3 WHEN wait_s <= 30 THEN 4
         WHEN wait_s <= 60 THEN 5 WHEN wait_s <= 120 THEN 6 WHEN wait_s <= 300 THEN 7
         ELSE 8 END""",
@@ -166,16 +166,29 @@ def _qa(with_teams: bool, uses: str = "*") -> str:
 
 
 # The calls relation: inbound calls with the filter columns every source has (a call is the
-# phone channel and has no request type, category, product or priority), the handling time
-# and whether an abandon was short.
-_CALLS: Final[str] = """
-SELECT c.*, c.queued_at AS ts, 'phone' AS channel, NULL::VARCHAR AS request_type,
-       NULL::VARCHAR AS category, NULL::VARCHAR AS product, NULL::VARCHAR AS priority,
+# phone channel and has no request type, category, product or priority), the handling time,
+# whether an abandon was short, and whether the rows are the whole queue: a call nobody
+# answered belongs to no agent and no team, so under a team or agent filter (or a team lead's
+# scope) the rates that need the abandoned calls are not computed (`whole_queue` false).
+def _calls(with_teams: bool) -> str:
+    team = "coalesce(c.team, agt.team)" if with_teams else "c.team"
+    join = f"\nLEFT JOIN {AGENT_TEAMS} agt ON agt.agent = c.agent" if with_teams else ""
+    return f"""
+SELECT c.* REPLACE ({team} AS team), c.queued_at AS ts, 'phone' AS channel,
+       NULL::VARCHAR AS request_type, NULL::VARCHAR AS category, NULL::VARCHAR AS product,
+       NULL::VARCHAR AS priority,
        coalesce(c.talk_s, 0) + coalesce(c.hold_s, 0) + coalesce(c.acw_s, 0) AS handle_s,
        coalesce(c.outcome = 'abandoned' AND c.wait_s < $short_abandon_s, false)
-           AS short_abandon
-FROM calls c
-WHERE c.direction = 'inbound'"""
+           AS short_abandon,
+       $whole_queue AS whole_queue
+FROM calls c{join}
+WHERE c.direction = 'inbound'"""  # noqa: S608 - the module's own fragments; values bound
+
+
+def _whole_queue(scope: Scope) -> bool:
+    """Whether a calls query sees every call of the period: no team or agent narrows it."""
+    segments = scope.filters.segments()
+    return "team" not in segments and "agent" not in segments and not _access_teams(scope)
 
 
 def _violations(with_teams: bool, uses: str = "*") -> str:
@@ -248,7 +261,7 @@ def _source_relation(source: Source, needs_teams: bool, business: bool = False,
     if source == "violations":
         return _violations(needs_teams, uses)
     if source == "calls":
-        return _CALLS
+        return _calls(needs_teams)
     raise ValueError(f"no plain relation for source {source!r}")
 
 
@@ -351,6 +364,7 @@ def _settings_params(scope: Scope) -> dict[str, Any]:
         "complaint_limit_s": settings.complaint_limit_s,
         "short_abandon_s": settings.short_abandon_s,
         "phone_standard_s": settings.channel_standards_s.get("phone"),
+        "whole_queue": _whole_queue(scope),
         "grain": scope.grain,
     }
     if scope.filters.business_hours:
@@ -507,7 +521,7 @@ def compile_staffing(scope: Scope) -> Query:
        count(*) FILTER (WHERE outcome = 'answered') AS answered,
        sum(handle_s) FILTER (WHERE outcome = 'answered') AS handle_s,
        count(DISTINCT agent) FILTER (WHERE outcome = 'answered') AS agents
-FROM ({_CALLS}) s
+FROM ({_calls(_needs_teams(scope))}) s
 WHERE {where}
 GROUP BY ALL"""  # noqa: S608 - the module's own relation; WHERE has $params only
     params.update(_settings_params(scope))

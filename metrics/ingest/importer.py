@@ -160,6 +160,20 @@ class _Compiler:
                        f" ELSE ({cleaned}) || ' ' || ({other}) END")
         return f"coalesce({cleaned}, {fixed})" if fixed else cleaned
 
+    def halves(self) -> str:
+        """For each column read from two headers: whether its first cell (the date, the line)
+        is blank while the second (the clock, the number) is not (`h_<name>`, a fault: a
+        clock without its day is no time). The second blank is no value (no answer yet)."""
+        parts = []
+        for name, second in self.plan.resolution.joined.items():
+            first = self.plan.resolution.source(name)
+            # blank in the file, not "no value" by the mapping's [empty] words (the bank log's
+            # 0:00:00 clock says there is no queue time at all)
+            a = self.clean(f"c{first}") if first is not None else "NULL"
+            b = self.clean(f"c{second}")
+            parts.append(f"({a}) IS NULL AND ({b}) IS NOT NULL AS h_{name}")
+        return ", ".join(parts)
+
     def cell(self, name: str, index: int) -> str:
         """One source cell of a canonical column, cleaned, the mapping's empty words NULL."""
         cleaned = self.clean(f"c{index}")
@@ -177,7 +191,9 @@ class _Compiler:
             if name in self.kind.columns():
                 listed = self.param(f"k_{name}", [w.strip().lower() for w in words])
                 arms.append(f"coalesce(list_contains({listed}, lower(t_{name})), false)")
-        if self.kind.not_a_row:
+        needs = self.kind.not_a_row_needs
+        if self.kind.not_a_row and (needs is None
+                                    or self.plan.resolution.source(needs) is not None):
             arms.append(f"({self.kind.not_a_row})")
         return " OR ".join(arms) if arms else "false"
 
@@ -282,6 +298,13 @@ class _Compiler:
         """A CASE giving the first fault of a field as {field, value, reason}, else NULL."""
         name = name or rule.name
         arms: list[tuple[str, str]] = []
+        joined = self.plan.resolution.joined
+        if name in joined:
+            first = self.plan.resolution.source(name)
+            headers = self.plan.source.headers
+            arms.append((f"h_{name}", reason(
+                "half", self.lang, a=headers[first] if first is not None else "?",
+                b=headers[joined[name]])))
         if rule.required:
             missing = f"{t} IS NULL AND {typed[name]} IS NULL" if typed.get(name, "").startswith(
                 "d_") else f"{t} IS NULL"
@@ -323,6 +346,9 @@ class _Compiler:
         for column, _target, _base in self.kind.standins:
             texts[column] = self.text(column)
         cleaned = ", ".join(f"{t} AS t_{name}" for name, t in texts.items())
+        halves = self.halves()
+        if halves:
+            cleaned += ", " + halves
         parsed = {r.name: self.parse(r, f"t_{r.name}") for r in rules}
         for r in rules:
             if r.type == "time":

@@ -7,7 +7,8 @@ One call is the lines of its callid (DOMAIN.md, Phone calls):
 - COMPLETEAGENT / COMPLETECALLER (holdtime|calltime|origposition): ended, talk = calltime;
 - TRANSFER (extension|context|holdtime|calltime): ended (transferred), talk = calltime;
 - ABANDON / EXITWITHTIMEOUT / EXITEMPTY (position|origposition|waittime) and EXITWITHKEY
-  (key|position|origposition|waittime): ended unanswered after waittime;
+  (key|position|origposition|waittime in Asterisk; DOMAIN.md lists position|origposition|
+  waittime: the last field is read): ended unanswered after waittime;
 - RINGNOANSWER (ringtime): an agent's missed ring; the call stays queued.
 Lines that are not about a queued call (QUEUESTART, AGENTLOGIN, ADDMEMBER, PAUSE,
 CONFIGRELOAD, ... or the callid NONE), and calls still waiting when the log was cut, are
@@ -61,7 +62,7 @@ def read(con: duckdb.DuckDBPyConnection, text_path: Path) -> tuple[int, int]:
         f"CREATE OR REPLACE TEMP TABLE qlog AS SELECT line, {fields} FROM ("  # noqa: S608 - fixed field list; the file is a $param
         "SELECT row_number() OVER () AS line, string_split(rtrim(l, chr(13)), '|') AS p"
         " FROM read_csv($p, delim = chr(31), header = false, quote = '', escape = '',"
-        " columns = {'l': 'VARCHAR'}, auto_detect = false))",
+        " columns = {'l': 'VARCHAR'}, auto_detect = false) WHERE trim(l) <> '')",
         {"p": str(text_path)},
     )
     answered_end = ", ".join(f"'{e}'" for e in ENDED_ANSWERED)
@@ -81,7 +82,7 @@ SELECT f1 AS callid, min(line) AS first_line, count(*) AS lines,
        max(f0) FILTER (WHERE f4 IN ({answered_end}, {unanswered_end})) AS ended,
        arg_max(CASE WHEN f4 = 'TRANSFER' THEN f8 ELSE f6 END, line)
            FILTER (WHERE f4 IN ({answered_end})) AS talk,
-       arg_max(CASE WHEN f4 = 'EXITWITHKEY' THEN f8 ELSE f7 END, line)
+       arg_max(CASE WHEN f4 = 'EXITWITHKEY' THEN coalesce(f8, f7) ELSE f7 END, line)
            FILTER (WHERE f4 IN ({unanswered_end})) AS waited
 FROM qlog
 WHERE f1 IS NOT NULL AND f1 NOT IN ('', 'NONE') AND f4 IN ({events})

@@ -252,7 +252,10 @@ class ExtractKind:
     fallbacks: tuple[tuple[str, str], ...] = ()
     # Rows that are not records of this kind (a call that never reached an agent queue):
     # SQL over the cleaned `t_<field>` values; such rows are skipped and counted, not rejected.
+    # Only when the file has the `not_a_row_needs` column: a file without any queue time
+    # cannot tell an IVR hang-up from a call, and its undated rows are rejected instead.
     not_a_row: str | None = None
+    not_a_row_needs: str | None = None
 
     def rules(self) -> list[FieldRule]:
         return field_rules(self.model)
@@ -286,11 +289,14 @@ KINDS: Final[dict[str, ExtractKind]] = {
                         " THEN 'answered' ELSE 'abandoned' END)"),
             ("wait_s", "coalesce(v_wait_s, CASE WHEN t_queued_at IS NULL THEN 0.0"
                        " WHEN v_answered_at IS NOT NULL"
-                       " THEN greatest(epoch(v_answered_at - v_queued_at), 0.0) END)"),
+                       " THEN greatest(epoch(v_answered_at - v_queued_at), 0.0)"
+                       # an abandoned call waited until it ended
+                       " ELSE greatest(epoch(v_ended_at - v_queued_at), 0.0) END)"),
             ("direction", "coalesce(v_direction, 'inbound')"),
         ),
         # never reached an agent queue: no queue time, no answer, not said to be answered
         not_a_row="t_queued_at IS NULL AND t_answered_at IS NULL"
                   " AND v_outcome IS DISTINCT FROM 'answered'",
+        not_a_row_needs="queued_at",
     ),
 }

@@ -426,6 +426,8 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "reject_int": ("不是整数", "not a whole number"),
     "reject_float": ("不是数字", "not a number"),
+    "reject_half": ("「{b}」有值而「{a}」为空，无法组成完整的值",
+                    "{b} without its {a}: half a value is no value"),
     "reject_duration": ("不是时长（秒数，或 时:分:秒 如 0:02:23）",
                         "not a duration (seconds, or h:mm:ss such as 0:02:23)"),
     "reject_bool": ("不是 是/否", "not yes / no (是 / 否)"),

@@ -74,7 +74,9 @@ def staffing(store: Store, scope: Scope, target: float | None = None) -> pl.Data
 
     Columns: weekday, slot, days, calls, aht_s, needed, service_level, seen, short."""
     settings = scope.settings
-    goal = target if target is not None else settings.target("service_level_rate") or 0.8
+    goal = target if target is not None else settings.target("service_level_rate")
+    # Erlang C never reaches 100% (nor needs anyone for 0%): a target outside is clamped
+    goal = min(max(0.8 if goal is None else goal, 0.01), 0.999)
     answer_s = settings.channel_standards_s.get("phone", 20.0)
     query = compile_staffing(scope)
     with store.reader() as con:

@@ -26,7 +26,7 @@ def test_overview_loads_in_chinese(browser: Any, served_app: str) -> None:
     page, shot = _open(browser, served_app, "overview_zh")
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.get_by_role("heading", name="总览").count() == 1
-    assert page.locator('[data-testid="stMetric"]').count() == 12
+    assert page.locator('[data-testid="stMetric"]').count() == 16  # 12 + the hotline's 4
     # a CJK font is there to draw the labels (no empty boxes in the screenshot)
     assert page.evaluate("document.fonts.check('16px \"Noto Sans CJK SC\"', '总览')")
     assert shot.stat().st_size > 50_000

@@ -392,3 +392,80 @@ def test_aht_weighs_in_the_agent_composite_against_its_target(tmp_path: Path) ->
     untargeted = Settings(agent_weights={"aht_s": 0.5, "fcr_rate": 0.5})
     board = scorecards.scorecard(store, Scope.of(week, untargeted, as_of=datetime(2030, 1, 1)))
     assert board["agent_composite"].is_null().all()  # no tickets: no FCR either
+
+
+def test_a_team_sees_its_answered_calls_but_no_queue_rates(tmp_path: Path) -> None:
+    """An abandoned call belongs to no team: under a team filter the team's answered calls
+    count, and the rates that need the abandoned calls are not computed (null), never 100%."""
+    text = ("call_id,queued_at,answered_at,outcome,agent,team,wait_s,talk_s\n"
+            "T1,2026-03-02 09:00:00,2026-03-02 09:00:10,answered,Ann,A,10,100\n"
+            "T2,2026-03-02 09:01:00,2026-03-02 09:01:30,answered,Bo,B,30,200\n"
+            "T3,2026-03-02 09:02:00,,abandoned,,,40,\n")
+    store, _ = imported(tmp_path, text)
+    week = (date(2026, 3, 1), date(2026, 3, 7))
+    whole = kpis(store, *week)
+    assert (whole["calls_offered"], whole["answer_rate"]) == (3, pytest.approx(2 / 3))
+    team_a = kpis(store, *week, teams=("A",))
+    assert (team_a["calls_offered"], team_a["calls_answered"], team_a["aht_s"]) == (1, 1, 100)
+    assert team_a["answer_rate"] is None and team_a["abandon_rate"] is None
+    assert team_a["service_level_rate"] is None
+    assert kpis(store, *week, agents=("Bo",))["answer_rate"] is None
+
+
+def test_a_file_without_queue_times_rejects_its_undated_abandons(tmp_path: Path) -> None:
+    """No queued_at column: an answered call is offered when answered, but an abandoned one
+    has no time at all. It is rejected (queued_at missing), not taken for an IVR hang-up."""
+    text = ("call_id,answered_at,ended_at,outcome,wait_s\n"
+            "N1,2026-03-02 09:00:10,2026-03-02 09:03:00,answered,10\n"
+            "N2,,2026-03-02 09:05:00,abandoned,30\n")
+    store, result = imported(tmp_path, text)
+    assert (result.inserted, result.rejected, result.not_records) == (1, 1, 0)
+    reasons = importer.rejects(store, result.import_id)
+    assert list(reasons["_field"]) == ["queued_at"]
+
+
+def test_half_a_two_header_time_is_rejected_and_an_abandon_waits_until_it_ends(
+        tmp_path: Path) -> None:
+    text = ("id,day,queued,answered,ended,result\n"
+            "S1,2026-03-02,09:00:00,09:00:10,09:02:00,Y\n"
+            ",,,,,\n"
+            "S2,,09:00:00,09:00:10,09:02:00,Y\n"
+            "S3,2026-03-02,09:10:00,,09:10:03,N\n")
+    mapping = Mapping.model_validate({
+        "kind": "calls",
+        "columns": {"call_id": "id", "queued_at": ["day", "queued"],
+                    "answered_at": ["day", "answered"], "ended_at": ["day", "ended"],
+                    "outcome": "result"},
+        "values": {"call_outcome": {"answered": ["Y"], "abandoned": ["N"]}},
+    })
+    store, result = imported(tmp_path, text, mapping)
+    # S2's clocks have no day: rejected; the blank row is no call; S3 was never answered
+    assert (result.inserted, result.rejected, result.not_records) == (2, 1, 1)
+    reasons = importer.rejects(store, result.import_id)
+    s2 = reasons.filter(pl.col("_row") == 4)
+    assert s2["_field"][0].startswith("answered_at") and "day" in s2["_reason"][0]
+    # S3 gave up after 3 s (no wait column): a short abandon
+    v = kpis(store, date(2026, 3, 2), date(2026, 3, 2))
+    assert (v["calls_offered"], v["answer_rate"]) == (2, pytest.approx(1.0))
+
+
+def test_queue_log_blank_lines_and_a_short_exitwithkey(tmp_path: Path) -> None:
+    text = QUEUE_LOG + "\n\n1772469000|A9|support|NONE|ENTERQUEUE||13200007777|1\n" \
+        "1772469060|A9|support|NONE|EXITWITHKEY|1|1|60\n"
+    store, result = imported(tmp_path, text, name="queue_log")
+    assert (result.inserted, result.not_records) == (8, 5)  # blank lines are no lines
+    with store.reader() as con:
+        waited = con.execute("SELECT wait_s FROM calls WHERE call_id = 'A9'").fetchone()
+    assert waited == (60.0,)  # DOMAIN.md's position|origposition|waittime
+
+
+def test_staffing_clamps_an_unreachable_target(tmp_path: Path) -> None:
+    from metrics.core import erlang
+    from metrics.views import calls
+
+    store, _ = imported(tmp_path, HAND)
+    week = Filters(date_from=date(2026, 3, 1), date_to=date(2026, 3, 7))
+    full = Settings(targets={"service_level_rate": 1.0})
+    rows = calls.staffing(store, Scope.of(week, full, as_of=datetime(2030, 1, 1)))
+    nine = rows.filter(pl.col("slot") == 18).row(0, named=True)
+    assert nine["needed"] == erlang.agents_needed(4, 195, 0.999, 20).agents
