@@ -22,7 +22,7 @@ from ui import auth, widgets
 from ui.frame import Context
 
 SUFFIXES: Final[tuple[str, ...]] = (
-    "csv", "tsv", "txt", "xlsx", "xlsm", "parquet", "jsonl", "ndjson", "json",
+    "csv", "tsv", "txt", "xlsx", "xlsm", "parquet", "jsonl", "ndjson", "json", "log",
 )
 STAGES: Final[dict[str, str]] = {
     "read": "stage_read", "check": "stage_check", "write": "stage_write", "done": "stage_done",

@@ -42,6 +42,7 @@ SNIFF_MAX_LINE: Final[int] = 2_000_000  # sniff_csv's default max_line_size
 FORMATS: Final[dict[str, str]] = {
     ".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
     ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
+    ".log": "csv",  # e.g. an Asterisk queue_log saved as queue_log.log (its lines tell it)
 }
 ENCODINGS: Final[dict[str, str]] = {
     "utf8": "utf-8", "utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "utf8-sig": "utf-8-sig",

@@ -90,7 +90,11 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "updated by id, so importing a file twice adds nothing.",
     ),
     "upload": ("选择文件", "Choose files"),
-    "upload_help": ("可一次选择多个文件", "You can choose several files at once"),
+    "upload_help": ("可一次选择多个文件；Asterisk 的 queue_log 请存为 queue_log.log 或 .txt 后上传"
+                    "（命令行 `servicelens import calls` 可直接读取）",
+                    "You can choose several files at once; save an Asterisk queue_log as "
+                    "queue_log.log or .txt to upload it (`servicelens import calls` reads it "
+                    "as it is)"),
     "no_uploads": (
         "还没有选择文件。可先用 `data/samples/` 中的示例文件试一试。",
         "No files chosen yet. Try the sample files in `data/samples/`.",

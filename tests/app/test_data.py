@@ -124,3 +124,33 @@ def test_html_in_comments_is_shown_as_text(store: Store, tmp_path: Path) -> None
     with store.reader() as con:
         assert con.execute("SELECT comment FROM surveys").fetchall() == [
             ("<script>alert('x')</script><b>好</b>",)]
+
+
+def test_a_call_log_imports_with_its_preset_and_a_queue_log_without(store: Store,
+                                                                    tmp_path: Path) -> None:
+    """The PwC call log (its CSV as an analyst would drop it) with the pwc-call-centre preset,
+    then an Asterisk queue_log with no preset: both are calls, previewed and imported."""
+    from tests.unit.test_calls import QUEUE_LOG, SHARED
+
+    at = data_page("en")
+    if SHARED is not None:
+        pwc = SHARED / "pwc-call-centre-2021q1" / "Call-Center-Dataset.csv"
+        at.selectbox(key="preset").set_value("pwc-call-centre").run()
+        at.file_uploader[0].upload(pwc.name, pwc.read_bytes(), "text/csv").run()
+        assert not at.exception
+        assert kind_control(at).value == "calls"
+        assert at.dataframe[0].value["outcome"].to_list()[:3] == ["answered"] * 3
+        import_button(at).click().run()
+        assert "inserted 5,000" in at.success[-1].value
+        at.selectbox(key="preset").set_value(None).run()
+    log = tmp_path / "queue_log.log"  # the browser's picker takes files with a known suffix
+    log.write_text(QUEUE_LOG, encoding="utf-8")
+    at.file_uploader[0].upload(log.name, log.read_bytes(), "text/plain").run()
+    assert not at.exception
+    assert kind_control(at).value == "calls"
+    import_button(at).click().run()
+    assert not at.exception
+    assert any("not records" in c.value for c in at.caption)  # QUEUESTART & co., counted
+    with store.reader() as con:
+        assert con.execute("SELECT count(*) FROM calls WHERE call_id LIKE 'A%'").fetchone() \
+            == (7,)
