@@ -14,13 +14,10 @@ from ui import cached, frame, widgets
 ctx = frame.current()
 lang = ctx.lang
 filters = widgets.page_head(ctx, "calls")
-prev = filters.previous()
 settings = ctx.settings
-st.caption(f"{filters.date_from} – {filters.date_to} · {t('compared_with', lang)} "
-           f"{prev.date_from} – {prev.date_to} · " + t(
-               "calls_caption", lang,
-               t=formatting.duration(settings.channel_standards_s.get("phone"), lang),
-               short=formatting.duration(settings.short_abandon_s, lang)))
+st.caption(widgets.period_line(filters, lang) + " · " + t(
+    "calls_caption", lang, t=formatting.duration(settings.channel_standards_s.get("phone"), lang),
+    short=formatting.duration(settings.short_abandon_s, lang)))
 scope = ctx.scope()
 with st.spinner("…"):
     view = cached.calls(ctx.path, ctx.token, scope)

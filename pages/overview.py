@@ -19,10 +19,7 @@ if ctx.filters is None:
 
 filters = ctx.filters
 prev = filters.previous()
-st.caption(
-    f"{filters.date_from} – {filters.date_to} · {t('compared_with', lang)} "
-    f"{prev.date_from} – {prev.date_to}"
-)
+st.caption(widgets.period_line(filters, lang))
 
 if ctx.first and prev.date_from < ctx.first:
     st.caption(f":material/info: {t('partial_previous', lang, first=ctx.first)}")

@@ -30,9 +30,7 @@ if latest_qa is None:
     st.page_link("pages/data.py", label=t("qa_go_data", lang), icon=":material/upload_file:")
     st.stop()
 filters = ctx.filters
-prev = filters.previous()
-st.caption(f"{filters.date_from} – {filters.date_to} · {t('compared_with', lang)} "
-           f"{prev.date_from} – {prev.date_to}")
+st.caption(widgets.period_line(filters, lang))
 with st.spinner("…"):
     view = cached.qa(ctx.path, ctx.token, ctx.scope(filters, grain=widgets.grain(ctx)))
 if not view.count("inspections"):

@@ -13,7 +13,7 @@ from metrics.core.access import ADMIN_PAGES, Access, User, may_open
 from metrics.core.filters import Filters
 from metrics.core.scope import Grain, Scope, default_period, site_now
 from metrics.core.settings import Settings
-from metrics.engine.store import Store, StoreToken, default_path
+from metrics.engine.store import Store, StoreToken, default_path, last_day
 from metrics.present.words import LANGS, colon, label, role_label, t
 from ui import auth, cached
 
@@ -187,10 +187,7 @@ def build() -> Context:
     info = cached.freshness(path, token) if store.exists() else {
         "latest": {}, "first": None, "demo": False, "as_of": None}
     latest_dates: dict[str, date | None] = info["latest"]  # type: ignore[assignment]
-    # the default view ends on the last day of tickets or calls (a hotline's store may hold
-    # calls only)
-    latest = max((d for d in (latest_dates.get("tickets"), latest_dates.get("calls")) if d),
-                 default=None)
+    latest = last_day(latest_dates)
     first: date | None = info["first"]  # type: ignore[assignment]
     if st.session_state.get("lang") not in LANGS:
         st.session_state["lang"] = st.query_params.get("lang") \

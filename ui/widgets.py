@@ -312,14 +312,18 @@ def page_head(ctx: Context, name: str) -> Filters:
     return ctx.filters
 
 
+def period_line(filters: Filters, lang: str) -> str:
+    """The caption under a page's title: the period and the one it is compared with."""
+    prev = filters.previous()
+    return (f"{filters.date_from} – {filters.date_to} · {t('compared_with', lang)} "
+            f"{prev.date_from} – {prev.date_to}")
+
+
 def analysis_page(ctx: Context, name: str) -> analysis.Page:
     """Title, scope line and the page's numbers; stops with a next step when there are none."""
     lang = ctx.lang
     filters = page_head(ctx, name)
-    prev = filters.previous()
-    clock = formatting.clock_word(filters, lang)
-    st.caption(f"{filters.date_from} – {filters.date_to} · {t('compared_with', lang)} "
-               f"{prev.date_from} – {prev.date_to} · {clock}")
+    st.caption(f"{period_line(filters, lang)} · {formatting.clock_word(filters, lang)}")
     with st.spinner("…"):
         return cached.page(name, ctx.path, ctx.token, ctx.scope(grain=grain(ctx)))
 

@@ -53,17 +53,22 @@ def frame(
     """One row per group (one row in all when ungrouped): `<id>` values, `<id>__num/__den`.
     A `bucket` group is the scope's grain."""
     metrics = expand(metric_ids, scope.settings)
-    by_source: dict[Source, list[Metric]] = {}
-    for metric in metrics:
-        if metric.kind != "weighted":
-            by_source.setdefault(metric.source, []).append(metric)
     parts: list[pl.DataFrame] = []
     with store.reader() as con:
-        for source, members in by_source.items():
+        for source, members in _by_source(metrics).items():
             query = compile_source(source, members, scope, group_by)
             parts.append(con.sql(query.sql, params=query.params).pl())
     combined = _join(parts, list(group_by))
     return _finish(combined, metrics, scope.settings)
+
+
+def _by_source(metrics: list[Metric]) -> dict[Source, list[Metric]]:
+    """The metrics computed in SQL, by the source relation each reads (one query each)."""
+    by_source: dict[Source, list[Metric]] = {}
+    for metric in metrics:
+        if metric.kind != "weighted":
+            by_source.setdefault(metric.source, []).append(metric)
+    return by_source
 
 
 def _join(parts: list[pl.DataFrame], keys: list[str]) -> pl.DataFrame:
@@ -199,13 +204,9 @@ def breakdowns(store: Store, scope: Scope, metric_ids: Iterable[str],
     """`breakdown` by each of `columns`, the same frames, in one query per source (GROUPING
     SETS): one scan of the rows instead of one per column."""
     metrics = expand(metric_ids, scope.settings)
-    by_source: dict[Source, list[Metric]] = {}
-    for metric in metrics:
-        if metric.kind != "weighted":
-            by_source.setdefault(metric.source, []).append(metric)
     parts: dict[str, list[pl.DataFrame]] = {c: [] for c in columns}
     with store.reader() as con:
-        for source, members in by_source.items():
+        for source, members in _by_source(metrics).items():
             if source == "coverage":  # its own relation per column: no grouping sets
                 for c in columns:
                     query = compile_source(source, members, scope, [c])

@@ -191,14 +191,21 @@ def _whole_queue(scope: Scope) -> bool:
     return "team" not in segments and "agent" not in segments and not _access_teams(scope)
 
 
+def _inspection_tickets(uses: str) -> tuple[str, str]:
+    """For a relation over inspections (as `q`): the ticket columns to select when `uses`
+    names one, and the text `_qa` is to join them for ("" joins no ticket)."""
+    if not _names(uses, QA_TICKET_COLUMNS):
+        return "", ""
+    return "".join(f", q.{c}" for c in QA_TICKET_COLUMNS), uses
+
+
 def _violations(with_teams: bool, uses: str = "*") -> str:
-    tickets = _names(uses, QA_TICKET_COLUMNS)
-    from_ticket = "".join(f", q.{c}" for c in QA_TICKET_COLUMNS) if tickets else ""
+    from_ticket, qa_uses = _inspection_tickets(uses)
     return f"""
 SELECT v.inspection_id, v.item, v.category AS violation_category, v.severity,
        q.ts, q.team, q.agent{from_ticket}
 FROM qa_violations v
-JOIN ({_qa(with_teams, uses if tickets else "")}) q ON q.inspection_id = v.inspection_id"""  # noqa: S608 - the module's own _qa text; no values
+JOIN ({_qa(with_teams, qa_uses)}) q ON q.inspection_id = v.inspection_id"""  # noqa: S608 - the module's own _qa text; no values
 
 
 @dataclass(frozen=True)
@@ -474,13 +481,12 @@ def _violation_items(uses: str, with_teams: bool) -> str:
     """Violation items with their inspection (ticket, inspector, score) and the filter columns
     the query names (`uses`); `team` only `with_teams` (a team filter or a team lead's scope:
     else it is null here and the view sets it from one `queries.agent_teams`)."""
-    tickets = _names(uses, QA_TICKET_COLUMNS)
-    from_ticket = "".join(f", q.{c}" for c in QA_TICKET_COLUMNS) if tickets else ""
+    from_ticket, qa_uses = _inspection_tickets(uses)
     return f"""
 SELECT v.inspection_id, v.item, v.category AS violation_category, v.severity,
        q.ts, q.ticket_id, q.inspector, q.qa_score, q.team, q.agent{from_ticket}
 FROM qa_violations v
-JOIN ({_qa(with_teams, uses if tickets else "")}) q ON q.inspection_id = v.inspection_id"""  # noqa: S608 - the module's own _qa text; no values
+JOIN ({_qa(with_teams, qa_uses)}) q ON q.inspection_id = v.inspection_id"""  # noqa: S608 - the module's own _qa text; no values
 
 
 def compile_violation_items(scope: Scope, limit: int) -> Query:

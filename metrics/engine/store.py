@@ -418,9 +418,15 @@ class Store:
 
     def latest_day(self) -> date | None:
         """The last day the tickets or the calls reach: where the default view ends."""
-        latest = self.latest_dates()
-        days = [d for d in (latest["tickets"], latest["calls"]) if d is not None]
-        return max(days) if days else None
+        return last_day(self.latest_dates())
+
+    def holds_calls(self) -> bool:
+        """Whether the store holds any phone call (the hotline's cards and sections)."""
+        if not self.exists():
+            return False
+        with self.reader() as con:
+            row = con.execute("SELECT EXISTS (SELECT 1 FROM calls)").fetchone()
+        return bool(row and row[0])
 
     def is_demo(self) -> bool:
         """True when the data came from `servicelens demo` and nothing real was imported."""
@@ -440,6 +446,13 @@ class Store:
         with self.reader() as con:
             row = con.execute("SELECT count(*) FROM tickets").fetchone()
         return int(row[0]) if row else 0
+
+
+def last_day(latest: dict[str, date | None]) -> date | None:
+    """The last day of tickets or calls in `latest_dates()`: where the default view ends (a
+    hotline's store may hold calls only)."""
+    days = [d for d in (latest.get("tickets"), latest.get("calls")) if d is not None]
+    return max(days) if days else None
 
 
 def fetch_one(

@@ -168,7 +168,7 @@ def build(store: Store, scope: Scope, lang: str, *,
     say("Satisfaction")
     satisfaction = analysis.satisfaction(store, scope)
     hotline = None
-    if may_open(scope.access, "calls") and store.latest_dates()["calls"] is not None:
+    if may_open(scope.access, "calls") and store.holds_calls():
         say("Calls")
         hotline = (calls_view.calls_page(store, scope), calls_view.staffing(store, scope))
     say("Agents")

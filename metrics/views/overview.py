@@ -104,7 +104,7 @@ def cards(store: Store, scope: Scope,
 
 def overview(store: Store, scope: Scope) -> Overview:
     """Everything the Overview page draws, for one scope."""
-    with_calls = store.latest_dates()["calls"] is not None
+    with_calls = store.holds_calls()
     made, trend = cards(store, scope, CARD_METRICS + (CALL_CARD_METRICS if with_calls else ()))
     categories = queries.breakdown(store, scope, ["complaints"], "category") \
         .filter(pl.col("complaints") > 0)
