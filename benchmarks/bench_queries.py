@@ -35,7 +35,7 @@ from bench_kpis import timed  # run as a script: benchmarks/ is on sys.path
 from metrics.core.filters import Filters
 from metrics.core.scope import Scope
 from metrics.engine import queries
-from metrics.engine.store import Store
+from metrics.engine.store import Store, fetch_one
 from metrics.views import analysis, drill, overview, qa, scorecards, themes
 from metrics.views import calls as calls_view
 
@@ -417,7 +417,9 @@ def bound(sql: str, params: dict[str, Any]) -> dict[str, Any]:
 
 def first_row(con: duckdb.DuckDBPyConnection, sql: str,
               params: dict[str, Any]) -> tuple[Any, ...]:
-    return tuple(con.execute(sql, bound(sql, params)).fetchall()[0])
+    row = fetch_one(con, sql, bound(sql, params))
+    assert row is not None
+    return row
 
 
 def close(a: float | None, b: float | None) -> bool:

@@ -36,12 +36,16 @@ def machine() -> str:
     return f"{cores} vCPU ({cpu}), {mem / 1024 ** 2:.0f} GiB, {platform.system()}"
 
 
+def _head(first: str, labels: list[str]) -> list[str]:
+    """A table's header rows: the first column's title, then one column per size and period."""
+    head = [first] + [f"{label}, {'month' if period == 'month' else '12 months'}"
+                      for label in labels for period in ("month", "year")]
+    return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+
+
 def browser_table(results: dict[str, Any]) -> list[str]:
     labels = [label for label in LABELS if label in results]
-    head = ["page: cold / first / rerun / click"] + [
-        f"{label}, {'month' if period == 'month' else '12 months'}"
-        for label in labels for period in ("month", "year")]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines = _head("page: cold / first / rerun / click", labels)
     for page, title in PAGES.items():
         cells = [title]
         for label in labels:
@@ -67,10 +71,7 @@ def browser_table(results: dict[str, Any]) -> list[str]:
 def query_table(results: dict[str, Any]) -> list[str]:
     queries = results.get("queries", {})
     labels = [label for label in LABELS if label in queries]
-    head = ["page: ms (x hand-written SQL)"] + [
-        f"{label}, {'month' if period == 'month' else '12 months'}"
-        for label in labels for period in ("month", "year")]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines = _head("page: ms (x hand-written SQL)", labels)
     for page, title in PAGES.items():
         if page == "catalog":
             continue
