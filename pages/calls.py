@@ -61,9 +61,10 @@ if not staffing.is_empty():
     shown = tables.staffing_table(staffing, lang)
     short_rows = staffing["short"].to_list()
     short_col = t("staffing_col_short", lang)
+    needed = t("staffing_col_needed", lang)  # whole agents (a null makes pandas floats)
     styled = shown.to_pandas().style.apply(
         lambda row: ["background-color: #fee2e2" if short_rows[row.name] else ""
-                     for _ in row], axis=1)
+                     for _ in row], axis=1).format(precision=0, na_rep="—", subset=[needed])
     st.dataframe(styled, hide_index=True, width="stretch", height=420,
                  column_config={short_col: st.column_config.TextColumn(short_col)})
     widgets.download(shown, lang, "staffing_dl", f"staffing-{filters.date_from}-{filters.date_to}")
