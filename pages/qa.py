@@ -42,7 +42,7 @@ name = f"{filters.date_from}-{filters.date_to}"
 def red_severe(shown: pl.DataFrame) -> Styler:
     """The record with its severe rows in red."""
     column, word = column_label("severity", lang), label("severity", "severe", lang)
-    return shown.to_pandas().style.apply(
+    return shown.to_pandas().style.set_uuid("severe").apply(  # the same table each run
         lambda row: [SEVERE_ROW if row[column] == word else ""] * len(row), axis=1,
     ).format(precision=1)
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Final
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.pages_manager import PagesManager
 
 from metrics.core.access import ADMIN_PAGES, Access, User, may_open
@@ -179,8 +180,12 @@ def build() -> Context:
     """Draw the sidebar (language, filters, freshness) and return the page context."""
     store = cached.open_store(str(default_path()))
     token = store.version_token()
+    # In every run, not only when waiting: an element only the first run of a session draws
+    # would shift every later one, and the browser would draw the whole page again on the
+    # next rerun.
+    notice = st.empty()
     if store.exists() and st.session_state.get("_seen_token") != token:
-        _wait_for_writers(store)  # new data is being written: wait for it, and say so
+        _wait_for_writers(store, notice)  # new data is being written: wait, and say so
         token = store.version_token()
         st.session_state["_seen_token"] = token
     path = str(store.path)
@@ -226,9 +231,7 @@ def build() -> Context:
     return ctx
 
 
-def _wait_for_writers(store: Store) -> None:
-    box = st.empty()
-
+def _wait_for_writers(store: Store, box: DeltaGenerator) -> None:
     def waiting(message: str) -> None:
         box.info(t("store_busy", lang()), icon=":material/hourglass_top:")
 

@@ -12,7 +12,7 @@ import streamlit as st
 from metrics.core import catalog
 from metrics.core.filters import Filters
 from metrics.core.settings import Settings
-from metrics.present import charts, formatting, tables
+from metrics.present import formatting, tables
 from metrics.present.charts import ChartSpec
 from metrics.present.words import t
 from ui import frame, widgets
@@ -53,8 +53,7 @@ def go_to_agent(agent: str) -> None:
 
 def pick_to_agent(spec: ChartSpec, key: str) -> None:
     """A chart whose clicked agent opens their page; with its PNG and SVG downloads."""
-    event = st.altair_chart(spec, theme=None, width="stretch", key=key, on_select="rerun",
-                            selection_mode=[charts.PICK])
+    event = widgets.draw(spec, key, pick=True)
     widgets.chart_downloads(spec, key)
     picked = widgets.picked(event)
     if picked and picked.get("agent") and st.session_state.get(f"_{key}_last") != picked:
@@ -91,8 +90,8 @@ def table(ctx: Context, df: pl.DataFrame, spark: dict[str, list[float | None]], 
         config[link_col] = st.column_config.LinkColumn(link_col, display_text="↗",
                                                        width="small")
         config[name_col] = st.column_config.TextColumn(name_col, pinned=True)
-    styled = frame_.style.apply(_shade(tables.team_comparison(df, lang)), axis=None) \
-        if level == "agent" else frame_
+    shade = _shade(tables.team_comparison(df, lang))  # a fixed uuid: the same table each run
+    styled = frame_.style.set_uuid(key).apply(shade, axis=None) if level == "agent" else frame_
     if level == "agent":
         event: object = st.dataframe(styled, hide_index=True, column_config=config, key=key,
                                      on_select="rerun", selection_mode="single-row",
