@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import copy
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 import polars as pl
 import streamlit as st
+from streamlit.elements import vega_charts
 
 from metrics.core import catalog
 from metrics.core.filters import Filters
@@ -55,11 +59,43 @@ def kpi_card(card: Card, lang: str) -> None:
 
 
 
+_VEGA: OrderedDict[int, tuple[ChartSpec, dict[str, Any]]] = OrderedDict()
+_VEGA_LOCK = threading.Lock()
+_VEGA_KEPT = 512
+
+
+def _vega(spec: ChartSpec) -> dict[str, Any]:
+    """The Vega-Lite dict (data as Arrow) Streamlit draws for this chart object, converted
+    once: the charts module hands a rerun the very same object (`memo.by_content`), and the
+    conversion (a schema check of the whole spec) is a third of drawing a chart. Kept with
+    its chart, so an id is never reused while its entry lives."""
+    with _VEGA_LOCK:
+        kept = _VEGA.get(id(spec))
+        if kept is not None and kept[0] is spec:
+            _VEGA.move_to_end(id(spec))
+            return copy.deepcopy(kept[1])  # Streamlit moves the data out of the dict it gets
+    converted = vega_charts._convert_altair_to_vega_lite_spec(spec)  # st.altair_chart's own
+    with _VEGA_LOCK:
+        _VEGA[id(spec)] = (spec, converted)
+        while len(_VEGA) > _VEGA_KEPT:
+            _VEGA.popitem(last=False)
+    return copy.deepcopy(converted)
+
+
+def draw(spec: ChartSpec, key: str, *, pick: bool = False) -> Any:
+    """st.altair_chart(spec, theme=None) without converting the same chart on every run; with
+    `pick`, clicks select the chart's PICK segment and rerun (returns the selection)."""
+    if pick:
+        return st.vega_lite_chart(spec=_vega(spec), theme=None, width="stretch", key=key,
+                                  on_select="rerun", selection_mode=[charts.PICK])
+    return st.vega_lite_chart(spec=_vega(spec), theme=None, width="stretch", key=key)
+
+
 def chart(spec: ChartSpec, key: str, *, covers: Filters | None = None) -> None:
     """Render a chart built in metrics.present.charts exactly as it exports (no Streamlit
     theme), with its PNG and SVG downloads. `covers`: the filters the chart covers when they are
     not the sidebar's (the One agent page's person)."""
-    st.altair_chart(spec, theme=None, width="stretch", key=key)
+    draw(spec, key)
     chart_downloads(spec, key, covers)
 
 
@@ -129,8 +165,7 @@ def pickable(spec: ChartSpec, key: str, metric_id: str, page: str, *,
              covers: Filters | None = None) -> None:
     """A chart whose clicked segment opens the drill-down below with that segment; with its
     PNG and SVG downloads."""
-    event = st.altair_chart(spec, theme=None, width="stretch", key=key, on_select="rerun",
-                            selection_mode=[charts.PICK])
+    event = draw(spec, key, pick=True)
     chart_downloads(spec, key, covers)
     chosen = picked(event)
     if chosen is not None and st.session_state.get(f"_{key}_last") != chosen:

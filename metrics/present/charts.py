@@ -2,6 +2,8 @@
 
 Pages render them with st.altair_chart(theme=None) and exports with vl-convert, so a chart
 looks the same on screen and in the monthly review. Charts never receive raw ticket rows.
+Each is remembered by its arguments' content (`memo.by_content`): a rerun draws the very same
+chart without building it again.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import polars as pl
 
 from metrics.core import catalog
 from metrics.present import formatting
+from metrics.present.memo import by_content
 from metrics.present.tables import segment_words
 from metrics.present.words import label, t, weekday
 
@@ -46,6 +49,7 @@ def _bucket_format(grain: str) -> str:
     return {"day": "%m-%d", "week": "%m-%d", "month": "%Y-%m"}.get(grain, "%Y-%m-%d")
 
 
+@by_content
 def volume_trend(df: pl.DataFrame, lang: str, grain: str) -> ChartSpec:
     """Tickets per bucket as bars."""
     metric = catalog.get("tickets")
@@ -64,6 +68,7 @@ def volume_trend(df: pl.DataFrame, lang: str, grain: str) -> ChartSpec:
     return _style(chart, metric.name(lang))
 
 
+@by_content
 def rate_trend(
     df: pl.DataFrame, metric_id: str, target: float | None, lang: str, grain: str
 ) -> ChartSpec:
@@ -95,6 +100,7 @@ def rate_trend(
     return _style(alt.layer(*layers), metric.name(lang))
 
 
+@by_content
 def duration_trend(
     df: pl.DataFrame, metric_id: str, lang: str, grain: str
 ) -> ChartSpec:
@@ -117,6 +123,7 @@ def duration_trend(
     return _style(chart, metric.name(lang))
 
 
+@by_content
 def category_bars(df: pl.DataFrame, lang: str) -> ChartSpec:
     """Complaints per category, largest first, with each one's share."""
     total = float(df["complaints"].sum()) or 1.0
@@ -184,6 +191,7 @@ def band_label(band: int, bounds: tuple[float, ...], lang: str) -> str:
     return f"> {formatting.duration(bounds[-1], lang)}"
 
 
+@by_content
 def standard_dots(df: pl.DataFrame, lang: str) -> ChartSpec:
     """Median and p90 first response per channel on a log scale, with the channel standard."""
     data = _named(df.filter(pl.col("first_response_median_s").is_not_null()), "channel", lang,
@@ -214,6 +222,7 @@ def standard_dots(df: pl.DataFrame, lang: str) -> ChartSpec:
     return _style(points, t("frt_vs_standard", lang))
 
 
+@by_content
 def rate_bars(df: pl.DataFrame, metric_id: str, by: str, target: float | None, lang: str,
               vocabulary: str | None = None, title: str | None = None,
               none: str = "unclassified") -> ChartSpec:
@@ -242,6 +251,7 @@ def rate_bars(df: pl.DataFrame, metric_id: str, by: str, target: float | None, l
     return _style(alt.layer(*layers), title or metric.name(lang))
 
 
+@by_content
 def segment_lines(df: pl.DataFrame, metric_id: str, by: str, target: float | None, lang: str,
                   grain: str, vocabulary: str | None = None) -> ChartSpec:
     """A rate per bucket, one line per segment (channel…), with the target."""
@@ -263,6 +273,7 @@ def segment_lines(df: pl.DataFrame, metric_id: str, by: str, target: float | Non
     return _style(alt.layer(*layers), metric.name(lang) + t("by_channel_suffix", lang))
 
 
+@by_content
 def band_shares(df: pl.DataFrame, band: str, bounds: tuple[float, ...], lang: str,
                 by: str | None = None, title: str = "") -> ChartSpec:
     """The distribution over duration bands: 100% stacked bars per segment, or one column."""
@@ -305,6 +316,7 @@ def band_shares(df: pl.DataFrame, band: str, bounds: tuple[float, ...], lang: st
     return _style(chart, title)
 
 
+@by_content
 def heat_map(df: pl.DataFrame, value: str, lang: str) -> ChartSpec:
     """Weekday × hour cells coloured by volume or by median first response."""
     data = df.with_columns(
@@ -329,6 +341,7 @@ def heat_map(df: pl.DataFrame, value: str, lang: str) -> ChartSpec:
     return _style(chart, title)
 
 
+@by_content
 def metric_lines(df: pl.DataFrame, metric_ids: list[str], lang: str, grain: str,
                  title: str) -> ChartSpec:
     """Several metrics of one unit per bucket, one line each (rates as %, durations as hours)."""
@@ -357,6 +370,7 @@ def metric_lines(df: pl.DataFrame, metric_ids: list[str], lang: str, grain: str,
                                                                             size=30)), title)
 
 
+@by_content
 def ageing_bars(df: pl.DataFrame, lang: str) -> ChartSpec:
     """Open tickets by age band, stacked by priority."""
     names = [t(f"age_{i}", lang) for i in range(1, 5)]
@@ -379,6 +393,7 @@ def ageing_bars(df: pl.DataFrame, lang: str) -> ChartSpec:
     return _style(chart, t("ageing_title", lang))
 
 
+@by_content
 def pareto(df: pl.DataFrame, lang: str) -> ChartSpec:
     """Complaint categories as bars, largest first, with the cumulative share as a line."""
     data = _named(df, "category", lang, "category").with_columns(
@@ -406,6 +421,7 @@ def pareto(df: pl.DataFrame, lang: str) -> ChartSpec:
     return _style(chart, t("pareto_title", lang))
 
 
+@by_content
 def period_lines(now: pl.DataFrame, before: pl.DataFrame, metric_id: str, days: int,
                  lang: str, grain: str) -> ChartSpec:
     """A metric this period and the previous one, the previous shifted onto this one's dates."""
@@ -438,6 +454,7 @@ def _top(df: pl.DataFrame, column: str) -> float:
     return float(df[column].max() or 0) if df.height else 0.0  # type: ignore[arg-type]
 
 
+@by_content
 def matrix(df: pl.DataFrame, other: str, lang: str) -> ChartSpec:
     """Complaints per category × channel / team / product, as a heat map with counts."""
     vocab = "channel" if other == "channel" else None
@@ -460,6 +477,7 @@ def matrix(df: pl.DataFrame, other: str, lang: str) -> ChartSpec:
     return _style(alt.layer(cells, text), t("matrix_title", lang))
 
 
+@by_content
 def contribution_bars(df: pl.DataFrame, by: str, lang: str) -> ChartSpec:
     """Each segment's part of the change in complaint rate, in percentage points, largest first."""
     vocab = {"category": "category", "channel": "channel"}.get(by)
@@ -482,6 +500,7 @@ def contribution_bars(df: pl.DataFrame, by: str, lang: str) -> ChartSpec:
     return _style(alt.layer(bars, zero), t(f"moved_by_{by}", lang))
 
 
+@by_content
 def score_bars(df: pl.DataFrame, dont_know: int, lang: str) -> ChartSpec:
     """Answers per score 1-5, red to green, each with its share; "don't know" named in the title."""
     total = float(df["surveys_answered"].sum()) or 1.0
@@ -505,6 +524,7 @@ def score_bars(df: pl.DataFrame, dont_know: int, lang: str) -> ChartSpec:
     return _style(alt.layer(bars, text), title)
 
 
+@by_content
 def mean_bars(df: pl.DataFrame, metric_id: str, by: str, lang: str, vocabulary: str | None,
               title: str) -> ChartSpec:
     """A 1-5 mean per segment as bars with the value and n."""
@@ -529,6 +549,7 @@ ROW_PX: Final[int] = 22  # height per agent in the scorecard charts
 UNRANKED_COLOR: Final[str] = "#94a3b8"
 
 
+@by_content
 def composite_dots(df: pl.DataFrame, lang: str, level: str = "agent") -> ChartSpec:
     """Each agent's (team's) composite as a dot, best first, with the team's as a tick.
 
@@ -565,6 +586,7 @@ def composite_dots(df: pl.DataFrame, lang: str, level: str = "agent") -> ChartSp
     return _style(chart, title).properties(height=max(HEIGHT, ROW_PX * len(order)))
 
 
+@by_content
 def csat_intervals(df: pl.DataFrame, target: float | None, lang: str,
                    level: str = "agent") -> ChartSpec:
     """CSAT per agent with its 95% Wilson interval: overlapping bars are not a real difference."""
@@ -599,6 +621,7 @@ SEVERITY_COLORS: Final[dict[str, str]] = {
 }
 
 
+@by_content
 def violation_categories(df: pl.DataFrame, lang: str) -> ChartSpec:
     """Violation items per forbidden-behaviour category, stacked by severity (severe in red)."""
     data = _named(df, "violation_category", lang, "violation_category")
@@ -630,6 +653,7 @@ def _time_unit(largest: float | None, lang: str) -> tuple[float, str]:
     return 3600.0, t("hours_short", lang)
 
 
+@by_content
 def agent_vs_team(df: pl.DataFrame, targets: dict[str, float | None], agent: str, lang: str,
                   grain: str) -> ChartSpec:
     """Small multiples: each trended indicator of one agent against the team, with target."""
@@ -671,6 +695,7 @@ def agent_vs_team(df: pl.DataFrame, targets: dict[str, float | None], agent: str
 
 # --- QA ---
 
+@by_content
 def severity_trend(df: pl.DataFrame, lang: str, grain: str) -> ChartSpec:
     """Violation items per bucket stacked by severity, severe in red at the base."""
     levels = [label("severity", code, lang) for code in SEVERITY_COLORS]
@@ -704,6 +729,7 @@ def _score_span(values: list[float | None], least: float = 10.0) -> list[float]:
     return [max(0.0, low - pad), min(100.0, high + pad)]
 
 
+@by_content
 def qa_score_dots(df: pl.DataFrame, by: str, overall: float | None, lang: str,
                   title: str) -> ChartSpec:
     """Mean QA score per team or agent as dots, lowest first, each with its n, against the
@@ -736,6 +762,7 @@ def qa_score_dots(df: pl.DataFrame, by: str, overall: float | None, lang: str,
 
 # --- 话务 Calls ----------------------------------------------------------------------------
 
+@by_content
 def calls_daily(df: pl.DataFrame, target: float | None, lang: str) -> ChartSpec:
     """Calls per day: offered as bars, answered and abandoned as lines, and the service
     level (right axis) with its target."""
@@ -776,6 +803,7 @@ def calls_daily(df: pl.DataFrame, target: float | None, lang: str) -> ChartSpec:
     return _style(chart, t("calls_daily", lang))
 
 
+@by_content
 def calls_heat(df: pl.DataFrame, value: str, lang: str) -> ChartSpec:
     """Weekday × half-hour cells coloured by calls offered or by service level."""
     label_of = formatting.slot_label
@@ -807,6 +835,7 @@ def calls_heat(df: pl.DataFrame, value: str, lang: str) -> ChartSpec:
     return _style(chart, title)
 
 
+@by_content
 def patience(df: pl.DataFrame, bounds: tuple[float, ...], lang: str) -> ChartSpec:
     """Calls by wait band, answered and abandoned stacked, with the share abandoned (the
     patience curve) as a line on its own axis."""

@@ -10,6 +10,7 @@ import polars as pl
 from metrics.core import catalog
 from metrics.core.settings import Settings
 from metrics.present import formatting
+from metrics.present.memo import remembering
 from metrics.present.words import column_label, label, list_sep, t, times_sign, weekday
 from metrics.views import qa
 from metrics.views.scorecards import CoachingPoint, wilson
@@ -348,6 +349,7 @@ def _worder(vocabulary: str, lang: str) -> Callable[[str | None], str]:
     return lambda code: label(vocabulary, code, lang)
 
 
+@remembering(32)  # a drill-down's rows (up to its cap) come back on every rerun
 def presentable(df: pl.DataFrame, lang: str) -> pl.DataFrame:
     """Rows as people read them: words for codes, durations in words, labelled headers."""
     exprs: list[pl.Expr] = []
@@ -410,8 +412,9 @@ def qa_items_table(items: pl.DataFrame, lang: str, with_agent: bool = True) -> p
     category and severity in words."""
     columns = ["inspection_id", "ticket_id", *(("agent", "team") if with_agent else ()),
                "inspector", "qa_score", "violation_category", "severity"]
-    shown = presentable(items.select(columns), lang)
-    return shown.insert_column(0, items["ts"].dt.strftime("%Y-%m-%d").alias(t("date", lang)))
+    shown = presentable(items.select(columns), lang)  # shared (remembered): not changed here
+    day = items["ts"].dt.strftime("%Y-%m-%d").alias(t("date", lang))
+    return day.to_frame().hstack(shown)
 
 
 def staffing_table(df: pl.DataFrame, lang: str) -> pl.DataFrame:
