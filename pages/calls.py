@@ -3,6 +3,7 @@ heat map, waits and the patience curve, queues, and staffing by Erlang C."""
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from metrics.engine.sql import BANDS
@@ -59,12 +60,14 @@ st.caption(t("staffing_note", lang, target=f"{goal:.0%}",
 if not staffing.is_empty():
     st.caption(t("staffing_short", lang, n=int(staffing["short"].sum()), all=staffing.height))
     shown = tables.staffing_table(staffing, lang)
-    short_rows = staffing["short"].to_list()
+    short_rows = staffing["short"].to_numpy()
     short_col = t("staffing_col_short", lang)
     needed = t("staffing_col_needed", lang)  # whole agents (a null makes pandas floats)
-    styled = shown.to_pandas().style.apply(
-        lambda row: ["background-color: #fee2e2" if short_rows[row.name] else ""
-                     for _ in row], axis=1).format(precision=0, na_rep="—", subset=[needed])
+    table = shown.to_pandas()
+    colours = np.where(short_rows, "background-color: #fee2e2", "")
+    shade = table.apply(lambda _: colours)  # every column at once rather than row by row
+    styled = table.style.set_uuid("staffing").apply(lambda _: shade, axis=None).format(
+        precision=0, na_rep="—", subset=[needed])
     st.dataframe(styled, hide_index=True, width="stretch", height=420,
                  column_config={short_col: st.column_config.TextColumn(short_col)})
     widgets.download(shown, lang, "staffing_dl", f"staffing-{filters.date_from}-{filters.date_to}")
