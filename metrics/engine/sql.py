@@ -57,12 +57,22 @@ GROUP_COLUMNS: Final[frozenset[str]] = frozenset(
 # An agent's team, the one rule (docs/metrics.md, "An agent's team"): the team of their latest
 # ticket in the period, else of their latest ticket at all. Scorecards, QA, the sidebar and the
 # exports all read it from here, so a moved agent is reviewed with one team everywhere.
-AGENT_TEAMS: Final[str] = (
-    "(SELECT agent, coalesce("
-    "arg_max(team, created_at) FILTER (WHERE created_at >= $date_from"
-    " AND created_at < $date_to_excl), arg_max(team, created_at)) AS team FROM tickets"
-    " WHERE agent IS NOT NULL AND team IS NOT NULL GROUP BY agent)"
-)
+def _agent_teams(only: str = "") -> str:
+    """Each agent's team from their tickets (the period's latest, else the latest ever);
+    `only`: a condition narrowing the agents mapped."""
+    return (
+        "(SELECT agent, coalesce("
+        "arg_max(team, created_at) FILTER (WHERE created_at >= $date_from"
+        " AND created_at < $date_to_excl), arg_max(team, created_at)) AS team FROM tickets"
+        f" WHERE agent IS NOT NULL AND team IS NOT NULL{only} GROUP BY agent)"
+    )
+
+
+AGENT_TEAMS: Final[str] = _agent_teams()
+# A call's team is looked up only when the call has none: only those calls' agents are mapped,
+# which spares a scan of every ticket when the calls carry their teams (60-90 ms at 10M).
+CALL_AGENT_TEAMS: Final[str] = _agent_teams(
+    " AND agent IN (SELECT agent FROM calls WHERE team IS NULL AND agent IS NOT NULL)")
 
 
 
@@ -172,7 +182,7 @@ def _qa(with_teams: bool, uses: str = "*") -> str:
 # scope) the rates that need the abandoned calls are not computed (`whole_queue` false).
 def _calls(with_teams: bool) -> str:
     team = "coalesce(c.team, agt.team)" if with_teams else "c.team"
-    join = f"\nLEFT JOIN {AGENT_TEAMS} agt ON agt.agent = c.agent" if with_teams else ""
+    join = f"\nLEFT JOIN {CALL_AGENT_TEAMS} agt ON agt.agent = c.agent" if with_teams else ""
     return f"""
 SELECT c.* REPLACE ({team} AS team), c.queued_at AS ts, 'phone' AS channel,
        NULL::VARCHAR AS request_type, NULL::VARCHAR AS category, NULL::VARCHAR AS product,

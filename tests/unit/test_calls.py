@@ -412,6 +412,24 @@ def test_a_team_sees_its_answered_calls_but_no_queue_rates(tmp_path: Path) -> No
     assert kpis(store, *week, agents=("Bo",))["answer_rate"] is None
 
 
+def test_a_call_without_a_team_takes_its_agents_team_from_the_tickets(tmp_path: Path) -> None:
+    """The team rule: a call with no team is its agent's (their latest ticket's team in the
+    period); a call that names a team keeps it."""
+    text = ("call_id,queued_at,answered_at,outcome,agent,team,wait_s,talk_s\n"
+            "N1,2026-03-02 09:00:00,2026-03-02 09:00:10,answered,Ann,,10,100\n"
+            "N2,2026-03-02 09:01:00,2026-03-02 09:01:30,answered,Bo,B,30,200\n")
+    store, _ = imported(tmp_path, text)
+    tickets = tmp_path / "tickets.csv"
+    tickets.write_text("ticket_id,created_at,channel,request_type,agent,team\n"
+                       "K1,2026-02-01 09:00:00,phone,inquiry,Ann,B\n"
+                       "K2,2026-03-03 09:00:00,phone,inquiry,Ann,A\n"
+                       "K3,2026-03-03 09:00:00,phone,inquiry,Bo,A\n", encoding="utf-8")
+    importer.import_file(store, "tickets", tickets)
+    week = (date(2026, 3, 1), date(2026, 3, 7))
+    assert kpis(store, *week, teams=("A",))["calls_answered"] == 1  # Ann's call, by her ticket
+    assert kpis(store, *week, teams=("B",))["calls_answered"] == 1  # Bo's call names B
+
+
 def test_a_file_without_queue_times_rejects_its_undated_abandons(tmp_path: Path) -> None:
     """No queued_at column: an answered call is offered when answered, but an abandoned one
     has no time at all. It is rejected (queued_at missing), not taken for an IVR hang-up."""
