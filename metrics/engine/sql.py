@@ -60,8 +60,9 @@ GROUP_COLUMNS: Final[frozenset[str]] = frozenset(
 def _agent_teams(only: str = "") -> str:
     """Each agent's team from their tickets (the period's latest, else the latest ever);
     `only`: a condition narrowing the agents mapped."""
+    # `only` is this module's constant text; values are bound
     return (
-        "(SELECT agent, coalesce("
+        "(SELECT agent, coalesce("  # noqa: S608
         "arg_max(team, created_at) FILTER (WHERE created_at >= $date_from"
         " AND created_at < $date_to_excl), arg_max(team, created_at)) AS team FROM tickets"
         f" WHERE agent IS NOT NULL AND team IS NOT NULL{only} GROUP BY agent)"
