@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from metrics.core import catalog, cookie
 from metrics.core.access import ROLES, Access, AccessDenied, User, may_open
 from metrics.core.errors import ServiceLensError, UsageError
-from metrics.core.filters import Filters
+from metrics.core.filters import COMPARE_MODES, Filters
 from metrics.core.schema import CHANNELS, REQUEST_TYPES
 from metrics.core.scope import Scope, default_period
 from metrics.core.settings import Settings
@@ -85,6 +85,11 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
                         help=f"only this request type; repeat ({', '.join(REQUEST_TYPES)})")
     parser.add_argument("--category", action="append", default=[], metavar="CAT",
                         help="only this complaint category; repeat for several")
+    parser.add_argument("--compare", choices=COMPARE_MODES, default=None,
+                        help="the period compared with: prev (the equally long stretch just "
+                        "before), mom (环比: the previous calendar week/month/quarter/year), yoy "
+                        "(同比: the same period a year earlier); default: mom for a whole "
+                        "calendar period, else prev")
     parser.add_argument("--business-hours", action="store_true",
                         help="measure response and resolution durations in the site's business "
                         "hours (weekly hours and Chinese holidays, from the store's settings) "
@@ -321,7 +326,7 @@ def _filters(args: argparse.Namespace, store: Store) -> Filters:
         date_from=date_from, date_to=date_to,
         channels=tuple(args.channel), teams=tuple(args.team), agents=tuple(args.agent),
         request_types=tuple(args.request_type), categories=tuple(args.category),
-        business_hours=args.business_hours,
+        business_hours=args.business_hours, compare=getattr(args, "compare", None),
     )
 
 
@@ -364,7 +369,14 @@ def _cmd_kpis(args: argparse.Namespace) -> int:
     _exported(store, args, scope, "kpis", None)
     clock = formatting.clock_line(filters, settings, "en")
     if args.json:
-        out = {m: _json_value(m, values[m].value) for m in catalog.PUBLIC_IDS}
+        out: dict[str, object] = {m: _json_value(m, values[m].value) for m in catalog.PUBLIC_IDS}
+        if args.compare is not None:  # asked for: the compared period under the same ids
+            before = scope.previous()
+            was = queries.kpis(store, before)
+            out["previous"] = {m: _json_value(m, was[m].value) for m in catalog.PUBLIC_IDS}
+            out["previous_period"] = {"from": before.filters.date_from.isoformat(),
+                                      "to": before.filters.date_to.isoformat(),
+                                      "compare": args.compare}
         print(json.dumps(out, ensure_ascii=False))
         print(f"servicelens kpis: {clock}", file=sys.stderr)
         return 0
@@ -499,8 +511,10 @@ def catalog_document() -> str:
         "## English\n\n" + catalog_markdown("en")
         + "\n### Supporting metrics (cards, scorecards, drill-downs)\n\n"
         + catalog_markdown("en", public=False)
+        + "\n### Comparisons\n\n" + t("compare_help", "en") + "\n"
         + "\n## 中文\n\n" + catalog_markdown("zh")
         + "\n### 辅助指标（卡片、记分卡、明细）\n\n" + catalog_markdown("zh", public=False)
+        + "\n### 对比\n\n" + t("compare_help", "zh") + "\n"
     )
 
 

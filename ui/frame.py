@@ -11,7 +11,7 @@ from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.pages_manager import PagesManager
 
 from metrics.core.access import ADMIN_PAGES, Access, User, may_open
-from metrics.core.filters import Filters
+from metrics.core.filters import COMPARE_MODES, Filters
 from metrics.core.scope import Grain, Scope, default_period, site_now
 from metrics.core.settings import Settings
 from metrics.engine.store import Store, StoreToken, default_path, last_day
@@ -116,6 +116,8 @@ def _load_query_params(options: dict[str, list[str]], first: date | None,
             st.session_state[key] = wanted
     if qp.get("clock") == "business":
         st.session_state["business_hours"] = True
+    if qp.get("compare") in COMPARE_MODES:
+        st.session_state["compare"] = qp.get("compare")
     for key in PAGE_KEYS:
         if qp.get(key):
             st.session_state[f"_qp_{key}"] = qp.get(key)
@@ -159,6 +161,8 @@ def view_params(filters: Filters | None) -> dict[str, str | list[str]]:
             params[key] = list(values)
     if filters is not None and filters.business_hours:
         params["clock"] = "business"
+    if filters is not None and filters.compare is not None:
+        params["compare"] = filters.compare
     for key in PAGE_KEYS:
         value = st.session_state.get(key)
         if value:
@@ -172,7 +176,7 @@ def page_default(key: str, fallback: str) -> str:
 
 
 def _reset() -> None:
-    for key in (*LIST_FILTERS, "period", "business_hours"):
+    for key in (*LIST_FILTERS, "period", "business_hours", "compare"):
         st.session_state.pop(key, None)
 
 
@@ -277,6 +281,13 @@ def _filter_widgets(
         )
     sb.toggle(t("business_hours", current_lang), key="business_hours",
               help=t("business_hours_help", current_lang))
+    auto = Filters(date_from=start, date_to=end).comparison  # what no choice gives this period
+    sb.selectbox(
+        t("compare", current_lang), [None, *COMPARE_MODES], key="compare",
+        format_func=lambda mode: t("compare_auto", current_lang,
+                                   mode=t(f"compare_{auto}", current_lang))
+        if mode is None else t(f"compare_{mode}", current_lang),
+        help=t("compare_help", current_lang))
     sb.button(t("reset", current_lang), on_click=_reset, icon=":material/restart_alt:",
               width="stretch")
     return Filters(
@@ -287,6 +298,7 @@ def _filter_widgets(
         request_types=tuple(st.session_state.get("type") or ()),
         categories=tuple(st.session_state.get("category") or ()),
         business_hours=bool(st.session_state.get("business_hours")),
+        compare=st.session_state.get("compare"),
     )
 
 

@@ -37,6 +37,11 @@ def _coloured(ok: bool, word: str) -> str:
     return f":green[{word}]" if ok else f":red[{word}]"
 
 
+def _comparison() -> str:
+    filters = frame.current().filters
+    return filters.comparison if filters is not None else "prev"
+
+
 def kpi_card(card: Card, lang: str) -> None:
     """A bordered card: value, change vs the previous period, target and its status."""
     m = card.metric
@@ -53,7 +58,7 @@ def kpi_card(card: Card, lang: str) -> None:
             help=f"{m.formula(lang)}\n\n{m.note(lang)}".strip(),
             chart_data=spark if len(spark) > 1 else None,
             chart_type="area" if m.unit == "count" else "line",
-            delta_description=t("vs_previous", lang) if delta else None,
+            delta_description=t(f"vs_{_comparison()}", lang) if delta else None,
         )
         st.caption(cards_words.target_line(card, lang, mark=_coloured))
 
@@ -350,7 +355,7 @@ def page_head(ctx: Context, name: str) -> Filters:
 def period_line(filters: Filters, lang: str) -> str:
     """The caption under a page's title: the period and the one it is compared with."""
     prev = filters.previous()
-    return (f"{filters.date_from} – {filters.date_to} · {t('compared_with', lang)} "
+    return (f"{filters.date_from} – {filters.date_to} · {t(f'vs_{filters.comparison}', lang)} "
             f"{prev.date_from} – {prev.date_to}")
 
 

@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, timedelta
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
+
+Compare = Literal["prev", "mom", "yoy"]
+# prev: the period of equal length just before; mom (环比): the previous calendar week, month,
+# quarter or year; yoy (同比): the same period a year earlier.
+COMPARE_MODES: Final[tuple[Compare, ...]] = ("prev", "mom", "yoy")
+Unit = Literal["week", "month", "quarter", "year"]
+
+
+def shift_months(day: date, months: int) -> date:
+    """The same day `months` earlier (negative: later), on the month's last day when that
+    month is shorter (03-31 one month back is 02-28 or 02-29)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def _month_end(day: date) -> date:
+    return date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
 
 
 class Filters(BaseModel):
@@ -21,6 +41,9 @@ class Filters(BaseModel):
     categories: tuple[str, ...] = ()
     # Durations in the site's business hours instead of calendar time (a view, not a scope).
     business_hours: bool = False
+    # What "the previous period" is (cards, "what moved", exports); None: 环比 when the period
+    # is a whole calendar week, month, quarter or year, else the period of equal length.
+    compare: Compare | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Filters:
@@ -32,14 +55,58 @@ class Filters(BaseModel):
     def days(self) -> int:
         return (self.date_to - self.date_from).days + 1
 
+    def calendar_unit(self) -> Unit | None:
+        """The calendar week (Monday to Sunday), month, quarter or year the period covers
+        whole, if it is one."""
+        start, end = self.date_from, self.date_to
+        if self.days == 7 and start.isoweekday() == 1:
+            return "week"
+        if start.day != 1 or end != _month_end(end):
+            return None
+        months = (end.year - start.year) * 12 + end.month - start.month + 1
+        if months == 1:
+            return "month"
+        if months == 3 and start.month % 3 == 1:
+            return "quarter"
+        if months == 12 and start.month == 1:
+            return "year"
+        return None
+
+    @property
+    def comparison(self) -> Compare:
+        """The comparison in force: the one chosen, else 环比 for a whole calendar period and
+        the previous period of equal length for any other range."""
+        if self.compare is not None:
+            return self.compare
+        return "mom" if self.calendar_unit() else "prev"
+
     def previous(self) -> Filters:
-        """The same segments over the period of equal length just before this one."""
-        return self.model_copy(
-            update={
-                "date_from": self.date_from - timedelta(days=self.days),
-                "date_to": self.date_from - timedelta(days=1),
-            }
-        )
+        """The same segments over the period this one is compared with (`comparison`):
+        - prev: the period of equal length just before;
+        - mom (环比): the calendar week, month, quarter or year before a whole one; for any
+          other range of at most a month, the same days a month earlier (11-01 – 11-15 against
+          10-01 – 10-15); longer ranges, the period of equal length before;
+        - yoy (同比): the same week (52 weeks earlier, the same weekdays), month, quarter or
+          year a year earlier; any other range, the same dates a year earlier (02-29 to 02-28).
+        """
+        mode, unit = self.comparison, self.calendar_unit()
+        start, end = self.date_from, self.date_to
+        if mode == "mom" and unit == "week":
+            start, end = start - timedelta(days=7), end - timedelta(days=7)
+        elif mode == "mom" and unit is not None:
+            months = {"month": 1, "quarter": 3, "year": 12}[unit]
+            start, end = shift_months(start, months), _month_end(shift_months(end, months))
+        elif mode == "mom" and shift_months(end, 1) < start:
+            start, end = shift_months(start, 1), shift_months(end, 1)
+        elif mode == "yoy" and unit == "week":
+            start, end = start - timedelta(days=364), end - timedelta(days=364)
+        elif mode == "yoy":
+            start, end = shift_months(start, 12), shift_months(end, 12)
+            if unit is not None:
+                end = _month_end(end)
+        else:
+            start, end = start - timedelta(days=self.days), start - timedelta(days=1)
+        return self.model_copy(update={"date_from": start, "date_to": end})
 
     def segments(self) -> dict[str, tuple[str, ...]]:
         """The non-empty segment lists by the column they filter."""

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict
 
 from metrics.core.access import Access
-from metrics.core.filters import Filters
+from metrics.core.filters import Compare, Filters
 from metrics.core.settings import Settings
 
 Grain = Literal["day", "week", "month"]
@@ -80,5 +80,9 @@ class Scope(BaseModel):
         return self.model_copy(update={"grain": grain})
 
     def previous(self) -> Scope:
-        """The same scope over the period of equal length just before this one."""
+        """The same scope over the period it is compared with (Filters.previous)."""
         return self.model_copy(update={"filters": self.filters.previous()})
+
+    def compared(self, mode: Compare) -> Scope:
+        """The same scope compared another way (prev, mom 环比, yoy 同比)."""
+        return self.narrowed(compare=mode)

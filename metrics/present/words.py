@@ -57,6 +57,24 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "channel_target": ("按渠道标准", "per channel standard"),
     "no_data": ("无数据", "no data"),
     "vs_previous": ("较上期", "vs previous"),
+    "vs_prev": ("较上一等长周期", "vs previous period"),
+    "vs_mom": ("环比", "vs previous calendar period"),
+    "vs_yoy": ("同比", "vs same period last year"),
+    "compare": ("对比", "Compare with"),
+    "compare_auto": ("自动（{mode}）", "Automatic ({mode})"),
+    "compare_prev": ("上一等长周期", "Previous period of equal length"),
+    "compare_mom": ("环比（上一日历周期）", "Previous calendar period (MoM)"),
+    "compare_yoy": ("同比（去年同期）", "Same period last year (YoY)"),
+    "compare_help": (
+        "卡片、表格、“变化归因”与导出的对比对象。自动：所选为整周、整月、整季或整年时用环比（上一周、上月……），"
+        "其余日期范围用之前等长的一段时间。环比：整周/月/季/年对上一个；一个月以内的其他范围对上月同日，更长的范围对之前等长的一段。"
+        "同比：去年同期（整周按 52 周前的同一星期）。",
+        "What cards, tables, \"what moved\" and exports compare with. Automatic: the previous "
+        "calendar week, month, quarter or year when the period is a whole one, else the equally "
+        "long stretch just before. Previous calendar period: the week, month, quarter or year "
+        "before; another range of up to a month, the same days a month earlier, a longer one the equally long stretch before. Same period "
+        "last year: a year earlier (a whole week: 52 weeks earlier, the same weekdays).",
+    ),
     "trends": ("趋势", "Trends"),
     "grain": ("粒度", "Grain"),
     "grain_day": ("日", "Day"),
@@ -664,12 +682,16 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "review_s_actions": ("改进行动", "Actions"),
     "review_previous": ("上期", "Previous"),
     "review_change": ("变化", "Change"),
+    "review_mom": ("环比上期", "Previous calendar period"),
+    "review_mom_change": ("环比", "MoM"),
+    "review_yoy": ("去年同期", "Same period last year"),
+    "review_yoy_change": ("同比", "YoY"),
     "review_kpi_note": (
-        "本期 {now}，上期 {before}（本期之前等长的一段时间，与总览页相同）。状态按目标判断；变化：比率为百分点，其余为相对变化；"
+        "本期 {now}；环比对 {mom}，同比对 {yoy}。状态按目标判断；变化：比率为百分点，其余为相对变化；"
         "绿色为改善或达标，红色为变差或未达标。",
-        "This period {now}; previous period {before} (the equally long stretch just before, as on "
-        "the Overview page). Status is against target; change is in points for rates, relative "
-        "otherwise; green is better or on target, red worse or off target.",
+        "This period {now}; compared with the previous calendar period {mom} (MoM) and the same "
+        "period last year {yoy} (YoY). Status is against target; change is in points for rates, "
+        "relative otherwise; green is better or on target, red worse or off target.",
     ),
     "review_no_data": ("本期没有数据。", "No data in this period."),
     "review_coaching_points": ("辅导要点（需辅导名单前 {n} 名）", "Coaching points (first {n} on the list)"),

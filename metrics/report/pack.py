@@ -22,6 +22,7 @@ from metrics.core.errors import UsageError
 from metrics.core.filters import Filters
 from metrics.core.scope import Scope, site_now
 from metrics.core.settings import Settings
+from metrics.engine import queries
 from metrics.engine.store import Store
 from metrics.present import cards as card_words
 from metrics.present import charts, exports, formatting, tables
@@ -178,7 +179,7 @@ def build(store: Store, scope: Scope, lang: str, *,
     say("QA")
     checks = qa.qa_view(store, scope) if with_qa else None
     drafts: list[tuple[str, str, list[Item]] | None] = [
-        ("kpis", t("review_s_kpis", lang), _kpis(view, lang)),
+        ("kpis", t("review_s_kpis", lang), _kpis(store, scope, view, lang)),
         ("response", t("response_page", lang), _response(response, settings, lang)),
         ("resolution", t("resolution_page", lang), _resolution(resolution, lang)),
         ("complaints", t("complaints_page", lang), _complaints(complaints, settings, lang)),
@@ -223,33 +224,51 @@ def _table(slug: str, title: str, frame: pl.DataFrame, keys: int = 1,
     return Table("", slug, title, frame, keys, tones or {}, size)
 
 
-def kpi_table(cards: Sequence[Card], lang: str) -> tuple[pl.DataFrame, dict[str, list[int]]]:
-    """The Overview cards as rows: value, target, status, previous value, change, n."""
+@dataclass(frozen=True)
+class Compared:
+    """A comparison column pair of the KPI table: the values of the compared period (by
+    metric id) under `value_head`, the change under `change_head`."""
+
+    value_head: str
+    change_head: str
+    values: dict[str, float | None]
+
+
+def kpi_table(cards: Sequence[Card], lang: str, compared: Sequence[Compared] = ()
+              ) -> tuple[pl.DataFrame, dict[str, list[int]]]:
+    """The Overview cards as rows: value, target, status, then for each comparison (the
+    cards' own previous period when none is given) its value and the change, and n."""
+    pairs = list(compared) or [Compared(
+        t("review_previous", lang), t("review_change", lang),
+        {card.metric.id: card.previous.value for card in cards})]
     rows = []
-    status_tones, change_tones = [], []
+    tones: dict[str, list[int]] = {t("status", lang): []}
+    tones.update({pair.change_head: [] for pair in pairs})
     for card in cards:
         metric = card.metric
-        now, before = card.current.value, card.previous.value
+        now = card.current.value
         status = "—" if card.target is None else {
             True: t("met", lang), False: t("missed", lang), None: t("no_data", lang),
         }[card.on_target]
         n = card.current.denominator if metric.unit == "fraction" else None
-        rows.append({
+        row = {
             t("indicator", lang): metric.name(lang),
             t("this_period", lang): formatting.value(metric, now, lang),
             t("target", lang): card_words.goal_text(card, lang),
             t("status", lang): status,
-            t("review_previous", lang): formatting.value(metric, before, lang),
-            t("review_change", lang): formatting.change(metric, now, before, lang) or "—",
-            "n": "—" if n is None else f"{int(n):,}",
-        })
-        status_tones.append({True: 1, False: -1, None: 0}[card.on_target]
-                            if card.target is not None else 0)
-        change = formatting.change(metric, now, before, lang)
-        change_tones.append(0 if change is None or _ZERO.match(change)
-                            else _direction(metric, now, before))
-    frame = pl.DataFrame(rows)
-    return frame, {t("status", lang): status_tones, t("review_change", lang): change_tones}
+        }
+        tones[t("status", lang)].append({True: 1, False: -1, None: 0}[card.on_target]
+                                        if card.target is not None else 0)
+        for pair in pairs:
+            before = pair.values.get(metric.id)
+            change = formatting.change(metric, now, before, lang)
+            row[pair.value_head] = formatting.value(metric, before, lang)
+            row[pair.change_head] = change or "—"
+            tones[pair.change_head].append(0 if change is None or _ZERO.match(change)
+                                           else _direction(metric, now, before))
+        row["n"] = "—" if n is None else f"{int(n):,}"
+        rows.append(row)
+    return pl.DataFrame(rows), tones
 
 
 def _direction(metric: catalog.Metric, now: float | None, before: float | None) -> int:
@@ -260,13 +279,27 @@ def _direction(metric: catalog.Metric, now: float | None, before: float | None) 
     return 1 if better else -1
 
 
-def _kpis(view: overview.Overview, lang: str) -> list[Item]:
-    frame, tones = kpi_table(view.cards, lang)
-    prev = view.previous_filters
+def comparisons(store: Store, scope: Scope, ids: Sequence[str], lang: str
+                ) -> tuple[tuple[Compared, Compared], tuple[Filters, Filters]]:
+    """环比 and 同比 of the KPIs: the values of the previous calendar period and of the same
+    period a year earlier, and those two periods."""
+    made, periods = [], []
+    for mode in ("mom", "yoy"):
+        before = scope.compared(mode).previous()
+        values = queries.kpis(store, before, tuple(ids))
+        made.append(Compared(t(f"review_{mode}", lang), t(f"review_{mode}_change", lang),
+                             {m: v.value for m, v in values.items()}))
+        periods.append(before.filters)
+    return (made[0], made[1]), (periods[0], periods[1])
+
+
+def _kpis(store: Store, scope: Scope, view: overview.Overview, lang: str) -> list[Item]:
+    pairs, (mom, yoy) = comparisons(store, scope, [c.metric.id for c in view.cards], lang)
+    frame, tones = kpi_table(view.cards, lang, pairs)
     return [
         _table("kpi-summary", t("headline", lang), frame, tones=tones, size=KPI_PT),
         Note(t("review_kpi_note", lang, now=f"{view.filters.date_from} – {view.filters.date_to}",
-               before=f"{prev.date_from} – {prev.date_to}")),
+               mom=f"{mom.date_from} – {mom.date_to}", yoy=f"{yoy.date_from} – {yoy.date_to}")),
     ]
 
 

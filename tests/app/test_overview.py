@@ -119,3 +119,32 @@ def test_missing_store_shows_next_step(tmp_path: Path, monkeypatch: pytest.Monke
     at.run()
     assert not at.exception
     assert any("servicelens demo" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize(("mode", "start", "end", "words"), [
+    (None, "2026-09-01", "2026-09-30", "vs previous calendar period"),  # a whole month: 环比
+    ("yoy", "2025-10-01", "2025-10-31", "vs same period last year"),
+    ("prev", "2026-08-31", "2026-09-30", "vs previous period"),
+])
+def test_comparison_mode_from_the_url_matches_the_cli(
+        app: AppTest, demo_store: Store, capsys: pytest.CaptureFixture[str], mode: str | None,
+        start: str, end: str, words: str) -> None:
+    """The sidebar's comparison: kept in the URL, named in the period line, and the cards'
+    changes are against the same previous values `servicelens kpis --compare` prints."""
+    app.query_params.update({"lang": "en", "from": "2026-10-01", "to": "2026-10-31"})
+    if mode:
+        app.query_params["compare"] = mode
+    app.run()
+    assert not app.exception
+    assert app.selectbox(key="compare").value == mode
+    assert any(f"{words} {start} – {end}" in c.value for c in app.caption)
+    assert app.query_params.get("compare") in (mode, [mode])  # kept in the URL
+    assert main(["kpis", "--store", str(demo_store.path), "--from", "2026-10-01", "--to",
+                 "2026-10-31", "--compare", mode or "mom", "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    assert cli["previous_period"]["from"] == start
+    tickets = next(m for m in app.metric if m.label == "Tickets")
+    metric = catalog.get("tickets")
+    assert tickets.proto.delta == formatting.change(metric, cli["tickets"],
+                                                    cli["previous"]["tickets"], "en")
+    assert tickets.proto.delta_description == words

@@ -59,6 +59,26 @@ def test_kpis_filters_match_the_query_layer(demo_store: Store, capsys: pytest.Ca
     assert data["tickets"] > 0
 
 
+@pytest.mark.parametrize(("mode", "start", "end"), [
+    ("mom", "2026-09-01", "2026-09-30"), ("yoy", "2025-10-01", "2025-10-31"),
+    ("prev", "2026-08-31", "2026-09-30")])
+def test_kpis_json_compare_adds_the_previous_period(
+        demo_store: Store, capsys: pytest.CaptureFixture[str], mode: str, start: str,
+        end: str) -> None:
+    code, out, _ = run(capsys, "kpis", "--store", str(demo_store.path), "--from", "2026-10-01",
+                       "--to", "2026-10-31", "--compare", mode, "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["previous_period"] == {"from": start, "to": end, "compare": mode}
+    _, alone, _ = run(capsys, "kpis", "--store", str(demo_store.path), "--from", start,
+                      "--to", end, "--json")
+    assert data["previous"] == json.loads(alone)  # the same ids and values
+    assert data["previous"]["tickets"] > 0
+    _, plain, _ = run(capsys, "kpis", "--store", str(demo_store.path), "--from", "2026-10-01",
+                      "--to", "2026-10-31", "--json")
+    assert "previous" not in json.loads(plain)  # only when asked for
+
+
 def test_default_period_is_the_last_30_days_of_data(demo_store: Store, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "kpis", "--store", str(demo_store.path), "--json")
     explicit_code, explicit, _ = run(capsys, "kpis", "--store", str(demo_store.path),

@@ -217,14 +217,18 @@ def test_scope_line_names_the_period_filters_and_clock() -> None:
                       channels=("phone", "chat"), teams=("一组",),
                       categories=("delivery",), business_hours=True)
     assert exports.scope_line(filters, "zh") == (
-        "2026-11-01 – 2026-11-23 · 渠道：电话、在线 · 班组：一组 · 投诉类别：物流配送 · "
-        "时长按工作时间计")
+        "2026-11-01 – 2026-11-23 · 较上一等长周期 2026-10-09 – 2026-10-31 · 渠道：电话、在线 · "
+        "班组：一组 · 投诉类别：物流配送 · 时长按工作时间计")
     assert exports.scope_line(filters, "en") == (
-        "2026-11-01 – 2026-11-23 · Channel: Phone, Chat · Team: 一组 · "
-        "Category: Delivery · durations in business hours")
+        "2026-11-01 – 2026-11-23 · vs previous period 2026-10-09 – 2026-10-31 · "
+        "Channel: Phone, Chat · Team: 一组 · Category: Delivery · durations in business hours")
+    yoy = filters.model_copy(update={"compare": "yoy"})
+    assert exports.scope_line(yoy, "zh").startswith(
+        "2026-11-01 – 2026-11-23 · 同比 2025-11-01 – 2025-11-23 · ")
     plain = Filters(date_from=date(2026, 11, 1), date_to=date(2026, 11, 23))
     assert exports.scope_line(plain, "en") == (
-        "2026-11-01 – 2026-11-23 · durations in calendar time")
+        "2026-11-01 – 2026-11-23 · vs previous period 2026-10-09 – 2026-10-31 · "
+        "durations in calendar time")
 
 
 def test_id_and_phone_columns_stay_text_even_when_all_digits() -> None:

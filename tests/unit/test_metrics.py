@@ -173,6 +173,38 @@ def test_previous_period_has_equal_length() -> None:
     assert prev.days == MARCH.days
 
 
+@pytest.mark.parametrize(("start", "end", "mode", "unit", "expected"), [
+    # whole calendar periods: 环比 by default, the one before; 同比 a year earlier
+    ("2026-10-01", "2026-10-31", None, "month", ("2026-09-01", "2026-09-30")),
+    ("2026-03-01", "2026-03-31", None, "month", ("2026-02-01", "2026-02-28")),
+    ("2024-03-01", "2024-03-31", "mom", "month", ("2024-02-01", "2024-02-29")),
+    ("2026-10-01", "2026-10-31", "prev", "month", ("2026-08-31", "2026-09-30")),
+    ("2026-10-01", "2026-10-31", "yoy", "month", ("2025-10-01", "2025-10-31")),
+    ("2024-02-01", "2024-02-29", "yoy", "month", ("2023-02-01", "2023-02-28")),
+    ("2026-11-02", "2026-11-08", None, "week", ("2026-10-26", "2026-11-01")),
+    ("2026-11-02", "2026-11-08", "yoy", "week", ("2025-11-03", "2025-11-09")),  # Mon-Sun
+    ("2026-07-01", "2026-09-30", None, "quarter", ("2026-04-01", "2026-06-30")),
+    ("2026-01-01", "2026-03-31", "yoy", "quarter", ("2025-01-01", "2025-03-31")),
+    ("2026-01-01", "2026-12-31", None, "year", ("2025-01-01", "2025-12-31")),
+    # other ranges: the equal stretch before by default; 环比 the same days a month earlier
+    ("2026-10-25", "2026-11-23", None, None, ("2026-09-25", "2026-10-24")),
+    ("2026-11-01", "2026-11-15", "mom", None, ("2026-10-01", "2026-10-15")),
+    ("2026-03-31", "2026-03-31", "mom", None, ("2026-02-28", "2026-02-28")),
+    ("2026-01-01", "2026-02-27", "mom", None, ("2025-11-04", "2025-12-31")),  # > a month
+    ("2024-02-29", "2024-02-29", "yoy", None, ("2023-02-28", "2023-02-28")),
+    ("2026-11-03", "2026-11-09", None, None, ("2026-10-27", "2026-11-02")),  # not Mon-Sun
+])
+def test_compared_periods(start: str, end: str, mode: str | None, unit: str | None,
+                          expected: tuple[str, str]) -> None:
+    filters = Filters(date_from=date.fromisoformat(start), date_to=date.fromisoformat(end),
+                      compare=mode)  # type: ignore[arg-type]
+    assert filters.calendar_unit() == unit
+    assert filters.comparison == (mode or ("mom" if unit else "prev"))
+    prev = filters.previous()
+    assert (prev.date_from.isoformat(), prev.date_to.isoformat()) == expected
+    assert prev.compare == mode  # the segments and the mode go along
+
+
 def test_series_fills_empty_days_with_zero_counts(tiny_store: Store) -> None:
     df = queries.series(tiny_store, Scope.of(MARCH, Settings(), as_of=AS_OF, grain="day"), ["tickets", "csat"])
     assert df["bucket"].to_list()[0] == date(2026, 3, 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import zipfile
 from datetime import date
@@ -308,3 +309,22 @@ def test_calls_section_holds_the_hotline_numbers(packs: dict[str, review.Pack],
         assert shown[metric.name("en")] == formatting.value(metric, values[metric_id].value,
                                                             "en")
     assert [i.slug for i in section.items if isinstance(i, review.Figure)] == ["calls-daily"]
+
+
+@pytest.mark.parametrize(("head", "start", "end"), [
+    ("Previous calendar period", "2026-09-01", "2026-09-30"),  # 环比 of October: September
+    ("Same period last year", "2025-10-01", "2025-10-31"),  # 同比: last October
+])
+def test_kpi_table_shows_mom_and_yoy_as_the_cli_computes_them(
+        packs: dict[str, review.Pack], demo_store: Store, capsys: pytest.CaptureFixture[str],
+        head: str, start: str, end: str) -> None:
+    view = overview.overview(demo_store, Scope.of(OCTOBER, demo_store.settings(), as_of=AS_OF))
+    kpis = packs["en"].tables[0].frame
+    assert main(["kpis", "--store", str(demo_store.path), "--from", start, "--to", end,
+                 "--json"]) == 0
+    values = json.loads(capsys.readouterr().out)
+    shown = [formatting.value(c.metric, values[c.metric.id], "en") for c in view.cards]
+    assert kpis[head].to_list() == shown
+    assert any(v != "—" for v in shown)  # the demo holds both periods (from 2025-10-24)
+    note = next(i for i in packs["en"].sections[0].items if isinstance(i, review.Note))
+    assert f"{start} – {end}" in note.text
