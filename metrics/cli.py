@@ -422,7 +422,7 @@ def _cmd_agents(args: argparse.Namespace) -> int:
     scope = _scope(args, store, "agents" if args.by == "agent" else "teams")
     filters, settings = scope.filters, scope.settings
     df = scorecards.scorecard(store, scope, args.by)
-    records = scorecards.rows(df, args.by)
+    records = scorecards.rows(df, args.by, settings)
     _exported(store, args, scope, f"agents/{args.by}", len(records))
     if args.json:
         print(json.dumps(records, ensure_ascii=False))

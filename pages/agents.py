@@ -46,3 +46,20 @@ else:
     st.caption(t("coaching_list_help", lang))
     widgets.table(tables.coaching_table(coach, lang), lang, "coaching_dl",
                   f"coaching-{filters.date_from}-{filters.date_to}")
+
+process = scorecards.process_actions(df, ctx.settings)
+if process:
+    st.subheader(t("process_title", lang))
+    st.caption(t("process_help", lang))
+    widgets.table(tables.process_table(process, lang), lang, "process_dl",
+                  f"process-{filters.date_from}-{filters.date_to}")
+
+head, control = st.columns([3, 2], vertical_alignment="bottom")
+head.subheader(t("funnel_section", lang))
+funnelled = control.segmented_control(
+    t("indicator", lang), list(scorecards.FUNNELLED), default="csat", key="agents_funnel",
+    format_func=lambda m: catalog.get(m).name(lang), label_visibility="collapsed") or "csat"
+flagged = [a for a, ids in scorecards.coaching_ids(df, ctx.settings).items() if funnelled in ids]
+st.caption(t("funnel_help", lang) + " " + t("funnel_outside", lang, n=len(flagged)))
+scorecard_view.pick_to_agent(charts.funnel_plot(df, funnelled, flagged, lang),
+                             "agents_funnel_chart")

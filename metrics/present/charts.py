@@ -13,11 +13,11 @@ from typing import Final
 import altair as alt
 import polars as pl
 
-from metrics.core import catalog
+from metrics.core import catalog, spc
 from metrics.present import formatting
 from metrics.present.memo import by_content
 from metrics.present.tables import segment_words
-from metrics.present.words import label, t, weekday
+from metrics.present.words import column_label, label, t, weekday
 
 PALETTE: Final[tuple[str, ...]] = (
     "#2563eb", "#0d9488", "#f59e0b", "#e11d48", "#7c3aed", "#64748b", "#16a34a", "#db2777",
@@ -614,6 +614,65 @@ def csat_intervals(df: pl.DataFrame, target: float | None, lang: str,
     height = max(HEIGHT, ROW_PX * len(order))
     return _style(alt.layer(*layers).properties(height=height),
                   t("csat_ci_chart", lang)).properties(height=height)
+
+
+def funnel_lines(centre: float, tau2: float, smallest: float, largest: float,
+                 points: int = 60) -> pl.DataFrame:
+    """The funnel's centre, 2σ and 3σ limits over sample sizes (log-spaced)."""
+    low, high = max(smallest, 1.0), max(largest, smallest, 2.0)
+    sizes = [low * (high / low) ** (i / (points - 1)) for i in range(points)]
+    rows = []
+    for n in sizes:
+        inner, outer = spc.funnel(centre, n, tau2, spc.WARNING_SIGMAS), spc.funnel(centre, n, tau2)
+        rows.append({"n": n, "centre": centre, "low2": inner.low, "high2": inner.high,
+                     "low3": outer.low, "high3": outer.high})
+    return pl.DataFrame(rows)
+
+
+@by_content
+def funnel_plot(df: pl.DataFrame, metric_id: str, flagged: list[str], lang: str) -> ChartSpec:
+    """Each agent's rate against their sample size, inside the centre's funnel: 2σ (dashed)
+    and 3σ (solid) limits around the pooled rate, τ² (the ordinary variation between agents)
+    included; agents flagged on the metric (against their team's peers) in red."""
+    metric = catalog.get(metric_id)
+    den = f"{metric_id}__den"
+    data = df.filter(pl.col(metric_id).is_not_null() & (pl.col(den) > 0)).select(
+        "agent", "team", pl.col(metric_id).alias("rate"), pl.col(den).alias("n"))
+    if data.is_empty():
+        return _style(alt.Chart(pl.DataFrame({"n": [], "rate": []})).mark_point(),
+                      t("funnel_title", lang, metric=metric.name(lang)))
+    centre = spc.pooled(df[f"{metric_id}__num"].to_list(), df[den].to_list()) or 0.0
+    taus = df[f"tau2__{metric_id}"].drop_nulls().to_list() \
+        if f"tau2__{metric_id}" in df.columns else []
+    tau2 = float(taus[0]) if taus else 0.0
+    lines = funnel_lines(centre, tau2, float(data["n"].min()) * 0.8,  # type: ignore[arg-type]
+                         float(data["n"].max()) * 1.2)  # type: ignore[arg-type]
+    word = t("funnel_flagged", lang)
+    data = data.with_columns(
+        pl.col("agent").is_in(flagged).replace_strict({True: word, False: ""},
+                                                      return_dtype=pl.String).alias("flag"),
+        pl.col("rate").map_elements(lambda v: formatting.value(metric, v, lang),
+                                    return_dtype=pl.String).alias("shown"))
+    x = alt.X("n:Q", title=t("funnel_n", lang), scale=alt.Scale(type="log", nice=False))
+    y_scale = alt.Scale(zero=False, nice=True)
+    y = alt.Y("rate:Q", title=metric.name(lang), axis=alt.Axis(format=".0%"), scale=y_scale)
+    layers: list[alt.Chart] = []
+    for edge, dash in (("low3", []), ("high3", []), ("low2", [4, 3]), ("high2", [4, 3])):
+        layers.append(alt.Chart(lines).mark_line(color="#94a3b8", strokeDash=dash,
+                                                 strokeWidth=1.2).encode(
+            x=x, y=alt.Y(f"{edge}:Q", scale=y_scale)))
+    layers.append(alt.Chart(lines).mark_line(color="#64748b", strokeWidth=1).encode(
+        x=x, y=alt.Y("centre:Q", scale=y_scale)))
+    layers.append(alt.Chart(data).mark_point(filled=True, size=70).encode(
+        x=x, y=y,
+        color=alt.condition(alt.datum.flag == word, alt.value(TARGET_COLOR),
+                            alt.value(PALETTE[0])),
+        tooltip=[alt.Tooltip("agent:N", title=t("seg_agent", lang)),
+                 alt.Tooltip("team:N", title=column_label("team", lang)),
+                 alt.Tooltip("shown:N", title=metric.name(lang)),
+                 alt.Tooltip("n:Q", title="n", format=","),
+                 alt.Tooltip("flag:N", title=" ")]).add_params(_pick(["agent"])))
+    return _style(alt.layer(*layers), t("funnel_title", lang, metric=metric.name(lang)))
 
 
 SEVERITY_COLORS: Final[dict[str, str]] = {

@@ -13,7 +13,7 @@ from metrics.present import formatting
 from metrics.present.memo import remembering
 from metrics.present.words import column_label, label, list_sep, t, times_sign, weekday
 from metrics.views import qa
-from metrics.views.scorecards import CoachingPoint, wilson
+from metrics.views.scorecards import CoachingPoint, ProcessAction, wilson
 
 
 def segment_words(df: pl.DataFrame, column: str, lang: str,
@@ -241,23 +241,31 @@ def _versus(metric: catalog.Metric, mine: float | None, team: float | None,
 
 
 def coaching_lines(points: Sequence[CoachingPoint], lang: str) -> list[str]:
-    """Coaching points as sentences: 满意率 88.0%，低于目标 95.0%（差 7.0 个百分点）."""
+    """Coaching points as sentences: 满意率 84.0%，明显差于同伴 91.0%，差 7.0 个百分点（n = 812），
+    超出控制限 2.1σ; then what is short of target within the peers' noise."""
     lines = []
     for p in points:
         metric = catalog.get(p.metric_id)
-        line = t("coach_target" if p.against == "target" else "coach_team", lang,
-                 metric=metric.name(lang), value=formatting.value(metric, p.value, lang),
-                 reference=formatting.value(metric, p.reference, lang),
-                 gap=_gap_text(metric, p.gap, lang))
-        if p.n is not None and metric.kind == "ratio":
-            line += f"（n = {p.n}）" if lang == "zh" else f" (n = {p.n})"
+        if p.metric_id == "severe_violations" and p.against == "peers":
+            line = t("coach_severe", lang, metric=metric.name(lang), value=f"{p.value:,.0f}",
+                     reference=f"{p.reference:,.1f}")
+        else:
+            key = {"target": "coach_target", "team": "coach_team", "peers": "coach_peers"}
+            line = t(key[p.against], lang, metric=metric.name(lang),
+                     value=formatting.value(metric, p.value, lang),
+                     reference=formatting.value(metric, p.reference, lang),
+                     gap=gap_text(metric, p.gap, lang))
+        if p.n is not None and (metric.kind == "ratio" or p.metric_id == "severe_violations"):
+            line += f"（n = {p.n:,}）" if lang == "zh" else f" (n = {p.n:,})"
+        if p.beyond is not None:
+            line += t("coach_beyond", lang, sigma=f"{p.beyond:.1f}")
         if not p.clear:
             line += t("coach_noise", lang)
         lines.append(line)
     return lines
 
 
-def _gap_text(metric: catalog.Metric, gap: float, lang: str) -> str:
+def gap_text(metric: catalog.Metric, gap: float, lang: str) -> str:
     if metric.unit == "fraction":
         return f"{gap * 100:.1f}{' 个百分点' if lang == 'zh' else ' pp'}"
     if metric.unit == "seconds":
@@ -268,21 +276,41 @@ def _gap_text(metric: catalog.Metric, gap: float, lang: str) -> str:
 
 
 def coaching_table(df: pl.DataFrame, lang: str) -> pl.DataFrame:
-    """The agents to coach, most urgent first, with the indicators behind each."""
+    """The agents to coach, furthest beyond the limits first, with what they are flagged on."""
+    sep = "、" if lang == "zh" else ", "
     return pl.DataFrame({
         column_label("agent", lang): df["agent"],
         column_label("team", lang): df["team"],
+        t("beyond_limits", lang): [None if v is None else f"{v:.1f}"
+                                   for v in df["beyond"].to_list()],
         catalog.get("severe_violations").name(lang): df["severe_violations"],
-        t("below_team", lang): df["below_team"],
-        t("below_target", lang): df["below_target"],
-        t("coach_on", lang): [
-            "、".join(catalog.get(m).name(lang) for m in text.split(",")) if lang == "zh"
-            else ", ".join(catalog.get(m).name(lang) for m in text.split(","))
-            for text in df["metrics"].to_list()],
+        t("coached_indicators", lang): df["below_team"],
+        t("coach_on", lang): [sep.join(catalog.get(m).name(lang) for m in text.split(","))
+                              for text in df["metrics"].to_list()],
     }, schema={column_label("agent", lang): pl.String, column_label("team", lang): pl.String,
+               t("beyond_limits", lang): pl.String,
                catalog.get("severe_violations").name(lang): pl.Int64,
-               t("below_team", lang): pl.Int64, t("below_target", lang): pl.Int64,
-               t("coach_on", lang): pl.String})
+               t("coached_indicators", lang): pl.Int64, t("coach_on", lang): pl.String})
+
+
+def process_table(actions: Sequence[ProcessAction], lang: str) -> pl.DataFrame:
+    """Targets the whole scope misses: the indicator, its value and target, the gap and the
+    agents' spread (lowest to highest, how many of them are short)."""
+    rows = []
+    for a in actions:
+        metric = catalog.get(a.metric_id)
+        rows.append({
+            t("indicator", lang): metric.name(lang),
+            t("this_period", lang): formatting.value(metric, a.value, lang),
+            t("target", lang): formatting.value(metric, a.target, lang),
+            t("process_gap", lang): gap_text(metric, a.gap, lang),
+            t("process_spread", lang): f"{formatting.value(metric, a.lowest, lang)} – "
+                                       f"{formatting.value(metric, a.highest, lang)}",
+            t("process_short", lang): f"{a.agents_short} / {a.agents}",
+        })
+    columns = ("indicator", "this_period", "target", "process_gap", "process_spread",
+               "process_short")
+    return pl.DataFrame(rows, schema=dict.fromkeys((t(c, lang) for c in columns), pl.String))
 
 
 def pareto_table(pareto: pl.DataFrame, lang: str) -> pl.DataFrame:

@@ -594,11 +594,17 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
                        "Pick a row (or its ↗ link) to open the agent. The trend is the composite "
                        "per week (per month beyond about 7 months)."),
     "coaching_list": ("需辅导名单", "Who needs coaching"),
-    "coaching_list_help": ("有严重违规的在前，其次是明显差于班组的指标数（95%区间不含班组值、时长慢25%以上、"
-                           "质检分低5分以上），再次是未达目标的指标数。",
-                           "Severe violations first, then how many indicators are clearly worse "
-                           "than the team (95% interval excluding the team's value, durations 25% "
-                           "slower, QA 5 points lower), then how many miss their target."),
+    "coaching_list_help": (
+        "只列明显差于同伴的坐席：比率落在漏斗图 3σ 控制限之外（同伴为同班组其他坐席，按各自样本量计算，并计入坐席间的正常差异），"
+        "严重违规多于全中心违规率按其质检量可解释的次数，时长中位数慢于班组25%以上，或质检分低于班组5分以上。"
+        "按超出控制限的程度（σ）排序。全中心都未达到的目标不算个人问题，列为流程改进。",
+        "Only agents clearly worse than their peers: a rate beyond the funnel's 3σ limit (peers: "
+        "the other agents of the team, for the agent's own sample size, with the ordinary "
+        "variation between agents added), more severe violations than the centre's rate explains "
+        "for their inspections, a median 25% slower than the team's, or a QA mean 5 points under "
+        "it. Ordered by how far beyond the limits (σ). A target the whole centre misses is a "
+        "process action, not a person's.",
+    ),
     "no_coaching": ("本期没有需要辅导的坐席。", "Nobody needs coaching in this period."),
     "no_points": ("各项指标均达标且不差于班组。", "Every indicator meets its target and the team's level."),
     "rank_rule": ("排名规则：工单不少于 {tickets} 单，且（计入满意率时）满意度回答不少于 {answers} 个；"
@@ -616,6 +622,34 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "below_team": ("明显差于班组的指标", "Clearly worse than team"),
     "below_target": ("未达目标的指标", "Below target"),
     "coach_on": ("辅导重点", "Coach on"),
+    "process_title": ("流程改进（全中心未达目标）", "Process actions (targets the whole scope misses)"),
+    "process_help": (
+        "这些目标多数坐席都未达到：差距来自流程、系统或排班，而不是个人，逐一辅导无济于事。在复盘中列为一项改进行动。",
+        "Most agents miss these targets: the gap comes from the process, tools or staffing, "
+        "not from people, and coaching each of them would not close it. Take each to the "
+        "review as one improvement action.",
+    ),
+    "process_gap": ("差距", "Gap"),
+    "funnel_title": ("漏斗图：{metric} 与样本量", "Funnel plot: {metric} against sample size"),
+    "funnel_section": ("漏斗图：与同伴相比", "Funnel plot: against the peers"),
+    "funnel_n": ("样本量 n（对数刻度）", "Sample size n (log scale)"),
+    "funnel_flagged": ("明显差于同伴", "clearly worse than peers"),
+    "funnel_help": (
+        "每个点是一名坐席。实线为 3σ 控制限、虚线为 2σ（约 95%），围绕全中心合并比率，随样本量收窄，并计入坐席间的正常差异（τ）。"
+        "红点为与本班组同伴相比超出 3σ 控制限的坐席；样本小的坐席控制限宽，不会因偶然波动被点名。",
+        "One dot per agent. Solid lines: 3σ limits; dashed: 2σ (about 95%), around the pooled "
+        "rate of the whole scope, narrowing with the sample size, the ordinary variation "
+        "between agents (τ) included. Red: agents beyond the 3σ limit against their own "
+        "team's peers. A small sample gets wide limits and is not named for chance.",
+    ),
+    "funnel_outside": ("{n} 名坐席超出控制限", "{n} agents outside the limits"),
+    "process_spread": ("坐席间范围", "Agents' range"),
+    "process_short": ("未达标坐席", "Agents short"),
+    "review_issue_process": (
+        "{metric} {value}，全中心未达目标 {target}（差 {gap}）；坐席间 {low} – {high}，{short} / {n} 人未达标：流程问题，一项改进",
+        "{metric} {value}, the whole scope short of the target {target} (by {gap}); agents "
+        "range {low} – {high}, {short} of {n} short: a process issue, one action",
+    ),
     "ranked": ("参与排名", "Ranked"),
     "unranked": ("样本不足，不排名", "Too small a sample, not ranked"),
     "composite_chart": ("坐席综合得分（竖线为所在班组）", "Agent composite (tick: their team)"),
@@ -636,8 +670,16 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
                      "{metric} {value}, short of the target {reference} by {gap}"),
     "coach_team": ("{metric} {value}，明显差于班组 {reference}，差 {gap}",
                    "{metric} {value}, clearly worse than the team's {reference} by {gap}"),
-    "coach_noise": ("；差距在抽样误差内（95%区间仍覆盖目标）",
-                    "; within sampling noise (its 95% interval still reaches the target)"),
+    "coach_noise": ("；与同伴的差异在正常波动内（同伴同样未达标时属流程问题）",
+                    "; within the peers' ordinary variation (a target the peers miss as well "
+                    "is the process's)"),
+    "coach_peers": ("{metric} {value}，明显差于同伴 {reference}，差 {gap}",
+                    "{metric} {value}, clearly worse than the peers' {reference} by {gap}"),
+    "coach_beyond": ("，超出控制限 {sigma}σ", ", {sigma}σ beyond the limit"),
+    "coach_severe": ("{metric} {value} 项，按全中心违规率应约 {reference} 项",
+                     "{metric} {value}, where the centre's rate gives about {reference}"),
+    "beyond_limits": ("超出控制限（σ）", "Beyond limits (σ)"),
+    "coached_indicators": ("明显差于同伴的指标数", "Indicators flagged"),
     "rank_min_tickets": ("参与排名的最少工单数", "Fewest tickets to be ranked"),
     "rank_min_answers": ("参与排名的最少满意度回答数（计入满意率时）",
                          "Fewest scored answers to be ranked (when CSAT is weighted)"),

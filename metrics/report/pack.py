@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import partial
 from typing import Final
 
 import polars as pl
@@ -190,7 +191,8 @@ def build(store: Store, scope: Scope, lang: str, *,
         if board is not None else None,
         ("qa", t("qa_page", lang), _qa(checks, lang)) if checks is not None else None,
         ("actions", t("review_s_actions", lang),
-         _actions(view.cards, complaints.frames["pareto"], coach, lang)),
+         _actions(view.cards, complaints.frames["pareto"], coach, lang,
+                  scorecards_mod.process_actions(board, settings) if board is not None else ())),
     ]
     sections = tuple(_numbered(n, key, title, items) for n, (key, title, items)
                      in enumerate((d for d in drafts if d is not None), start=1))
@@ -462,14 +464,30 @@ def _qa(view: qa.QaView, lang: str) -> list[Item]:
     return items
 
 
+def process_issue(action: scorecards_mod.ProcessAction, lang: str) -> str:
+    """A target the whole scope misses, as one issue: its size and the agents' spread."""
+    metric = catalog.get(action.metric_id)
+    shown = partial(formatting.value, metric, lang=lang)
+    return t("review_issue_process", lang, metric=metric.name(lang), value=shown(action.value),
+             target=shown(action.target), gap=tables.gap_text(metric, action.gap, lang),
+             low=shown(action.lowest), high=shown(action.highest), short=action.agents_short,
+             n=action.agents)
+
+
 def action_rows(cards: Sequence[Card], pareto: pl.DataFrame, coach: pl.DataFrame,
-                lang: str) -> pl.DataFrame:
-    """Issues to act on (KPIs off target, the main complaint categories, agents to coach),
-    with empty cells for the action, the owner and the date, to fill in at the review."""
-    issues = [t("review_issue_kpi", lang, metric=c.metric.name(lang),
-                value=formatting.value(c.metric, c.current.value, lang),
-                target=card_words.goal_text(c, lang))
+                lang: str, process: Sequence[scorecards_mod.ProcessAction] = ()
+                ) -> pl.DataFrame:
+    """Issues to act on (KPIs off target, each a process action with the agents' spread when
+    the whole scope misses it, the main complaint categories, agents to coach), with empty
+    cells for the action, the owner and the date, to fill in at the review."""
+    by_metric = {a.metric_id: a for a in process}
+    issues = [process_issue(by_metric[c.metric.id], lang) if c.metric.id in by_metric
+              else t("review_issue_kpi", lang, metric=c.metric.name(lang),
+                     value=formatting.value(c.metric, c.current.value, lang),
+                     target=card_words.goal_text(c, lang))
               for c in cards if c.target is not None and c.on_target is False]
+    shown = {c.metric.id for c in cards if c.target is not None and c.on_target is False}
+    issues += [process_issue(a, lang) for a in process if a.metric_id not in shown]
     vital = pareto.filter(pl.col("cumulative").shift(1, fill_value=0.0) < 0.8) \
         .head(ACTION_CATEGORIES) if pareto.height else pareto
     for row in vital.iter_rows(named=True):
@@ -488,10 +506,10 @@ def action_rows(cards: Sequence[Card], pareto: pl.DataFrame, coach: pl.DataFrame
 
 
 def _actions(cards: Sequence[Card], pareto: pl.DataFrame, coach: pl.DataFrame,
-             lang: str) -> list[Item]:
+             lang: str, process: Sequence[scorecards_mod.ProcessAction] = ()) -> list[Item]:
     return [Note(t("review_actions_note", lang)),
             replace(_table("actions", t("review_s_actions", lang),
-                           action_rows(cards, pareto, coach, lang), size=9.5),
+                           action_rows(cards, pareto, coach, lang, process), size=9.5),
                     stretch=(0, 3, 1, 1), row_height=11)]
 
 

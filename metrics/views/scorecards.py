@@ -13,7 +13,7 @@ from typing import Any, Final, Literal
 
 import polars as pl
 
-from metrics.core import catalog
+from metrics.core import catalog, spc
 from metrics.core.filters import Filters
 from metrics.core.scope import Grain, Scope
 from metrics.core.settings import Settings
@@ -108,6 +108,8 @@ def scorecard(store: Store, scope: Scope, level: Level = "agent") -> pl.DataFram
     if level == "agent":
         df = _beside_team(df, store, scope)
     ranked = _ranked(df, scope.settings, level)
+    if level == "agent":
+        ranked = with_peers(ranked)  # among everyone in scope, as the ranks
     agents = scope.filters.agents
     if level == "agent" and agents:
         # Ranks are among everyone in scope: picking agents must not promote them.
@@ -147,6 +149,7 @@ def _empty(level: Level) -> pl.DataFrame:
     if level == "agent":
         columns.update({f"team__{c}": pl.Float64()
                         for c in (*INDICATORS, "csat_low", "csat_high")})
+        columns.update({c: pl.Float64() for c in PEER_COLUMNS})
     return pl.DataFrame(schema=columns)
 
 
@@ -171,9 +174,12 @@ def trend_grain(filters: Filters) -> Grain:
     return "week" if filters.days <= 210 else "month"
 
 
-def rows(df: pl.DataFrame, level: Level = "agent") -> list[dict[str, object]]:
-    """Scorecard rows as plain records: the CLI's JSON and the tests' expectations."""
+def rows(df: pl.DataFrame, level: Level = "agent",
+         settings: Settings | None = None) -> list[dict[str, object]]:
+    """Scorecard rows as plain records: the CLI's JSON and the tests' expectations. Agents'
+    rows carry `coaching`, the indicator ids they are flagged on (with `settings`)."""
     out: list[dict[str, object]] = []
+    flagged = coaching_ids(df, settings) if level == "agent" and settings is not None else {}
     for row in df.iter_rows(named=True):
         record: dict[str, object] = {level: row[level]}
         if level == "agent":
@@ -187,6 +193,8 @@ def rows(df: pl.DataFrame, level: Level = "agent") -> list[dict[str, object]]:
             else [round(row["csat_low"], 6), round(row["csat_high"], 6)]
         record["composite"] = None if row[COMPOSITE] is None else round(row[COMPOSITE], 6)
         record["rank"] = row["rank"]
+        if level == "agent" and settings is not None:
+            record["coaching"] = flagged.get(row["agent"], [])
         out.append(record)
     return out
 
@@ -199,34 +207,96 @@ def _plain(metric_id: str, value: float | None) -> float | int | None:
     return round(float(value), 6)
 
 
-# --- coaching: what is below target or clearly below the team, and by how much ---
+# --- coaching: who is clearly worse than their peers, and what the whole centre misses ---
 
 # Indicators a team lead coaches on, in the order the points are listed.
 COACHED: Final[tuple[str, ...]] = (
     "severe_violations", "csat", "response_within_standard_rate", "fcr_rate", "reopen_rate",
     "resolution_rate", "qa_score_mean", "first_response_median_s", "resolution_median_s",
 )
-# Below the team is "clear" when: a rate's 95% interval excludes the team's value; a median
-# is this much slower than the team's; a QA mean is this many points lower.
+# The rates judged on the funnel: against the peers' rate, with the agent's own n.
+FUNNELLED: Final[tuple[str, ...]] = (
+    "csat", "response_within_standard_rate", "fcr_rate", "reopen_rate", "resolution_rate",
+)
+# Medians and the QA mean have no sampling model here; they count as clearly worse when a
+# median is this much slower than the team's, or the QA mean this many points lower, on a
+# sample of at least the ranking's fewest tickets, or QA_MIN_INSPECTIONS inspections.
 SLOWER_THAN_TEAM: Final[float] = 0.25
 QA_POINTS_BELOW_TEAM: Final[float] = 5.0
+QA_MIN_INSPECTIONS: Final[int] = 10
 
 
 @dataclass(frozen=True)
 class CoachingPoint:
-    """One finding: the indicator, the agent's value, what it falls short of, and the gap."""
+    """One finding: the indicator, the agent's value, what it is compared with, the gap.
+
+    against: "peers" (beyond the funnel's 3σ limit around the peers' rate, or more severe
+    violations than the centre's rate explains), "team" (a median 25% slower, a QA mean 5
+    points lower) or "target" (short of the target but within the peers' noise: not the
+    person's to fix, see process_actions)."""
 
     metric_id: str
     value: float
     reference: float
-    against: Literal["target", "team"]
+    against: Literal["target", "team", "peers"]
     gap: float  # in the metric's unit, positive = how far on the wrong side
-    clear: bool  # beyond noise: the rate's 95% interval lies on the wrong side
+    clear: bool  # a coaching point: beyond the limits, not only short of a target
     n: int | None = None
+    beyond: float | None = None  # σ beyond the 3σ limit (funnelled rates, severe violations)
 
 
-def _interval(row: dict[str, Any], metric_id: str) -> tuple[float | None, float | None]:
-    return wilson(row.get(f"{metric_id}__num"), row.get(f"{metric_id}__den"))
+# Each agent's peers, attached by `scorecard` among everyone in scope (the agent filter
+# aside): peer__<rate> the rate of their peers, tau2__<rate> the variation between agents
+# beyond sampling noise, peer__severe the centre's severe violations per inspection.
+PEER_COLUMNS: Final[tuple[str, ...]] = (
+    *(f"peer__{m}" for m in FUNNELLED), *(f"tau2__{m}" for m in FUNNELLED), "peer__severe")
+
+
+def _sums(rows: list[dict[str, Any]], metric_id: str) -> tuple[float, float]:
+    return (sum(float(r.get(f"{metric_id}__num") or 0) for r in rows),
+            sum(float(r.get(f"{metric_id}__den") or 0) for r in rows))
+
+
+def _peer_rate(row: dict[str, Any], metric_id: str, team: tuple[float, float],
+               everyone: tuple[float, float]) -> float | None:
+    """The rate of the agent's peers: their team's other agents pooled, else (alone in the
+    team) every other agent's."""
+    own = (float(row.get(f"{metric_id}__num") or 0), float(row.get(f"{metric_id}__den") or 0))
+    for num, den in (team, everyone):
+        if den - own[1] > 0:
+            return (num - own[0]) / (den - own[1])
+    return None
+
+
+def with_peers(df: pl.DataFrame) -> pl.DataFrame:
+    """The scorecard with PEER_COLUMNS, computed over its rows (everyone in scope)."""
+    rows = list(df.iter_rows(named=True))
+    by_team: dict[str | None, list[dict[str, Any]]] = {}
+    for r in rows:
+        by_team.setdefault(r.get("team"), []).append(r)
+    added: dict[str, list[float | None]] = {}
+    for metric_id in FUNNELLED:
+        teams = {team: _sums(members, metric_id) for team, members in by_team.items()}
+        everyone = _sums(rows, metric_id)
+        centres = [_peer_rate(r, metric_id, teams[r.get("team")], everyone) for r in rows]
+        usable = [(float(r[metric_id]), float(r[f"{metric_id}__den"]), c)
+                  for r, c in zip(rows, centres, strict=True)
+                  if c is not None and r.get(metric_id) is not None
+                  and float(r.get(f"{metric_id}__den") or 0) > 0]
+        tau2 = spc.between_variance([u[0] for u in usable], [u[1] for u in usable],
+                                    [u[2] for u in usable])
+        added[f"peer__{metric_id}"] = centres
+        added[f"tau2__{metric_id}"] = [tau2] * len(rows)
+    # Severe violations per inspection of everyone else: an agent's own items would raise
+    # the rate they are judged against.
+    inspections = sum(float(r.get("inspections") or 0) for r in rows)
+    severe = sum(float(r.get("severe_violations") or 0) for r in rows)
+    others = [(severe - float(r.get("severe_violations") or 0),
+               inspections - float(r.get("inspections") or 0)) for r in rows]
+    added["peer__severe"] = [items / checked if checked > 0 else None
+                             for items, checked in others]
+    return df.with_columns([pl.Series(name, values, pl.Float64)
+                            for name, values in added.items()])
 
 
 def _worse(metric_id: str, value: float, reference: float) -> float:
@@ -235,69 +305,158 @@ def _worse(metric_id: str, value: float, reference: float) -> float:
     return reference - value if higher else value - reference
 
 
-def coaching(row: dict[str, Any], settings: Settings) -> list[CoachingPoint]:
-    """An agent's coaching points: below target first, then clearly below the team.
+def _short_of_target(metric_id: str, value: float, settings: Settings,
+                     n: int | None) -> CoachingPoint | None:
+    goal = settings.target(metric_id)
+    if goal is None or catalog.get(metric_id).target_kind not in ("min", "max") \
+            or _worse(metric_id, value, goal) <= 0:
+        return None
+    return CoachingPoint(metric_id, value, goal, "target", _worse(metric_id, value, goal),
+                         False, n)
 
-    Severe violations miss their target (0) at one item. A rate is compared with its target
-    and, when its Wilson interval lies wholly on the wrong side, called clear; below the team
-    it counts only when clear. Medians count when 25% slower than the team, the QA mean when
-    5 points under it.
+
+def _funnel_point(row: dict[str, Any], metric_id: str, value: float,
+                  n: int | None) -> CoachingPoint | None:
+    """A funnelled rate beyond the funnel's 3σ limit around the peers' rate, on the wrong side."""
+    centre = row.get(f"peer__{metric_id}")
+    if centre is None or not n:
+        return None
+    z = spc.z_score(value, centre, n, row.get(f"tau2__{metric_id}") or 0.0)
+    wrong = None if z is None else (-z if catalog.get(metric_id).higher_is_better else z)
+    if wrong is None or wrong <= spc.SIGMAS:
+        return None
+    return CoachingPoint(metric_id, value, centre, "peers", _worse(metric_id, value, centre),
+                         True, n, wrong - spc.SIGMAS)
+
+
+def _severe_point(row: dict[str, Any], value: float) -> CoachingPoint | None:
+    """More severe violations than a Poisson count at the centre's rate reaches at 3σ."""
+    inspected = int(row.get("inspections") or 0)
+    rate = row.get("peer__severe")
+    if rate is None or not inspected:
+        return None
+    mean = float(rate) * inspected
+    if value <= spc.poisson_upper(mean):
+        return None
+    beyond = (value - mean) / math.sqrt(mean) - spc.SIGMAS if mean > 0 else None
+    return CoachingPoint("severe_violations", value, mean, "peers", value - mean, True,
+                         inspected, beyond)
+
+
+def _team_point(row: dict[str, Any], metric_id: str, value: float, n: int | None,
+                settings: Settings) -> CoachingPoint | None:
+    """A median 25% slower than the team's, a QA mean 5 points under it, on a sample large
+    enough for a median or a mean to mean something."""
+    team, unit = row.get(f"team__{metric_id}"), catalog.get(metric_id).unit
+    least = settings.rank_min_tickets if unit == "seconds" else QA_MIN_INSPECTIONS
+    if team is None or _worse(metric_id, value, team) <= 0 or (n or 0) < least:
+        return None
+    if (unit == "seconds" and team > 0 and value > team * (1 + SLOWER_THAN_TEAM)) \
+            or (unit == "points" and team - value >= QA_POINTS_BELOW_TEAM):
+        return CoachingPoint(metric_id, value, team, "team", abs(value - team), True, n)
+    return None
+
+
+def coaching(row: dict[str, Any], settings: Settings) -> list[CoachingPoint]:
+    """An agent's points: what is clearly worse than their peers (coaching), then what is
+    short of target but within the peers' noise (said, not flagged).
+
+    - a funnelled rate is clearly worse when it lies beyond the funnel's 3σ limit around the
+      peers' rate for the agent's n (τ² added: the ordinary variation between agents);
+    - severe violations, when more than a Poisson count at the centre's rate per inspection
+      reaches at 3σ for the agent's inspections;
+    - a median when 25% slower than the team's, the QA mean when 5 points under it, on at
+      least the ranking's fewest tickets (10 inspections).
+    The row is a `scorecard` row (its peer__ and tau2__ columns).
     """
     points: list[CoachingPoint] = []
     for metric_id in COACHED:
         value = row.get(metric_id)
         if value is None:
             continue
-        metric = catalog.get(metric_id)
-        low, high = _interval(row, metric_id) if metric.kind == "ratio" else (None, None)
-        n = row.get(f"{metric_id}__den")
-        n = None if n is None else int(n)
-        goal = settings.target(metric_id)
-        if goal is not None and metric.target_kind in ("min", "max") \
-                and _worse(metric_id, value, goal) > 0:
-            bound = high if metric.higher_is_better else low
-            clear = metric.kind != "ratio" or (bound is not None
-                                               and _worse(metric_id, bound, goal) > 0)
-            points.append(CoachingPoint(metric_id, value, goal, "target",
-                                        _worse(metric_id, value, goal), clear, n))
-            continue
-        team = row.get(f"team__{metric_id}")
-        if team is None or _worse(metric_id, value, team) <= 0:
-            continue
-        if metric.kind == "ratio":
-            bound = high if metric.higher_is_better else low
-            if bound is not None and _worse(metric_id, bound, team) > 0:
-                points.append(CoachingPoint(metric_id, value, team, "team",
-                                            _worse(metric_id, value, team), True, n))
-        elif metric.unit == "seconds" and team > 0 and value > team * (1 + SLOWER_THAN_TEAM):
-            points.append(CoachingPoint(metric_id, value, team, "team", value - team, True, n))
-        elif metric.unit == "points" and team - value >= QA_POINTS_BELOW_TEAM:
-            points.append(CoachingPoint(metric_id, value, team, "team", team - value, True, n))
-    return points
+        den = row.get(f"{metric_id}__den")
+        n = None if den is None else int(den)
+        if metric_id in FUNNELLED:
+            found = _funnel_point(row, metric_id, value, n)
+        elif metric_id == "severe_violations":
+            n = int(row.get("inspections") or 0)
+            found = _severe_point(row, value)
+        else:
+            found = _team_point(row, metric_id, value, n, settings)
+        found = found or _short_of_target(metric_id, value, settings, n)
+        if found is not None:
+            points.append(found)
+    return sorted(points, key=lambda p: not p.clear)
 
 
 def needs_coaching(df: pl.DataFrame, settings: Settings) -> pl.DataFrame:
-    """Agents with a clear coaching point, most urgent first: severe violations, then how
-    many indicators are clearly below the team, then how many are below target."""
+    """Agents clearly worse than their peers on something, furthest beyond the limits first
+    (σ beyond the 3σ line, over their points), then by severe violations and how many
+    indicators are flagged. `metrics`: the flagged indicator ids."""
     records = []
     for row in df.iter_rows(named=True):
-        found = [p for p in coaching(row, settings) if p.clear]
+        points = coaching(row, settings)
+        found = [p for p in points if p.clear]
         if not found:
             continue
+        beyond = [p.beyond for p in found if p.beyond is not None]
+        # Severe violations where the peers have none are beyond any limit: listed first.
+        unbounded = any(p.metric_id == "severe_violations" and p.beyond is None for p in found)
         records.append({
+            "_order": math.inf if unbounded else max(beyond, default=-math.inf),
             "agent": row["agent"], "team": row.get("team"),
             "severe_violations": int(row.get("severe_violations") or 0),
-            "below_team": sum(p.against == "team" for p in found),
-            "below_target": sum(p.against == "target" for p in found),
+            "beyond": max(beyond) if beyond else None,
+            "below_team": len(found),
+            "below_target": sum(not p.clear for p in points),
             "metrics": ",".join(p.metric_id for p in found),
             "agent_composite": row.get(COMPOSITE),
         })
-    schema = {"agent": pl.String, "team": pl.String, "severe_violations": pl.Int64,
-              "below_team": pl.Int64, "below_target": pl.Int64, "metrics": pl.String,
-              "agent_composite": pl.Float64}
+    schema = {"_order": pl.Float64, "agent": pl.String, "team": pl.String,
+              "severe_violations": pl.Int64, "beyond": pl.Float64, "below_team": pl.Int64,
+              "below_target": pl.Int64, "metrics": pl.String, "agent_composite": pl.Float64}
     return pl.DataFrame(records, schema=schema).sort(
-        ["severe_violations", "below_team", "below_target", "agent_composite"],
-        descending=[True, True, True, False], nulls_last=True)
+        ["_order", "severe_violations", "below_team", "agent_composite"],
+        descending=[True, True, True, False], nulls_last=True).drop("_order")
+
+
+def coaching_ids(df: pl.DataFrame, settings: Settings) -> dict[str, list[str]]:
+    """Each agent's flagged indicator ids (empty when none): `agents --json`'s `coaching`."""
+    return {row["agent"]: [p.metric_id for p in coaching(row, settings) if p.clear]
+            for row in df.iter_rows(named=True)}
+
+
+@dataclass(frozen=True)
+class ProcessAction:
+    """An indicator the scope as a whole misses: one action for the process, not for people.
+    The centre's value (pooled), the target, and the agents' spread."""
+
+    metric_id: str
+    value: float
+    target: float
+    gap: float
+    lowest: float
+    highest: float
+    agents: int
+    agents_short: int
+
+
+def process_actions(df: pl.DataFrame, settings: Settings) -> list[ProcessAction]:
+    """The funnelled rates whose pooled value over the scope's agents misses its target."""
+    actions = []
+    for metric_id in FUNNELLED:
+        goal = settings.target(metric_id)
+        num, den = _sums(list(df.iter_rows(named=True)), metric_id)
+        if goal is None or not den or catalog.get(metric_id).target_kind not in ("min", "max"):
+            continue
+        value = num / den
+        if _worse(metric_id, value, goal) <= 0:
+            continue
+        values = [float(v) for v in df[metric_id].to_list() if v is not None]
+        short = sum(_worse(metric_id, v, goal) > 0 for v in values)
+        actions.append(ProcessAction(metric_id, value, goal, _worse(metric_id, value, goal),
+                                     min(values), max(values), len(values), short))
+    return actions
 
 
 # --- one agent over time, beside the team ---

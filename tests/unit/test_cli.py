@@ -195,7 +195,8 @@ def test_agents_json_is_the_scorecard_rows(tiny_store: Store, capsys: pytest.Cap
                              "2026-03-01", "--to", "2026-03-07", "--by", level, "--json")
         assert code == 0
         assert err.strip() == "servicelens agents: durations in calendar time"
-        expected = scorecards.rows(scorecards.scorecard(tiny_store, Scope.of(week, settings), level), level)
+        expected = scorecards.rows(scorecards.scorecard(tiny_store, Scope.of(week, settings), level), level,
+                                   settings)
         assert json.loads(out) == expected
     code, out, _ = run(capsys, "agents", "--store", str(tiny_store.path), "--from",
                        "2026-03-01", "--to", "2026-03-07", "--json")
@@ -250,3 +251,23 @@ def test_agents_empty_period_and_missing_store(tiny_store: Store, capsys: pytest
     assert code == 2 and out == ""
     assert err.strip() == ("servicelens agents: no store at /nonexistent/x.duckdb: run "
                            "`servicelens demo` or import first")
+
+
+def test_agents_json_carries_each_agents_coaching(demo_store: Store,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "agents", "--store", str(demo_store.path), "--from",
+                       "2026-11-01", "--to", "2026-11-23", "--json")
+    assert code == 0
+    data = {r["agent"]: r["coaching"] for r in json.loads(out)}
+    scope = demo_store.scope(Filters(date_from=date(2026, 11, 1), date_to=date(2026, 11, 23)))
+    listed = scorecards.needs_coaching(scorecards.scorecard(demo_store, scope, "agent"),
+                                       scope.settings)
+    assert {a for a, ids in data.items() if ids} == set(listed["agent"].to_list())
+    assert all(isinstance(ids, list) for ids in data.values())
+    for row in listed.iter_rows(named=True):
+        assert data[row["agent"]] == row["metrics"].split(",")
+    # Picking one agent keeps their peers: the same flags as in the whole list.
+    flagged = listed["agent"][0]
+    code, out, _ = run(capsys, "agents", "--store", str(demo_store.path), "--from",
+                       "2026-11-01", "--to", "2026-11-23", "--agent", flagged, "--json")
+    assert [r["coaching"] for r in json.loads(out)] == [data[flagged]]
