@@ -512,9 +512,11 @@ def catalog_document() -> str:
         + "\n### Supporting metrics (cards, scorecards, drill-downs)\n\n"
         + catalog_markdown("en", public=False)
         + "\n### Comparisons\n\n" + t("compare_help", "en") + "\n"
+        + "\n### Control limits\n\n" + t("control_doc", "en") + "\n"
         + "\n## 中文\n\n" + catalog_markdown("zh")
         + "\n### 辅助指标（卡片、记分卡、明细）\n\n" + catalog_markdown("zh", public=False)
         + "\n### 对比\n\n" + t("compare_help", "zh") + "\n"
+        + "\n### 控制限\n\n" + t("control_doc", "zh") + "\n"
     )
 
 

@@ -56,8 +56,8 @@ if process:
 
 head, control = st.columns([3, 2], vertical_alignment="bottom")
 head.subheader(t("funnel_section", lang))
-funnelled = control.segmented_control(
-    t("indicator", lang), list(scorecards.FUNNELLED), default="csat", key="agents_funnel",
+funnelled = control.selectbox(
+    t("indicator", lang), list(scorecards.FUNNELLED), key="agents_funnel",
     format_func=lambda m: catalog.get(m).name(lang), label_visibility="collapsed") or "csat"
 flagged = [a for a, ids in scorecards.coaching_ids(df, ctx.settings).items() if funnelled in ids]
 st.caption(t("funnel_help", lang) + " " + t("funnel_outside", lang, n=len(flagged)))

@@ -55,13 +55,21 @@ widgets.cards(view.cards, lang, per_row=4)
 widgets.section(t("trends", lang), lang, with_grain=True)
 left, middle, right = st.columns(3)
 with left:
-    widgets.chart(charts.volume_trend(view.trend, lang, view.grain), key="trend_tickets")
+    limits = widgets.trend_limits(ctx, view.trend, "tickets", view.grain)
+    widgets.pickable(charts.volume_trend(view.trend, lang, view.grain, limits=limits),
+                     "trend_tickets", "tickets", "overview")
+    widgets.control_caption(limits, "tickets", view.grain, lang)
 with middle:
-    widgets.chart(charts.rate_trend(view.trend, "csat", ctx.settings.target("csat"), lang,
-                                    view.grain), key="trend_csat")
+    limits = widgets.trend_limits(ctx, view.trend, "csat", view.grain)
+    widgets.pickable(charts.rate_trend(view.trend, "csat", ctx.settings.target("csat"), lang,
+                                       view.grain, limits), "trend_csat", "csat", "overview")
+    widgets.control_caption(limits, "csat", view.grain, lang)
 with right:
-    widgets.chart(charts.duration_trend(view.trend, "resolution_median_s", lang, view.grain),
-                  key="trend_resolution")
+    limits = widgets.trend_limits(ctx, view.trend, "resolution_median_s", view.grain)
+    widgets.pickable(charts.duration_trend(view.trend, "resolution_median_s", lang, view.grain,
+                                           limits), "trend_resolution", "resolution_median_s",
+                     "overview")
+    widgets.control_caption(limits, "resolution_median_s", view.grain, lang)
 
 st.subheader(t("complaints_at_a_glance", lang))
 if view.categories.is_empty():

@@ -27,12 +27,18 @@ st.caption(t("csat_sample", lang, n=f"{int(csat.current.denominator or 0):,}",
 widgets.section(t("trends", lang), lang, with_grain=True)
 left, right = st.columns(2)
 with left:
-    widgets.chart(charts.rate_trend(view.trend, "csat", ctx.settings.target("csat"), lang,
-                                    view.grain), key="csat_trend")
+    limits = widgets.trend_limits(ctx, view.trend, "csat", view.grain)
+    widgets.pickable(charts.rate_trend(view.trend, "csat", ctx.settings.target("csat"), lang,
+                                       view.grain, limits), "csat_trend", "csat", "satisfaction")
+    widgets.control_caption(limits, "csat", view.grain, lang)
 with right:
-    widgets.chart(charts.metric_lines(view.trend, ["survey_response_rate",
-                                                   "survey_coverage_rate"], lang, view.grain,
-                                      t("survey_rates_trend", lang)), key="survey_trend")
+    limits = widgets.trend_limits(ctx, view.trend, "surveys_sent", view.grain)
+    widgets.pickable(charts.volume_trend(view.trend, lang, view.grain, "surveys_sent", limits),
+                     "surveys_sent_trend", "surveys_sent", "satisfaction")
+    widgets.control_caption(limits, "surveys_sent", view.grain, lang)
+widgets.chart(charts.metric_lines(view.trend, ["survey_response_rate", "survey_coverage_rate"],
+                                  lang, view.grain, t("survey_rates_trend", lang)),
+              key="survey_trend")
 
 left, right = st.columns(2)
 with left:

@@ -86,6 +86,8 @@ with st.form("settings"):
                                     value=current.rank_min_tickets, key="rank_min_tickets")
     min_answers = right.number_input(t("rank_min_answers", lang), min_value=0, step=5,
                                      value=current.rank_min_answers, key="rank_min_answers")
+    run_rule = st.toggle(t("run_rule", lang), value=current.run_rule, key="run_rule",
+                         help=t("run_rule_help", lang))
     saved = st.form_submit_button(t("save", lang), type="primary", icon=":material/save:")
 
 if saved:
@@ -95,7 +97,7 @@ if saved:
                                   limit_h=limit_h, weekly=weekly, holidays=holidays,
                                   weights=weights, agent_weights=agent_weights,
                                   rank_min_tickets=int(min_tickets),
-                                  rank_min_answers=int(min_answers))
+                                  rank_min_answers=int(min_answers), run_rule=bool(run_rule))
     except ValidationError as error:
         for problem in settings_form.problems(error):
             st.error(plain(problem), icon=":material/error:")

@@ -6,6 +6,7 @@ import copy
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -24,7 +25,7 @@ from metrics.present import charts, exports, formatting
 from metrics.present.charts import ChartSpec
 from metrics.present.tables import presentable
 from metrics.present.words import column_label, label, t, weekday
-from metrics.views import analysis
+from metrics.views import analysis, control
 from metrics.views import drill as drill_mod
 from metrics.views.overview import Card
 from ui import cached, frame
@@ -190,8 +191,38 @@ def picked(event: object) -> dict[str, object] | None:
         chosen = chosen[0] if chosen else None
     if not isinstance(chosen, dict) or not chosen:
         return None
-    return {k: (None if v == "__none__" else v) for k, v in chosen.items()
-            if not str(k).startswith("_vgsid")}
+    return {k: _bucket_day(v) if k == "bucket" else (None if v == "__none__" else v)
+            for k, v in chosen.items() if not str(k).startswith("_vgsid")}
+
+
+def _bucket_day(value: object) -> object:
+    """A picked time bucket: Vega gives epoch milliseconds (UTC midnight); the drill-down's
+    segment is the day."""
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value / 1000, tz=UTC).date().isoformat()
+    return value
+
+
+def trend_limits(ctx: Context, trend: pl.DataFrame, metric_id: str,
+                 grain: Grain) -> pl.DataFrame:
+    """The metric's control limits on this trend (metrics.views.control), for the chart."""
+    assert ctx.filters is not None
+    return control.limits(trend, metric_id, grain=grain,
+                          period=(ctx.filters.date_from, ctx.filters.date_to),
+                          run_rule=ctx.settings.run_rule)
+
+
+def control_caption(limits: pl.DataFrame, metric_id: str, grain: Grain, lang: str) -> None:
+    """Under a trend: how many points are outside its control limits, and which chart."""
+    if limits.is_empty() or limits["high"].is_null().all():
+        st.caption(t("control_few", lang, n=control.MIN_POINTS))
+        return
+    if control.chart_kind(metric_id) == "p":
+        st.caption(t("control_caption_p", lang, n=control.signals(limits)))
+        return
+    daily = grain == "day" and catalog.get(metric_id).unit == "count"
+    st.caption(t("control_caption_xmr", lang, n=control.signals(limits),
+                 weekday=t("control_weekday", lang) if daily else ""))
 
 
 def segment_text(segment: dict[str, object], lang: str) -> str:

@@ -43,6 +43,8 @@ class Settings(BaseModel):
     )
     rank_min_tickets: int = Field(default=30, ge=1)
     rank_min_answers: int = Field(default=10, ge=0)
+    # Control charts: also call 8 rates in a row on one side of the centre line a signal.
+    run_rule: bool = False
 
     @field_validator("channel_standards_s")
     @classmethod

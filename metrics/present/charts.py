@@ -49,30 +49,63 @@ def _bucket_format(grain: str) -> str:
     return {"day": "%m-%d", "week": "%m-%d", "month": "%Y-%m"}.get(grain, "%Y-%m-%d")
 
 
+def _control_layers(limits: pl.DataFrame | None, x: alt.X, scale: float, axis_scale: alt.Scale,
+                    lang: str, fmt: str) -> list[alt.Chart]:
+    """The control band (low to high), the centre line and the signals (red) of a trend,
+    values divided by `scale` (3600 for hours)."""
+    if limits is None or limits.is_empty() or limits["high"].is_null().all():
+        return []
+    data = limits.select(
+        "bucket", (pl.col("low") / scale).alias("low"), (pl.col("high") / scale).alias("high"),
+        (pl.col("centre") / scale).alias("centre"), (pl.col("value") / scale).alias("value"),
+        pl.when(pl.col("outside")).then(pl.lit(t("control_signal", lang)))
+        .when(pl.col("run")).then(pl.lit(t("control_run", lang))).otherwise(None)
+        .alias("why"))
+    band = alt.Chart(data).mark_area(color="#94a3b8", opacity=0.16).encode(
+        x=x, y=alt.Y("low:Q", scale=axis_scale), y2="high:Q",
+        tooltip=[alt.Tooltip("low:Q", title=t("control_band", lang), format=fmt),
+                 alt.Tooltip("high:Q", title=" ", format=fmt)])
+    centre = alt.Chart(data).mark_line(color="#64748b", strokeDash=[3, 3],
+                                       strokeWidth=1).encode(
+        x=x, y=alt.Y("centre:Q", scale=axis_scale))
+    signals = alt.Chart(data.filter(pl.col("why").is_not_null())).mark_point(
+        color=TARGET_COLOR, size=150, strokeWidth=2.5, filled=False).encode(
+        x=x, y=alt.Y("value:Q", scale=axis_scale),
+        tooltip=[alt.Tooltip("bucket:T", title=t("date", lang)),
+                 alt.Tooltip("why:N", title=" ")])
+    return [band, centre, signals]
+
+
 @by_content
-def volume_trend(df: pl.DataFrame, lang: str, grain: str) -> ChartSpec:
-    """Tickets per bucket as bars."""
-    metric = catalog.get("tickets")
-    data = df.select("bucket", pl.col("tickets").alias("value")).with_columns(
+def volume_trend(df: pl.DataFrame, lang: str, grain: str, metric_id: str = "tickets",
+                 limits: pl.DataFrame | None = None) -> ChartSpec:
+    """A count per bucket as bars (tickets unless told), with its control limits (XmR) and
+    signals when given; a bar picks its bucket for the drill-down."""
+    metric = catalog.get(metric_id)
+    data = df.select("bucket", pl.col(metric_id).alias("value")).with_columns(
         pl.col("value").map_elements(lambda v: formatting.value(metric, v, lang),
                                      return_dtype=pl.String).alias("shown")
     )
-    data = data.with_columns(pl.col("bucket").dt.strftime(_bucket_format(grain)).alias("label"))
-    chart = alt.Chart(data).mark_bar(color=PRIMARY, cornerRadiusTopLeft=2,
-                                     cornerRadiusTopRight=2).encode(
-        x=alt.X("label:O", title=None, sort=None, axis=alt.Axis(labelAngle=0, labelOverlap=True)),
-        y=alt.Y("value:Q", title=metric.name(lang)),
+    x = alt.X("bucket:T", title=None, axis=alt.Axis(format=_bucket_format(grain),
+                                                     labelOverlap=True))
+    axis_scale = alt.Scale(zero=True)
+    bars = alt.Chart(data).mark_bar(color=PRIMARY, cornerRadiusTopLeft=2,
+                                    cornerRadiusTopRight=2, opacity=0.85).encode(
+        x=x, y=alt.Y("value:Q", title=metric.name(lang), scale=axis_scale),
         tooltip=[alt.Tooltip("bucket:T", title=t("date", lang)),
                  alt.Tooltip("shown:N", title=metric.name(lang))],
-    )
-    return _style(chart, metric.name(lang))
+    ).add_params(_pick(["bucket"]))
+    layers = [bars, *_control_layers(limits, x, 1.0, axis_scale, lang, ",.0f")]
+    return _style(alt.layer(*layers), metric.name(lang))
 
 
 @by_content
 def rate_trend(
-    df: pl.DataFrame, metric_id: str, target: float | None, lang: str, grain: str
+    df: pl.DataFrame, metric_id: str, target: float | None, lang: str, grain: str,
+    limits: pl.DataFrame | None = None,
 ) -> ChartSpec:
-    """A rate per bucket as a line, with its target as a dashed rule."""
+    """A rate per bucket as a line, with its target as a dashed rule, and its control limits
+    (p′) and signals when given; a point picks its bucket for the drill-down."""
     metric = catalog.get(metric_id)
     data = df.select("bucket", pl.col(metric_id).alias("value")).with_columns(
         pl.col("value").map_elements(lambda v: formatting.value(metric, v, lang),
@@ -85,9 +118,11 @@ def rate_trend(
         tooltip=[alt.Tooltip("bucket:T", title=t("date", lang)),
                  alt.Tooltip("shown:N", title=metric.name(lang))],
     )
+    x = alt.X("bucket:T", title=None, axis=alt.Axis(format=_bucket_format(grain)))
     layers: list[alt.Chart] = [
+        *_control_layers(limits, x, 1.0, alt.Scale(zero=False), lang, ".1%"),
         base.mark_line(color=PALETTE[1], strokeWidth=2.5),
-        base.mark_point(color=PALETTE[1], filled=True, size=40),
+        base.mark_point(color=PALETTE[1], filled=True, size=40).add_params(_pick(["bucket"])),
     ]
     if target is not None:
         rule = pl.DataFrame({"target": [target],
@@ -102,9 +137,11 @@ def rate_trend(
 
 @by_content
 def duration_trend(
-    df: pl.DataFrame, metric_id: str, lang: str, grain: str
+    df: pl.DataFrame, metric_id: str, lang: str, grain: str,
+    limits: pl.DataFrame | None = None,
 ) -> ChartSpec:
-    """A duration per bucket as a line, in hours on the axis and as words in the tooltip."""
+    """A duration per bucket as a line, in hours on the axis and as words in the tooltip,
+    with its control limits (XmR) and signals when given; a point picks its bucket."""
     metric = catalog.get(metric_id)
     data = df.select("bucket", (pl.col(metric_id) / 3600).alias("hours"),
                      pl.col(metric_id).alias("seconds")).with_columns(
@@ -118,8 +155,11 @@ def duration_trend(
         tooltip=[alt.Tooltip("bucket:T", title=t("date", lang)),
                  alt.Tooltip("shown:N", title=metric.name(lang))],
     )
-    chart = alt.layer(base.mark_line(color=PALETTE[2], strokeWidth=2.5),
-                      base.mark_point(color=PALETTE[2], filled=True, size=40))
+    x = alt.X("bucket:T", title=None, axis=alt.Axis(format=_bucket_format(grain)))
+    chart = alt.layer(*_control_layers(limits, x, 3600.0, alt.Scale(zero=True), lang, ".1f"),
+                      base.mark_line(color=PALETTE[2], strokeWidth=2.5),
+                      base.mark_point(color=PALETTE[2], filled=True, size=40)
+                      .add_params(_pick(["bucket"])))
     return _style(chart, metric.name(lang))
 
 

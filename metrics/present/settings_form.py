@@ -71,7 +71,8 @@ def parse_targets(typed: dict[str, str]) -> dict[str, float | None]:
 def build(current: Settings, *, targets: dict[str, float | None], standards: dict[str, float],
           limit_h: float, weekly: dict[int, str], holidays: bool,
           weights: dict[str, float], agent_weights: dict[str, float] | None = None,
-          rank_min_tickets: int | None = None, rank_min_answers: int | None = None) -> Settings:
+          rank_min_tickets: int | None = None, rank_min_answers: int | None = None,
+          run_rule: bool | None = None) -> Settings:
     """New settings from the form; pydantic's ValidationError says what is wrong."""
     ranking = {
         "agent_weights": current.agent_weights if agent_weights is None else agent_weights,
@@ -79,6 +80,7 @@ def build(current: Settings, *, targets: dict[str, float | None], standards: dic
         else rank_min_tickets,
         "rank_min_answers": current.rank_min_answers if rank_min_answers is None
         else rank_min_answers,
+        "run_rule": current.run_rule if run_rule is None else run_rule,
     }
     return Settings.model_validate({
         **current.model_dump(),

@@ -281,7 +281,7 @@ def coaching_table(df: pl.DataFrame, lang: str) -> pl.DataFrame:
     return pl.DataFrame({
         column_label("agent", lang): df["agent"],
         column_label("team", lang): df["team"],
-        t("beyond_limits", lang): [None if v is None else f"{v:.1f}"
+        t("beyond_limits", lang): ["—" if v is None else f"{v:.1f}"
                                    for v in df["beyond"].to_list()],
         catalog.get("severe_violations").name(lang): df["severe_violations"],
         t("coached_indicators", lang): df["below_team"],

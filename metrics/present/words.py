@@ -61,7 +61,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "vs_mom": ("环比", "vs previous calendar period"),
     "vs_yoy": ("同比", "vs same period last year"),
     "compare": ("对比", "Compare with"),
-    "compare_auto": ("自动（{mode}）", "Automatic ({mode})"),
+    "compare_auto": ("自动 · {mode}", "Automatic · {mode}"),
     "compare_prev": ("上一等长周期", "Previous period of equal length"),
     "compare_mom": ("环比（上一日历周期）", "Previous calendar period (MoM)"),
     "compare_yoy": ("同比（去年同期）", "Same period last year (YoY)"),
@@ -631,6 +631,40 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "process_gap": ("差距", "Gap"),
     "funnel_title": ("漏斗图：{metric} 与样本量", "Funnel plot: {metric} against sample size"),
+    "run_rule": ("控制图运行规则：连续 8 点在中心线同侧也算信号", "Run rule: 8 rates in a row on one side of the centre line are a signal"),
+    "run_rule_help": (
+        "开启后，比率趋势图中连续 8 个点都在中心线同一侧时也标为信号（过程水平发生了持续变化，即使没有点超出控制限）。默认关闭。",
+        "When on, 8 rates in a row on one side of the centre line on a trend are a signal too "
+        "(a sustained shift, even with no point beyond the limits). Off by default.",
+    ),
+    "control_doc": (
+        "比率（满意率等）的趋势用 p′ 控制图：中心线为各点合并比率，控制限为 ±3σ，σ 按各点自身样本量计算，"
+        "再乘以 Laney 修正系数 σz（各点 z 值移动极差的平均值 / 1.128，不小于 1），以免在每天数千样本时把日常波动都当作信号。"
+        "计数、时长、均值用单值-移动极差图（XmR）：均值 ± 2.66 × 平均移动极差；按日计数时先按星期几的水平调整（周末低不算异常），"
+        "被所选期间截断的首尾计数周期不画控制限。少于 12 个点不画控制限。运行规则（连续 8 个比率在中心线同侧）可在设置中开启，默认关闭。"
+        "坐席与同伴的比较用漏斗图，见坐席综合得分的说明。",
+        "Rates (CSAT and the like) over time get a p′ chart: the centre line is the points' "
+        "pooled rate, the limits ±3σ with σ from each point's own n, times Laney's σz (the mean "
+        "moving range of the points' z-scores / 1.128, never below 1), so that at thousands of "
+        "contacts a day ordinary day-to-day variation is not called a signal. Counts, "
+        "durations and means get an individuals chart (XmR): the mean ± 2.66 × the mean moving "
+        "range; counts per day are taken against their weekday's level first (quiet weekends "
+        "are ordinary), and a first or last bucket of counts the period cuts short gets no "
+        "limits. Fewer than 12 points get no limits. The run rule (8 rates in a row on one "
+        "side of the centre line) is a setting, off by default. Agents against their peers: "
+        "the funnel plot, in the agent composite's notes.",
+    ),
+    "control_band": ("控制限", "Control limits"),
+    "control_signal": ("信号：超出控制限", "Signal: beyond the control limits"),
+    "control_run": ("信号：连续同侧", "Signal: a run on one side"),
+    "control_caption_p": ("{n} 个点超出控制限（p′ 控制图：3σ，按各点样本量，Laney 修正）。点击点查看明细。",
+                          "{n} points outside control limits (p′ chart: 3σ for each point's n, "
+                          "Laney's correction). Click a point for its rows."),
+    "control_caption_xmr": ("{n} 个点超出控制限（单值-移动极差图 XmR：均值 ± 2.66 × 平均移动极差{weekday}）。点击点查看明细。",
+                            "{n} points outside control limits (individuals chart XmR: mean ± "
+                            "2.66 × mean moving range{weekday}). Click a point for its rows."),
+    "control_weekday": ("；按日计数时按星期几的水平调整", "; daily counts against their weekday's level"),
+    "control_few": ("点数不足 {n} 个，不画控制限。", "Fewer than {n} points: no control limits."),
     "funnel_section": ("漏斗图：与同伴相比", "Funnel plot: against the peers"),
     "funnel_n": ("样本量 n（对数刻度）", "Sample size n (log scale)"),
     "funnel_flagged": ("明显差于同伴", "clearly worse than peers"),
