@@ -28,6 +28,7 @@ PAGES: Final[dict[str, tuple[tuple[str, str, str], ...]]] = {
         ("qa", "qa_page", ":material/fact_check:"),
     ),
     "nav_admin": (
+        ("actions", "actions_page", ":material/checklist:"),
         ("catalog", "catalog_page", ":material/menu_book:"),
         ("settings", "settings_page", ":material/tune:"),
         ("data", "data_page", ":material/upload_file:"),

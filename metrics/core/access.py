@@ -84,9 +84,10 @@ ANALYSIS_PAGES: Final[tuple[str, ...]] = (
     "overview", "response", "resolution", "complaints", "satisfaction", "calls")
 TEAM_PAGES: Final[tuple[str, ...]] = ("agents", "agent", "teams", "qa")
 ADMIN_PAGES: Final[tuple[str, ...]] = ("settings", "data", "audit")
+# Improvement actions (PDCA) are the managers' and admins' to record and close.
 PAGES: Final[dict[Role, frozenset[str]]] = {
-    "admin": frozenset((*ANALYSIS_PAGES, *TEAM_PAGES, "catalog", *ADMIN_PAGES)),
-    "manager": frozenset((*ANALYSIS_PAGES, *TEAM_PAGES, "catalog")),
+    "admin": frozenset((*ANALYSIS_PAGES, *TEAM_PAGES, "catalog", "actions", *ADMIN_PAGES)),
+    "manager": frozenset((*ANALYSIS_PAGES, *TEAM_PAGES, "catalog", "actions")),
     "team_lead": frozenset((*ANALYSIS_PAGES, *TEAM_PAGES, "catalog")),
     "qa": frozenset(("qa", "catalog")),
     "viewer": frozenset((*ANALYSIS_PAGES, "teams", "catalog")),

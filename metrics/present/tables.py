@@ -13,6 +13,7 @@ from metrics.present import formatting
 from metrics.present.memo import remembering
 from metrics.present.words import column_label, label, list_sep, t, times_sign, weekday
 from metrics.views import qa
+from metrics.views.improvement import Proposal, Tracked
 from metrics.views.scorecards import CoachingPoint, ProcessAction, wilson
 
 
@@ -463,3 +464,45 @@ def staffing_table(df: pl.DataFrame, lang: str) -> pl.DataFrame:
         t("staffing_col_short", lang): df["short"].map_elements(
             lambda v: t("yes", lang) if v else "", return_dtype=pl.String),
     })
+
+
+# --- improvement actions (PDCA) ---------------------------------------------------------
+
+def pdca_table(rows: Sequence[Tracked], lang: str) -> pl.DataFrame:
+    """The actions as people read them: number, action, owner, due date, KPI, baseline,
+    before, after, change, status (and the result of a closed one)."""
+    out = []
+    for row in rows:
+        a = row.action
+        metric = catalog.get(a.metric_id) if a.metric_id else None
+        change = formatting.change(metric, row.after, row.before, lang) if metric else None
+        out.append({
+            t("pdca_id", lang): f"#{a.id}",
+            t("pdca_what", lang): a.what,
+            t("pdca_owner", lang): a.owner,
+            t("pdca_due", lang): "—" if a.due is None else a.due.isoformat(),
+            t("pdca_metric", lang): metric.name(lang) if metric else "—",
+            t("pdca_baseline", lang): f"{a.baseline_from} – {a.baseline_to}",
+            t("pdca_before", lang): formatting.value(metric, row.before, lang) if metric else "—",
+            t("pdca_after", lang): formatting.value(metric, row.after, lang) if metric else "—",
+            t("review_change", lang): change or "—",
+            t("pdca_status", lang): t(f"pdca_status_{a.status}", lang)
+            + (f"：{a.result}" if lang == "zh" and a.result else
+               f": {a.result}" if a.result else ""),
+        })
+    columns = ("pdca_id", "pdca_what", "pdca_owner", "pdca_due", "pdca_metric", "pdca_baseline",
+               "pdca_before", "pdca_after", "review_change", "pdca_status")
+    return pl.DataFrame(out, schema=dict.fromkeys((t(c, lang) for c in columns), pl.String))
+
+
+def proposal_text(p: Proposal, lang: str) -> str:
+    """A proposed action in words."""
+    metric = catalog.get(p.metric_id)
+    if p.kind == "process":
+        return t("proposal_process", lang, metric=metric.name(lang),
+                 value=formatting.value(metric, p.value, lang),
+                 target=formatting.value(metric, p.target, lang), short=p.agents_short,
+                 n=p.agents)
+    shown = [d.isoformat()[5:] for d in p.buckets[:6]]
+    days = list_sep(lang).join(shown) + ("…" if len(p.buckets) > len(shown) else "")
+    return t("proposal_signal", lang, metric=metric.name(lang), days=days)

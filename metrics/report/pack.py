@@ -31,6 +31,7 @@ from metrics.present.charts import ChartSpec
 from metrics.present.words import column_label, label, list_sep, month_title, t
 from metrics.views import analysis, overview, qa
 from metrics.views import calls as calls_view
+from metrics.views import improvement as pdca
 from metrics.views import scorecards as scorecards_mod
 from metrics.views.overview import Card
 
@@ -192,7 +193,8 @@ def build(store: Store, scope: Scope, lang: str, *,
         ("qa", t("qa_page", lang), _qa(checks, lang)) if checks is not None else None,
         ("actions", t("review_s_actions", lang),
          _actions(view.cards, complaints.frames["pareto"], coach, lang,
-                  scorecards_mod.process_actions(board, settings) if board is not None else ())),
+                  scorecards_mod.process_actions(board, settings) if board is not None else (),
+                  pdca.tracked(store, scope), pdca.proposals(store, scope))),
     ]
     sections = tuple(_numbered(n, key, title, items) for n, (key, title, items)
                      in enumerate((d for d in drafts if d is not None), start=1))
@@ -506,10 +508,23 @@ def action_rows(cards: Sequence[Card], pareto: pl.DataFrame, coach: pl.DataFrame
 
 
 def _actions(cards: Sequence[Card], pareto: pl.DataFrame, coach: pl.DataFrame,
-             lang: str, process: Sequence[scorecards_mod.ProcessAction] = ()) -> list[Item]:
-    return [Note(t("review_actions_note", lang)),
-            replace(_table("actions", t("review_s_actions", lang),
-                           action_rows(cards, pareto, coach, lang, process), size=9.5),
+             lang: str, process: Sequence[scorecards_mod.ProcessAction] = (),
+             followed: Sequence[pdca.Tracked] = (),
+             signals: Sequence[pdca.Proposal] = ()) -> list[Item]:
+    """The PDCA page: the actions this review follows (before and after), then the issues to
+    act on, the numbers' proposals among them, with cells to fill in at the review."""
+    items: list[Item] = []
+    if followed:
+        items += [Note(t("review_pdca_note", lang)),
+                  _table("pdca", t("review_pdca", lang), tables.pdca_table(followed, lang),
+                         keys=2, size=8.0)]
+    rows = action_rows(cards, pareto, coach, lang, process)
+    extra = [tables.proposal_text(p, lang) for p in signals if p.kind == "signal"]
+    if extra:
+        rows = pl.concat([rows, pl.DataFrame([[e, "", "", ""] for e in extra],
+                                             schema=rows.schema, orient="row")])
+    return [*items, Note(t("review_actions_note", lang)),
+            replace(_table("actions", t("review_s_actions", lang), rows, size=9.5),
                     stretch=(0, 3, 1, 1), row_height=11)]
 
 

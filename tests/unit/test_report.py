@@ -328,3 +328,54 @@ def test_kpi_table_shows_mom_and_yoy_as_the_cli_computes_them(
     assert any(v != "—" for v in shown)  # the demo holds both periods (from 2025-10-24)
     note = next(i for i in packs["en"].sections[0].items if isinstance(i, review.Note))
     assert f"{start} – {end}" in note.text
+
+
+def test_an_action_entered_appears_in_this_months_pack_and_with_before_after_next_month(
+        tmp_path: Path, demo_store: Store) -> None:
+    """The PDCA loop: an action raised at the October review (in early November) is in the
+    October pack; the November pack (the clock moved to December) shows its KPI before
+    (October) and after (November); closing it in January keeps it out of later packs."""
+    from datetime import datetime
+
+    from metrics.core import catalog
+    from metrics.engine import improvement, queries
+    from metrics.engine.improvement import Plan
+    from tests.app.conftest import copy_store
+
+    store = copy_store(demo_store, tmp_path / "pdca.duckdb")
+    settings = store.settings()
+    plan = Plan(what="夜班增配两名坐席 <b>=1+1</b>", owner="王经理", due=date(2026, 11, 30),
+                metric_id="csat", baseline_from=date(2026, 10, 1),
+                baseline_to=date(2026, 10, 31))
+    action_id = improvement.add(store, plan, by="manager", at=datetime(2026, 11, 3, 9, 0))
+
+    def pdca_table(start: date, end: date) -> dict[str, object] | None:
+        scope = Scope.of(Filters(date_from=start, date_to=end), settings,
+                         as_of=datetime(2026, 12, 2, 9, 0))
+        pack = review.build(store, scope, "en")
+        found = [tb for tb in pack.tables if tb.slug == "pdca"]
+        return found[0].frame.row(0, named=True) if found else None
+
+    october = pdca_table(date(2026, 10, 1), date(2026, 10, 31))
+    assert october is not None and october["Action"] == plan.what  # kept as text
+    before = queries.kpis(store, Scope.of(Filters(date_from=date(2026, 10, 1),
+                                                  date_to=date(2026, 10, 31)), settings),
+                          ("csat",))["csat"].value
+    csat = catalog.get("csat")
+    assert october["Before (baseline)"] == formatting.value(csat, before, "en")
+    assert october["After (this period)"] == "—"  # this period is the baseline
+
+    november = pdca_table(date(2026, 11, 1), date(2026, 11, 23))
+    after = queries.kpis(store, Scope.of(Filters(date_from=date(2026, 11, 1),
+                                                 date_to=date(2026, 11, 23)), settings),
+                         ("csat",))["csat"].value
+    assert november is not None and november["No."] == f"#{action_id}"
+    assert november["Before (baseline)"] == formatting.value(csat, before, "en")
+    assert november["After (this period)"] == formatting.value(csat, after, "en")
+    assert november["Change"] == formatting.change(csat, after, before, "en")
+
+    improvement.close(store, action_id, result="满意率回升", by="manager",
+                      at=datetime(2026, 12, 20, 10, 0))
+    closed = pdca_table(date(2026, 11, 1), date(2026, 11, 23))
+    assert closed is not None and closed["Status"] == "closed: 满意率回升"
+    assert improvement.for_review(store, date(2027, 1, 1), date(2027, 1, 31)) == []
