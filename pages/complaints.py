@@ -42,7 +42,8 @@ if rate.previous.value is None:
     st.info(t("no_previous", lang), icon=":material/history:")
 else:
     st.markdown(t("moved_total", lang, before=formatting.percent(rate.previous.value),
-                  now=formatting.percent(rate.current.value), pp=f"{change * 100:+.2f}"))
+                  now=formatting.percent(rate.current.value), pp=f"{change * 100:+.2f}",
+                  vs=formatting.compared_words(view.filters, lang)))
     tabs = st.tabs([t(f"moved_tab_{by}", lang) for by in MOVED_BY])
     for tab, by in zip(tabs, MOVED_BY, strict=True):
         moved = view.frames[f"moved_{by}"]

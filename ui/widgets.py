@@ -385,9 +385,7 @@ def page_head(ctx: Context, name: str) -> Filters:
 
 def period_line(filters: Filters, lang: str) -> str:
     """The caption under a page's title: the period and the one it is compared with."""
-    prev = filters.previous()
-    return (f"{filters.date_from} – {filters.date_to} · {t(f'vs_{filters.comparison}', lang)} "
-            f"{prev.date_from} – {prev.date_to}")
+    return f"{filters.date_from} – {filters.date_to} · {formatting.compared_words(filters, lang)}"
 
 
 def analysis_page(ctx: Context, name: str) -> analysis.Page:

@@ -18,7 +18,7 @@ from polars.selectors import Selector
 
 from metrics.core.filters import Filters
 from metrics.present import formatting
-from metrics.present.words import colon, column_label, label, list_sep, t
+from metrics.present.words import colon, column_label, label, list_sep
 
 # The first characters that make a cell a formula to a spreadsheet (= + - @, tab, carriage
 # return), as one regular-expression class that Python, polars and DuckDB all read. The
@@ -208,9 +208,8 @@ def scope_line(filters: Filters, lang: str) -> str:
     """What a chart or table covers, for its export: period, the period it is compared with
     (and how: 环比, 同比 or the equal stretch before), filters, clock."""
     sep, joiner = colon(lang), list_sep(lang)
-    prev = filters.previous()
     parts = [f"{filters.date_from} – {filters.date_to}",
-             f"{t(f'vs_{filters.comparison}', lang)} {prev.date_from} – {prev.date_to}"]
+             formatting.compared_words(filters, lang)]
     vocab = {"channel": "channel", "request_type": "request_type", "category": "category"}
     for column, values in filters.segments().items():
         words = [label(vocab[column], v, lang) if column in vocab else v for v in values]

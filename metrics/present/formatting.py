@@ -149,3 +149,9 @@ def code(text: str) -> str:
 def slot_label(slot: int) -> str:
     """A half hour of the day, 0-47, as its start: 00:00 .. 23:30."""
     return f"{slot // 2:02d}:{30 * (slot % 2):02d}"
+
+
+def compared_words(filters: Filters, lang: str) -> str:
+    """How and with which dates the period is compared: 环比 2026-10-01 – 2026-10-31."""
+    prev = filters.previous()
+    return f"{t(f'vs_{filters.comparison}', lang)} {prev.date_from} – {prev.date_to}"

@@ -281,10 +281,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "limit_note": ("投诉按时办结率：在 {limit} 内解决的投诉占比（自然时间）。", "Closed within limit: complaints resolved within {limit} (calendar time)."),
     "what_moved": ("是什么推动了投诉率变化", "What moved the complaint rate"),
     "moved_total": (
-        "投诉率由上期 **{before}** 变为本期 **{now}**，变化 **{pp}** 个百分点。下表把这一变化拆分到各部分，"
+        "投诉率由上期（{vs}）**{before}** 变为本期 **{now}**，变化 **{pp}** 个百分点。下表把这一变化拆分到各部分，"
         "各部分之和等于总变化。",
-        "The complaint rate went from **{before}** to **{now}**, a change of **{pp}** points. "
-        "The parts below add up to that change.",
+        "The complaint rate went from **{before}** ({vs}) to **{now}**, a change of **{pp}** "
+        "points. The parts below add up to that change.",
     ),
     "moved_tab_category": ("按投诉类别", "By category"),
     "moved_tab_team": ("按班组", "By team"),
@@ -396,7 +396,8 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "- 中位数与 P90 为线性插值分位数；比率分母为空时显示“—”，不会显示为 0。\n"
         "- 时长默认按自然时间；侧栏开启“按工作时间计时”后，响应与解决时长、渠道标准只计下方的工作时段"
         "（法定节假日休息、调休上班日按周一时段上班，来自 chinese-calendar 库）。投诉办结时限始终按自然时间。\n"
-        "- 变化均与上一等长周期比较：比率显示百分点，其它显示相对变化。\n"
+        "- 变化与侧栏“对比”所选的周期比较：所选为整周、整月、整季或整年时默认环比（上一周、上月……），"
+        "其余日期范围默认对之前等长的一段；也可选同比（去年同期）。比率显示百分点，其它显示相对变化。\n"
         "- 下钻明细列出的正是该指标分母中的记录；客户姓名与电话已脱敏（张**、138****5678）。",
         "- A period selects by date, both ends included: tickets by created_at, surveys by "
         "sent_at, inspections by inspected_at.\n"
@@ -406,8 +407,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "response and resolution durations and the channel standards count only the hours "
         "below (public holidays closed, make-up working days open with Monday's hours, from "
         "the chinese-calendar library). The complaint limit is always calendar time.\n"
-        "- Changes compare with the previous period of equal length: points for rates, "
-        "relative change otherwise.\n"
+        "- Changes compare with the period the sidebar's “Compare with” names: the "
+        "previous calendar week, month, quarter or year (环比) by default for a whole one, "
+        "else the equally long stretch before; or the same period last year (同比). Points for "
+        "rates, relative change otherwise.\n"
         "- A drill-down lists exactly the records in the metric's denominator; customer names "
         "and phones are masked (张**, 138****5678).",
     ),

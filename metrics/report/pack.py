@@ -238,12 +238,14 @@ class Compared:
     values: dict[str, float | None]
 
 
-def kpi_table(cards: Sequence[Card], lang: str, compared: Sequence[Compared] = ()
-              ) -> tuple[pl.DataFrame, dict[str, list[int]]]:
+def kpi_table(cards: Sequence[Card], lang: str, compared: Sequence[Compared] = (),
+              mode: str | None = None) -> tuple[pl.DataFrame, dict[str, list[int]]]:
     """The Overview cards as rows: value, target, status, then for each comparison (the
-    cards' own previous period when none is given) its value and the change, and n."""
+    cards' own previous period when none is given, named by its `mode`) its value and the
+    change, and n."""
+    previous = t("review_previous", lang) + (f" · {t(f'vs_{mode}', lang)}" if mode else "")
     pairs = list(compared) or [Compared(
-        t("review_previous", lang), t("review_change", lang),
+        previous, t("review_change", lang),
         {card.metric.id: card.previous.value for card in cards})]
     rows = []
     tones: dict[str, list[int]] = {t("status", lang): []}
@@ -356,7 +358,8 @@ def _complaints(page: analysis.Page, settings: Settings, lang: str) -> list[Item
     return [
         *items,
         Note(t("moved_total", lang, before=formatting.percent(rate.previous.value),
-               now=formatting.percent(rate.current.value), pp=f"{change * 100:+.2f}")),
+               now=formatting.percent(rate.current.value), pp=f"{change * 100:+.2f}",
+               vs=formatting.compared_words(page.filters, lang))),
         _figure("complaint-change-by-category", t("moved_by_category", lang),
                 charts.contribution_bars(moved, "category", lang), SIDE_PX),
         _table("complaint-change-by-category", t("what_moved", lang),
@@ -403,7 +406,7 @@ def _calls(page: calls_view.CallsPage, staffing: pl.DataFrame, settings: Setting
     """话务: the hotline's KPIs, the daily trend, the queues and the short-staffed intervals."""
     if page.empty:
         return [Note(t("review_no_data", lang))]
-    frame, tones = kpi_table(page.cards, lang)
+    frame, tones = kpi_table(page.cards, lang, mode=page.filters.comparison)
     items: list[Item] = [
         _table("calls-kpis", t("headline", lang), frame, tones=tones, size=KPI_PT),
         _figure("calls-daily", t("calls_daily", lang),

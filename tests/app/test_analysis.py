@@ -250,9 +250,12 @@ def test_response_drill_down_counts_the_denominator_and_masks(app: AppTest,
 def test_what_moved_adds_up_to_the_change(app: AppTest, lang: str) -> None:
     open_page(app, "complaints", lang)
     assert t("what_moved", lang) in [s.value for s in app.subheader]
-    pattern = (r"由上期 \*\*([\d.]+)%\*\* 变为本期 \*\*([\d.]+)%\*\*，变化 \*\*([+-][\d.]+)\*\*"
+    # It names the comparison too: the default range is not a calendar month (prev).
+    pattern = (r"由上期（较上一等长周期 [\d-]+ – [\d-]+）\*\*([\d.]+)%\*\* 变为本期 "
+               r"\*\*([\d.]+)%\*\*，变化 \*\*([+-][\d.]+)\*\*"
                if lang == "zh" else
-               r"from \*\*([\d.]+)%\*\* to \*\*([\d.]+)%\*\*, a change of \*\*([+-][\d.]+)\*\*")
+               r"from \*\*([\d.]+)%\*\* \(vs previous period [\d-]+ – [\d-]+\) to "
+               r"\*\*([\d.]+)%\*\*, a change of \*\*([+-][\d.]+)\*\*")
     lines = [m for m in (re.search(pattern, md.value) for md in app.markdown) if m]
     assert len(lines) == 1
     before, now, change = (float(x) for x in lines[0].groups())
