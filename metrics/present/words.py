@@ -61,6 +61,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "vs_mom": ("环比", "vs previous calendar period"),
     "vs_yoy": ("同比", "vs same period last year"),
     "compare": ("对比", "Compare with"),
+    "in_brackets": ("（{text}）", " ({text})"),
     "compare_auto": ("自动 · {mode}", "Automatic · {mode}"),
     "compare_prev": ("上一等长周期", "Previous period of equal length"),
     "compare_mom": ("环比（上一日历周期）", "Previous calendar period (MoM)"),

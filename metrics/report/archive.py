@@ -38,8 +38,8 @@ def readme(pack: Pack) -> str:
         f"{t('app_title', lang)} · {t('review_title', lang)} · {period_title(pack.filters, lang)}",
         "",
         f"{t('review_period', lang)}{sep}{pack.filters.date_from} – {pack.filters.date_to}",
-        f"{t('review_previous_period', lang)}{sep}{prev.date_from} – {prev.date_to} "
-        f"({t(f'vs_{pack.filters.comparison}', lang)})",
+        f"{t('review_previous_period', lang)}{sep}{prev.date_from} – {prev.date_to}"
+        + t("in_brackets", lang, text=t(f"vs_{pack.filters.comparison}", lang)),
         f"{t('review_scope', lang)}{sep}{pack.scope}",
         f"{t('review_generated', lang)}{sep}{pack.generated:%Y-%m-%d %H:%M}",
         "",

@@ -518,9 +518,12 @@ def _actions(cards: Sequence[Card], pareto: pl.DataFrame, coach: pl.DataFrame,
     act on, the numbers' proposals among them, with cells to fill in at the review."""
     items: list[Item] = []
     if followed:
+        tones = [0 if not f.action.metric_id
+                 else _direction(catalog.get(f.action.metric_id), f.after, f.before)
+                 for f in followed]
         items += [Note(t("review_pdca_note", lang)),
                   _table("pdca", t("review_pdca", lang), tables.pdca_table(followed, lang),
-                         keys=2, size=8.0)]
+                         keys=2, tones={t("review_change", lang): tones}, size=8.0)]
     rows = action_rows(cards, pareto, coach, lang, process)
     extra = [tables.proposal_text(p, lang) for p in signals if p.kind == "signal"]
     if extra:

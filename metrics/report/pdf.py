@@ -186,8 +186,9 @@ def _cover(doc: _Document, pack: Pack) -> None:
     sep = colon(lang)
     lines = [
         (t("review_period", lang), f"{pack.filters.date_from} – {pack.filters.date_to}"),
-        (t("review_previous_period", lang), f"{prev.date_from} – {prev.date_to} "
-                                            f"({t(f'vs_{pack.filters.comparison}', lang)})"),
+        (t("review_previous_period", lang), f"{prev.date_from} – {prev.date_to}"
+                                            + t("in_brackets", lang,
+                                                text=t(f"vs_{pack.filters.comparison}", lang))),
         (t("review_scope", lang), pack.scope),
         (t("freshness", lang), str(pack.latest or "—")),
         (t("review_generated", lang), f"{pack.generated:%Y-%m-%d %H:%M}"),
