@@ -376,17 +376,26 @@ def _cmd_kpis(args: argparse.Namespace) -> int:
             out["previous"] = {m: _json_value(m, was[m].value) for m in catalog.PUBLIC_IDS}
             out["previous_period"] = {"from": before.filters.date_from.isoformat(),
                                       "to": before.filters.date_to.isoformat(),
-                                      "compare": args.compare}
+                                      "compare": filters.comparison}
         print(json.dumps(out, ensure_ascii=False))
         print(f"servicelens kpis: {clock}", file=sys.stderr)
         return 0
     lang = args.lang
     print(f"{filters.date_from} .. {filters.date_to} · {clock}")
+    earlier = queries.kpis(store, scope.previous()) if args.compare is not None else None
+    if earlier is not None:
+        print(formatting.compared_words(filters, lang))
     for metric_id in catalog.PUBLIC_IDS:
         metric = catalog.get(metric_id)
         name = metric.name(lang)
         shown = formatting.value(metric, values[metric_id].value, lang)
-        print(f"{name}{' ' * (36 - _width(name))} {shown}")
+        line = f"{name}{' ' * (36 - _width(name))} {shown}"
+        if earlier is not None:
+            then = earlier[metric_id].value
+            change = formatting.change(metric, values[metric_id].value, then, lang)
+            line += (f"{' ' * max(1, 14 - _width(shown))}{formatting.value(metric, then, lang)}"
+                     f"  {change or '—'}")
+        print(line)
     return 0
 
 

@@ -50,7 +50,8 @@ rows = pdca.tracked(ctx.store, scope)
 open_rows = [r for r in rows if r.action.status == "open"]
 closed_rows = [r for r in rows if r.action.status == "closed"]
 if not rows:
-    st.info(t("pdca_none", lang), icon=":material/checklist:")
+    st.info(t("pdca_none" if not improvement.listing(ctx.store) else "pdca_none_here", lang),
+            icon=":material/checklist:")
 if open_rows:
     st.subheader(t("pdca_open", lang))
     widgets.table(tables.pdca_table(open_rows, lang), lang, "pdca_open_dl",

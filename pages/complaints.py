@@ -19,7 +19,7 @@ widgets.cards(view.cards, lang, per_row=3)
 
 widgets.section(t("trend_vs_previous", lang), lang, with_grain=True)
 widgets.chart(charts.period_lines(view.trend, view.frames["previous_trend"], "complaint_rate",
-                                  view.filters.days, lang, view.grain), key="rate_periods")
+                                  lang, view.grain), key="rate_periods")
 
 pareto = view.frames["pareto"]
 if pareto.is_empty():

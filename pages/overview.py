@@ -41,7 +41,7 @@ with pack.popover(t("review_pack", lang), icon=":material/summarize:", width="st
     kind = st.segmented_control(t("review_pack_format", lang), ["pdf", "zip"], default="pdf",
                                 required=True, key="review_pack_kind",
                                 format_func=lambda k: t(f"review_pack_{k}", lang)) or "pdf"
-    chosen = (ctx.path, ctx.token, scope, lang, kind)
+    chosen = (ctx.path, ctx.token, scope, lang, kind, cached.actions_version(ctx.path))
     pack_name = f"servicelens-review-{filters.date_from}-{filters.date_to}.{kind}"
     st.download_button(  # made on the click, on its own thread (the button spins meanwhile)
         t("review_pack_download", lang),

@@ -15,7 +15,7 @@ import streamlit as st
 from metrics.core.filters import Filters
 from metrics.core.scope import Scope
 from metrics.core.settings import Settings
-from metrics.engine import queries
+from metrics.engine import improvement, queries
 from metrics.engine.store import Store, StoreToken
 from metrics.ingest import importer
 from metrics.ingest.mapping import Mapping
@@ -179,9 +179,11 @@ def qa(path: str, token: StoreToken, scope: Scope) -> qa_mod.QaView:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def review_pack(path: str, token: StoreToken, scope: Scope, lang: str, kind: str) -> bytes:
+def review_pack(path: str, token: StoreToken, scope: Scope, lang: str, kind: str,
+                actions: tuple[float, int] = (0.0, 0)) -> bytes:
     """The monthly review pack for the scope, as PDF or zip bytes (made when downloaded).
-    Keyed by the whole scope, the user's role included: its sections follow the role."""
+    Keyed by the whole scope, the user's role included: its sections follow the role; and by
+    the improvement actions' file (`actions_version`), which changes without the store."""
     # here, not on top: fpdf loads only when a pack is made
     from metrics.report import archive as review_zip
     from metrics.report import pack as review
@@ -189,3 +191,13 @@ def review_pack(path: str, token: StoreToken, scope: Scope, lang: str, kind: str
 
     pack = review.build(Store(path), scope, lang)
     return review_pdf.to_pdf(pack) if kind == "pdf" else review_zip.to_zip(pack)
+
+
+def actions_version(path: str) -> tuple[float, int]:
+    """The improvement actions' file's modification time and size (0, 0 when none): a cache
+    key part for what shows the actions, since editing one leaves the store's token alone."""
+    try:
+        stat = improvement.path(Store(path)).stat()
+    except FileNotFoundError:
+        return (0.0, 0)
+    return (stat.st_mtime, stat.st_size)

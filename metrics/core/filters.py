@@ -72,20 +72,28 @@ class Filters(BaseModel):
             return "year"
         return None
 
+    def _month_sized(self) -> bool:
+        """Whether the period fits within a month (its end a month back is before its start)."""
+        return shift_months(self.date_to, 1) < self.date_from
+
     @property
     def comparison(self) -> Compare:
         """The comparison in force: the one chosen, else 环比 for a whole calendar period and
-        the previous period of equal length for any other range."""
+        the previous period of equal length for any other range. 环比 of a range that is no
+        calendar period and longer than a month is the equal stretch before, and says so."""
+        unit = self.calendar_unit()
+        if self.compare == "mom" and unit is None and not self._month_sized():
+            return "prev"
         if self.compare is not None:
             return self.compare
-        return "mom" if self.calendar_unit() else "prev"
+        return "mom" if unit else "prev"
 
     def previous(self) -> Filters:
         """The same segments over the period this one is compared with (`comparison`):
         - prev: the period of equal length just before;
         - mom (环比): the calendar week, month, quarter or year before a whole one; for any
-          other range of at most a month, the same days a month earlier (11-01 – 11-15 against
-          10-01 – 10-15); longer ranges, the period of equal length before;
+          other range of at most a month, as many days from the same day a month earlier
+          (11-01 – 11-15 against 10-01 – 10-15); longer ranges, the equal stretch before;
         - yoy (同比): the same week (52 weeks earlier, the same weekdays), month, quarter or
           year a year earlier; any other range, the same dates a year earlier (02-29 to 02-28).
         """
@@ -96,8 +104,9 @@ class Filters(BaseModel):
         elif mode == "mom" and unit is not None:
             months = {"month": 1, "quarter": 3, "year": 12}[unit]
             start, end = shift_months(start, months), _month_end(shift_months(end, months))
-        elif mode == "mom" and shift_months(end, 1) < start:
-            start, end = shift_months(start, 1), shift_months(end, 1)
+        elif mode == "mom" and unit is None:  # within a month: as many days, a month back
+            start = shift_months(start, 1)
+            end = start + timedelta(days=self.days - 1)
         elif mode == "yoy" and unit == "week":
             start, end = start - timedelta(days=364), end - timedelta(days=364)
         elif mode == "yoy":

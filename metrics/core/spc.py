@@ -189,6 +189,8 @@ def poisson_upper(mean: float, sigmas: float = SIGMAS) -> int:
     tail = 1 - 0.5 * math.erfc(sigmas / math.sqrt(2))  # 0.99865
     if mean <= 0:
         return 0
+    if mean > 500:  # exp(-mean) would underflow; the normal approximation is exact enough
+        return math.floor(mean + sigmas * math.sqrt(mean))
     k, term, total = 0, math.exp(-mean), math.exp(-mean)
     while total < tail:
         k += 1

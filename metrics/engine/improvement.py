@@ -15,12 +15,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Final, Literal
 
+import duckdb
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from metrics.core import catalog
 from metrics.core.errors import UsageError
 from metrics.core.scope import site_now
-from metrics.engine.store import Store
+from metrics.engine.store import Store, StoreError
 
 Status = Literal["open", "closed"]
 DDL: Final[str] = """
@@ -87,9 +88,12 @@ class Improvement(Plan):
     closed_at: datetime | None = None
     closed_by: str | None = None
 
-    def after_baseline(self, start: date) -> bool:
-        """Whether a period starting on `start` comes after the baseline (before/after)."""
-        return start > self.baseline_to
+    def after_baseline(self, start: date, end: date) -> bool:
+        """Whether a review of start-end shows an "after": any period other than the
+        baseline itself that does not start before it (a month's review after a rolling
+        30-day baseline that overlaps it included)."""
+        return (start, end) != (self.baseline_from, self.baseline_to) \
+            and start > self.baseline_from
 
 
 def path(store: Store) -> Path:
@@ -105,7 +109,7 @@ def add(store: Store, plan: Plan, *, by: str, source: str = "manual",
         at: datetime | None = None) -> int:
     """Record a new open action; returns its id."""
     now = _now(store, at)
-    con = store.connect_file(path(store), read_only=False)
+    con = _opened(store, read_only=False)
     try:
         con.execute(DDL)
         row = con.execute(
@@ -122,7 +126,7 @@ def add(store: Store, plan: Plan, *, by: str, source: str = "manual",
 
 
 def _changed(store: Store, action_id: int, sql: str, params: dict[str, object]) -> None:
-    con = store.connect_file(path(store), read_only=False)
+    con = _opened(store, read_only=False)
     try:
         con.execute(DDL)
         found = con.execute("SELECT count(*) FROM pdca_actions WHERE id = $id",
@@ -158,11 +162,29 @@ def close(store: Store, action_id: int, *, result: str, by: str,
              {"result": text, "now": now, "by": by[:100]})
 
 
+def _readable(store: Store) -> bool:
+    """Whether there is an actions file to read: none, or an empty one (a file left by a
+    create that never wrote), hold no actions; a damaged one is said in words."""
+    file = path(store)
+    return file.exists() and file.stat().st_size > 0
+
+
+def _opened(store: Store, read_only: bool) -> duckdb.DuckDBPyConnection:
+    file = path(store)
+    if not read_only and file.exists() and file.stat().st_size == 0:
+        file.unlink()  # an empty file is no database: start it again
+    try:
+        return store.connect_file(file, read_only=read_only)
+    except duckdb.Error as error:
+        raise StoreError(f"the improvement actions file {file} is damaged ({error}); restore "
+                         "it from a backup, or move it away to start a new one") from error
+
+
 def listing(store: Store) -> list[Improvement]:
     """Every action: open ones first by due date, then closed ones, latest closed first."""
-    if not path(store).exists():
+    if not _readable(store):
         return []
-    con = store.connect_file(path(store), read_only=True)
+    con = _opened(store, read_only=True)
     try:
         tables = con.execute("SELECT count(*) FROM duckdb_tables() "
                              "WHERE table_name = 'pdca_actions'").fetchone()

@@ -82,7 +82,7 @@ def volume_trend(df: pl.DataFrame, lang: str, grain: str, metric_id: str = "tick
     """A count per bucket as bars (tickets unless told), with its control limits (XmR) and
     signals when given; a bar picks its bucket for the drill-down."""
     metric = catalog.get(metric_id)
-    data = df.select("bucket", pl.col(metric_id).alias("value")).with_columns(
+    data = _spans(df.select("bucket", pl.col(metric_id).alias("value")), grain).with_columns(
         pl.col("value").map_elements(lambda v: formatting.value(metric, v, lang),
                                      return_dtype=pl.String).alias("shown")
     )
@@ -91,12 +91,25 @@ def volume_trend(df: pl.DataFrame, lang: str, grain: str, metric_id: str = "tick
     axis_scale = alt.Scale(zero=True)
     bars = alt.Chart(data).mark_bar(color=PRIMARY, cornerRadiusTopLeft=2,
                                     cornerRadiusTopRight=2, opacity=0.85).encode(
-        x=x, y=alt.Y("value:Q", title=metric.name(lang), scale=axis_scale),
+        x=x, x2="bar_end:T", y=alt.Y("value:Q", title=metric.name(lang), scale=axis_scale),
+        y2=alt.datum(0),  # a range on both axes: bars standing on 0, as wide as their bucket
         tooltip=[alt.Tooltip("bucket:T", title=t("date", lang)),
                  alt.Tooltip("shown:N", title=metric.name(lang))],
     ).add_params(_pick(["bucket"]))
-    layers = [bars, *_control_layers(limits, x, 1.0, axis_scale, lang, ",.0f")]
+    centred = None if limits is None else _spans(limits, grain).with_columns(
+        pl.col("mid").alias("bucket"))  # the limits and signals over the middle of each bar
+    layers = [bars, *_control_layers(centred, alt.X("bucket:T"), 1.0, axis_scale, lang,
+                                     ",.0f")]
     return _style(alt.layer(*layers), metric.name(lang))
+
+
+def _spans(df: pl.DataFrame, grain: str) -> pl.DataFrame:
+    """Each bucket's bar (from its start to 85% of its length, as a datetime) and middle."""
+    start = pl.col("bucket").cast(pl.Datetime("ms"))
+    end = pl.col("bucket").dt.offset_by({"week": "1w", "month": "1mo"}.get(grain, "1d")) \
+        .cast(pl.Datetime("ms"))
+    return df.with_columns((start + (end - start) * 0.85).alias("bar_end"),
+                           (start + (end - start) * 0.425).alias("mid"))
 
 
 @by_content
@@ -462,16 +475,19 @@ def pareto(df: pl.DataFrame, lang: str) -> ChartSpec:
 
 
 @by_content
-def period_lines(now: pl.DataFrame, before: pl.DataFrame, metric_id: str, days: int,
+def period_lines(now: pl.DataFrame, before: pl.DataFrame, metric_id: str,
                  lang: str, grain: str) -> ChartSpec:
-    """A metric this period and the previous one, the previous shifted onto this one's dates."""
+    """A metric this period and the compared one, the compared one's buckets laid on this
+    one's by position (its first day, week or month on this period's first), whatever the
+    comparison: the equal stretch before, the previous calendar month (30 days against 31),
+    or a year earlier."""
     metric = catalog.get(metric_id)
-    shift = pl.duration(days=days)
+    shared = min(now.height, before.height)
     parts = [
-        now.select("bucket", pl.col(metric_id).alias("value")).with_columns(
+        now.select("bucket", pl.col(metric_id).cast(pl.Float64).alias("value")).with_columns(
             pl.lit(t("this_period", lang)).alias("period")),
-        before.select((pl.col("bucket").cast(pl.Datetime) + shift).cast(pl.Date).alias("bucket"),
-                      pl.col(metric_id).alias("value")).with_columns(
+        pl.DataFrame({"bucket": now["bucket"].head(shared),
+                      "value": before[metric_id].head(shared).cast(pl.Float64)}).with_columns(
             pl.lit(t("previous_period", lang)).alias("period")),
     ]
     data = _shown(pl.concat(parts), metric_id, lang, "value")

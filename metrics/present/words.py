@@ -628,10 +628,12 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "coach_on": ("辅导重点", "Coach on"),
     "process_title": ("流程改进（全中心未达目标）", "Process actions (targets the whole scope misses)"),
     "process_help": (
-        "这些目标多数坐席都未达到：差距来自流程、系统或排班，而不是个人，逐一辅导无济于事。在复盘中列为一项改进行动。",
-        "Most agents miss these targets: the gap comes from the process, tools or staffing, "
-        "not from people, and coaching each of them would not close it. Take each to the "
-        "review as one improvement action.",
+        "全体坐席合并计算后仍未达到这些目标：差距在整个中心的水平上，来自流程、系统或排班，逐一辅导个人无法弥补。在复盘中各列为一项改进行动；"
+        "明显差于同伴的个人见上方辅导名单。",
+        "The agents pooled together still miss these targets: the gap is at the level of the "
+        "whole scope, in the process, tools or staffing, and coaching people one by one would "
+        "not close it. Take each to the review as one improvement action; the people clearly "
+        "worse than their peers are in the coaching list above.",
     ),
     "process_gap": ("差距", "Gap"),
     "funnel_title": ("漏斗图：{metric} 与样本量", "Funnel plot: {metric} against sample size"),
@@ -699,6 +701,9 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "pdca_result": ("结果（关闭时必填）", "Result (needed to close)"),
     "pdca_none": ("还没有改进行动。在下方新增，或采纳数据提议的行动。",
                   "No improvement actions yet. Add one below, or accept one the numbers propose."),
+    "pdca_none_here": ("所选日期范围内没有要跟踪的行动（基线晚于该范围、或在该范围之前已关闭的行动不显示）。",
+                       "No action to follow in the period in view (actions whose baseline "
+                       "comes later, or closed before it, are not shown)."),
     "pdca_before": ("之前（基线）", "Before (baseline)"),
     "pdca_after": ("之后（本期）", "After (this period)"),
     "pdca_status": ("状态", "Status"),

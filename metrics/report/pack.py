@@ -194,7 +194,8 @@ def build(store: Store, scope: Scope, lang: str, *,
         ("actions", t("review_s_actions", lang),
          _actions(view.cards, complaints.frames["pareto"], coach, lang,
                   scorecards_mod.process_actions(board, settings) if board is not None else (),
-                  pdca.tracked(store, scope), pdca.proposals(store, scope))),
+                  *((pdca.tracked(store, scope), pdca.proposals(store, scope))
+                    if may_open(scope.access, "actions") else ()))),
     ]
     sections = tuple(_numbered(n, key, title, items) for n, (key, title, items)
                      in enumerate((d for d in drafts if d is not None), start=1))
@@ -469,12 +470,18 @@ def _qa(view: qa.QaView, lang: str) -> list[Item]:
     return items
 
 
-def process_issue(action: scorecards_mod.ProcessAction, lang: str) -> str:
-    """A target the whole scope misses, as one issue: its size and the agents' spread."""
+def process_issue(action: scorecards_mod.ProcessAction, lang: str,
+                  value: float | None = None) -> str:
+    """A target the whole scope misses, as one issue: its size (the card's `value` when the
+    KPI table shows one, so that the two agree) and the agents' spread."""
     metric = catalog.get(action.metric_id)
     shown = partial(formatting.value, metric, lang=lang)
-    return t("review_issue_process", lang, metric=metric.name(lang), value=shown(action.value),
-             target=shown(action.target), gap=tables.gap_text(metric, action.gap, lang),
+    now = action.value if value is None else value
+    gap = action.gap if value is None else max(0.0, (action.target - value)
+                                               if metric.higher_is_better
+                                               else (value - action.target))
+    return t("review_issue_process", lang, metric=metric.name(lang), value=shown(now),
+             target=shown(action.target), gap=tables.gap_text(metric, gap, lang),
              low=shown(action.lowest), high=shown(action.highest), short=action.agents_short,
              n=action.agents)
 
@@ -486,7 +493,8 @@ def action_rows(cards: Sequence[Card], pareto: pl.DataFrame, coach: pl.DataFrame
     the whole scope misses it, the main complaint categories, agents to coach), with empty
     cells for the action, the owner and the date, to fill in at the review."""
     by_metric = {a.metric_id: a for a in process}
-    issues = [process_issue(by_metric[c.metric.id], lang) if c.metric.id in by_metric
+    issues = [process_issue(by_metric[c.metric.id], lang, c.current.value)
+              if c.metric.id in by_metric
               else t("review_issue_kpi", lang, metric=c.metric.name(lang),
                      value=formatting.value(c.metric, c.current.value, lang),
                      target=card_words.goal_text(c, lang))
@@ -518,9 +526,12 @@ def _actions(cards: Sequence[Card], pareto: pl.DataFrame, coach: pl.DataFrame,
     act on, the numbers' proposals among them, with cells to fill in at the review."""
     items: list[Item] = []
     if followed:
-        tones = [0 if not f.action.metric_id
-                 else _direction(catalog.get(f.action.metric_id), f.after, f.before)
-                 for f in followed]
+        tones = []
+        for f in followed:
+            metric = catalog.get(f.action.metric_id) if f.action.metric_id else None
+            change = formatting.change(metric, f.after, f.before, lang) if metric else None
+            tones.append(0 if metric is None or change is None or _ZERO.match(change)
+                         else _direction(metric, f.after, f.before))
         items += [Note(t("review_pdca_note", lang)),
                   _table("pdca", t("review_pdca", lang), tables.pdca_table(followed, lang),
                          keys=2, tones={t("review_change", lang): tones}, size=8.0)]

@@ -55,32 +55,40 @@ def _whole(buckets: list[date], grain: str, period: tuple[date, date] | None) ->
     return [b >= period[0] and _bucket_end(b, grain) <= period[1] for b in buckets]
 
 
-def _weekday_factors(buckets: list[date], values: list[float | None]) -> list[float]:
+def _weekday_factors(buckets: list[date], values: list[float | None]) -> list[float | None]:
     """Each day's weekday level relative to the period's mean (1.0 when a weekday has fewer
-    than two days with data, or the mean is 0)."""
+    than two days with data); None for a weekday with nothing at all (closed on Sundays):
+    those days get no limits, and do not widen the others'."""
     seen = [v for v in values if v is not None]
     overall = sum(seen) / len(seen) if seen else 0.0
     by_day: dict[int, list[float]] = {}
     for b, v in zip(buckets, values, strict=True):
         if v is not None:
             by_day.setdefault(b.isoweekday(), []).append(v)
-    factor = {d: (sum(vs) / len(vs) / overall if overall and len(vs) >= 2 else 1.0)
-              for d, vs in by_day.items()}
-    return [factor.get(b.isoweekday(), 1.0) or 1.0 for b in buckets]
+    factor: dict[int, float | None] = {}
+    for d, vs in by_day.items():
+        mean = sum(vs) / len(vs)
+        factor[d] = None if mean <= 0 else (mean / overall if overall and len(vs) >= 2 else 1.0)
+    return [factor.get(b.isoweekday(), 1.0) for b in buckets]
 
 
 def _xmr_points(values: list[float | None], buckets: list[date], grain: str,
-                count: bool, whole: list[bool]) -> list[spc.Limits]:
-    """XmR limits per point: a count's partial buckets left out, a daily count by weekday."""
+                count: bool, whole: list[bool], floor: float | None) -> list[spc.Limits]:
+    """XmR limits per point: a count's partial buckets left out, a daily count by weekday
+    (closed weekdays left out); no lower limit under `floor` (0 for counts and durations)."""
     used = [v if w else None for v, w in zip(values, whole, strict=True)] if count else values
-    factors = _weekday_factors(buckets, used) if count and grain == "day" else [1.0] * len(used)
-    one = spc.xmr([None if v is None else v / f for v, f in zip(used, factors, strict=True)])
+    factors = _weekday_factors(buckets, used) if count and grain == "day" \
+        else [1.0] * len(used)
+    one = spc.xmr([None if v is None or f is None else v / f
+                   for v, f in zip(used, factors, strict=True)])
     out = []
     for v, f in zip(used, factors, strict=True):
-        if v is None or one.centre is None or one.low is None or one.high is None:
-            out.append(spc.Limits(None if one.centre is None else one.centre * f, None, None))
+        if v is None or f is None or one.centre is None or one.low is None or one.high is None:
+            centre = None if one.centre is None or f is None else one.centre * f
+            out.append(spc.Limits(centre, None, None))
         else:
-            out.append(spc.Limits(one.centre * f, one.low * f, one.high * f))
+            low = one.low * f if floor is None else max(one.low * f, floor)
+            out.append(spc.Limits(one.centre * f, low, one.high * f))
     return out
 
 
@@ -101,8 +109,10 @@ def limits(trend: pl.DataFrame, metric_id: str, *, grain: str = "day",
     elif chart_kind(metric_id) == "p" and den in trend.columns:
         per_point = spc.p_chart(trend[f"{metric_id}__num"].to_list(), ns)
     else:
-        count = catalog.get(metric_id).unit == "count"
-        per_point = _xmr_points(values, buckets, grain, count, _whole(buckets, grain, period))
+        unit = catalog.get(metric_id).unit
+        per_point = _xmr_points(values, buckets, grain, unit == "count",
+                                _whole(buckets, grain, period),
+                                0.0 if unit in ("count", "seconds") else None)
     outside = [lim.outside(v) for lim, v in zip(per_point, values, strict=True)]
     centre = next((lim.centre for lim in per_point if lim.centre is not None), None)
     runs = spc.run_flags(values, centre) if run_rule and chart_kind(metric_id) == "p" \

@@ -53,7 +53,7 @@ def tracked(store: Store, scope: Scope) -> list[Tracked]:
         if action.metric_id is not None:
             base = scope.narrowed(date_from=action.baseline_from, date_to=action.baseline_to)
             before = queries.kpis(store, base, (action.metric_id,))[action.metric_id].value
-            if action.after_baseline(start):
+            if action.after_baseline(start, end):
                 after = queries.kpis(store, scope, (action.metric_id,))[action.metric_id].value
         out.append(Tracked(action, before, after))
     return out

@@ -246,10 +246,12 @@ class CoachingPoint:
 
 
 # Each agent's peers, attached by `scorecard` among everyone in scope (the agent filter
-# aside): peer__<rate> the rate of their peers, tau2__<rate> the variation between agents
-# beyond sampling noise, peer__severe the centre's severe violations per inspection.
+# aside): peer__<rate> the rate of their peers, peer_n__ its n, peer_k__ how many agents they
+# are, tau2__<rate> the variation between agents beyond sampling noise, peer__severe the
+# other agents' severe violations per inspection.
 PEER_COLUMNS: Final[tuple[str, ...]] = (
-    *(f"peer__{m}" for m in FUNNELLED), *(f"tau2__{m}" for m in FUNNELLED), "peer__severe")
+    *(f"peer__{m}" for m in FUNNELLED), *(f"peer_n__{m}" for m in FUNNELLED),
+    *(f"peer_k__{m}" for m in FUNNELLED), *(f"tau2__{m}" for m in FUNNELLED), "peer__severe")
 
 
 def _sums(rows: list[dict[str, Any]], metric_id: str) -> tuple[float, float]:
@@ -257,15 +259,21 @@ def _sums(rows: list[dict[str, Any]], metric_id: str) -> tuple[float, float]:
             sum(float(r.get(f"{metric_id}__den") or 0) for r in rows))
 
 
-def _peer_rate(row: dict[str, Any], metric_id: str, team: tuple[float, float],
-               everyone: tuple[float, float]) -> float | None:
-    """The rate of the agent's peers: their team's other agents pooled, else (alone in the
-    team) every other agent's."""
+def _peers(row: dict[str, Any], metric_id: str, team: tuple[float, float, int],
+           everyone: tuple[float, float, int]) -> tuple[float | None, float, int]:
+    """The agent's peers on a rate: their rate, its n and how many agents they are; the
+    team's other agents pooled, else (alone in the team) every other agent."""
     own = (float(row.get(f"{metric_id}__num") or 0), float(row.get(f"{metric_id}__den") or 0))
-    for num, den in (team, everyone):
+    mine = 1 if own[1] > 0 else 0
+    for num, den, agents in (team, everyone):
         if den - own[1] > 0:
-            return (num - own[0]) / (den - own[1])
-    return None
+            return (num - own[0]) / (den - own[1]), den - own[1], agents - mine
+    return None, 0.0, 0
+
+
+def _counted(rows: list[dict[str, Any]], metric_id: str) -> tuple[float, float, int]:
+    num, den = _sums(rows, metric_id)
+    return num, den, sum(1 for r in rows if float(r.get(f"{metric_id}__den") or 0) > 0)
 
 
 def with_peers(df: pl.DataFrame) -> pl.DataFrame:
@@ -276,16 +284,18 @@ def with_peers(df: pl.DataFrame) -> pl.DataFrame:
         by_team.setdefault(r.get("team"), []).append(r)
     added: dict[str, list[float | None]] = {}
     for metric_id in FUNNELLED:
-        teams = {team: _sums(members, metric_id) for team, members in by_team.items()}
-        everyone = _sums(rows, metric_id)
-        centres = [_peer_rate(r, metric_id, teams[r.get("team")], everyone) for r in rows]
+        teams = {team: _counted(members, metric_id) for team, members in by_team.items()}
+        everyone = _counted(rows, metric_id)
+        found = [_peers(r, metric_id, teams[r.get("team")], everyone) for r in rows]
         usable = [(float(r[metric_id]), float(r[f"{metric_id}__den"]), c)
-                  for r, c in zip(rows, centres, strict=True)
+                  for r, (c, _, _) in zip(rows, found, strict=True)
                   if c is not None and r.get(metric_id) is not None
                   and float(r.get(f"{metric_id}__den") or 0) > 0]
         tau2 = spc.between_variance([u[0] for u in usable], [u[1] for u in usable],
                                     [u[2] for u in usable])
-        added[f"peer__{metric_id}"] = centres
+        added[f"peer__{metric_id}"] = [f[0] for f in found]
+        added[f"peer_n__{metric_id}"] = [f[1] for f in found]
+        added[f"peer_k__{metric_id}"] = [float(f[2]) for f in found]
         added[f"tau2__{metric_id}"] = [tau2] * len(rows)
     # Severe violations per inspection of everyone else: an agent's own items would raise
     # the rate they are judged against.
@@ -321,7 +331,13 @@ def _funnel_point(row: dict[str, Any], metric_id: str, value: float,
     centre = row.get(f"peer__{metric_id}")
     if centre is None or not n:
         return None
-    z = spc.z_score(value, centre, n, row.get(f"tau2__{metric_id}") or 0.0)
+    # The peers' rate is an estimate too: a few peers carry their own sampling error and
+    # their own share of the variation between agents.
+    tau2 = row.get(f"tau2__{metric_id}") or 0.0
+    peers_n, peers_k = row.get(f"peer_n__{metric_id}") or 0.0, row.get(f"peer_k__{metric_id}")
+    extra = (centre * (1 - centre) / peers_n if peers_n else 0.0) \
+        + (tau2 / peers_k if peers_k else 0.0)
+    z = spc.z_score(value, centre, n, tau2 + extra)
     wrong = None if z is None else (-z if catalog.get(metric_id).higher_is_better else z)
     if wrong is None or wrong <= spc.SIGMAS:
         return None

@@ -104,3 +104,28 @@ def test_the_demos_special_causes_are_signals_and_a_quiet_month_is_not(
     september = (date(2026, 9, 1), date(2026, 9, 30))
     assert _signals(demo_store, "tickets", *september, "day") == []
     assert _signals(demo_store, "surveys_sent", *september, "day") == []
+
+
+def test_a_weekday_the_centre_is_closed_is_neither_a_signal_nor_widens_the_rest() -> None:
+    # Four weeks of about 1,000 tickets a day, closed on Sundays.
+    values = [0 if d.isoweekday() == 7 else 1000 + (17 * i) % 80 - 40
+              for i, d in enumerate(days(28))]
+    frame = control.limits(pl.DataFrame({"bucket": days(28), "tickets": values}), "tickets",
+                           grain="day")
+    sundays = frame.filter(pl.col("bucket").dt.weekday() == 7)
+    assert sundays["high"].is_null().all() and not sundays["signal"].any()
+    weekday = frame.filter(pl.col("bucket").dt.weekday() == 1).row(0, named=True)
+    assert weekday["high"] - weekday["low"] < 400  # not 80 to 1,620
+    assert control.signals(frame) == 0
+
+
+def test_the_compared_trend_is_laid_on_this_periods_buckets_by_position() -> None:
+    from metrics.present import charts
+
+    october = pl.DataFrame({"bucket": days(31, date(2026, 10, 1)), "complaint_rate": [0.1] * 31})
+    september = pl.DataFrame({"bucket": days(30, date(2026, 9, 1)),
+                              "complaint_rate": [0.2] * 30})
+    spec = charts.period_lines(october, september, "complaint_rate", "zh", "day").to_dict()
+    [rows] = spec["datasets"].values()
+    before = [r for r in rows if r["value"] == 0.2]
+    assert len(before) == 30 and before[0]["bucket"].startswith("2026-10-01")

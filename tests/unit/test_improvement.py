@@ -13,7 +13,7 @@ from metrics.core.errors import UsageError
 from metrics.core.filters import Filters
 from metrics.engine import improvement
 from metrics.engine.improvement import Plan
-from metrics.engine.store import Store
+from metrics.engine.store import Store, StoreError
 from metrics.views import improvement as pdca
 from metrics.views import scorecards
 from tests.app.conftest import copy_store
@@ -81,3 +81,30 @@ def test_proposals_are_process_misses_and_signals(demo_store: Store) -> None:
     assert ("signal", "tickets") in kinds  # the Double 11 weeks
     signal = next(p for p in found if p.kind == "signal" and p.metric_id == "tickets")
     assert date(2026, 11, 9) in signal.buckets
+
+
+def test_an_empty_actions_file_holds_no_actions_and_is_started_again(
+        tmp_path: Path, demo_store: Store) -> None:
+    store = copy_store(demo_store, tmp_path / "s.duckdb")
+    improvement.path(store).write_bytes(b"")
+    assert improvement.listing(store) == []
+    assert improvement.add(store, plan(), by="m") == 1
+    improvement.path(store).write_bytes(b"not a database at all" * 100)
+    with pytest.raises(StoreError, match="damaged"):
+        improvement.listing(store)
+
+
+def test_a_role_without_the_actions_page_gets_no_actions_in_its_pack(
+        tmp_path: Path, demo_store: Store) -> None:
+    from metrics.core.access import Access
+    from metrics.report import pack as review
+
+    store = copy_store(demo_store, tmp_path / "s.duckdb")
+    improvement.add(store, plan(what="涉及个人的辅导安排"), by="m", at=datetime(2026, 11, 2, 9))
+    november = Filters(date_from=date(2026, 11, 1), date_to=date(2026, 11, 23))
+    lead = Access(user="组长", role="team_lead", teams=("热线一组",))
+    built = review.build(store, store.scope(november, access=lead), "zh")
+    assert not [tb for tb in built.tables if tb.slug == "pdca"]
+    manager = Access(user="经理", role="manager")
+    built = review.build(store, store.scope(november, access=manager), "zh")
+    assert [tb for tb in built.tables if tb.slug == "pdca"]

@@ -191,6 +191,7 @@ def test_previous_period_has_equal_length() -> None:
     ("2026-11-01", "2026-11-15", "mom", None, ("2026-10-01", "2026-10-15")),
     ("2026-03-31", "2026-03-31", "mom", None, ("2026-02-28", "2026-02-28")),
     ("2026-01-01", "2026-02-27", "mom", None, ("2025-11-04", "2025-12-31")),  # > a month
+    ("2026-03-29", "2026-03-31", "mom", None, ("2026-02-28", "2026-03-02")),  # 3 days still
     ("2024-02-29", "2024-02-29", "yoy", None, ("2023-02-28", "2023-02-28")),
     ("2026-11-03", "2026-11-09", None, None, ("2026-10-27", "2026-11-02")),  # not Mon-Sun
 ])
@@ -199,7 +200,9 @@ def test_compared_periods(start: str, end: str, mode: str | None, unit: str | No
     filters = Filters(date_from=date.fromisoformat(start), date_to=date.fromisoformat(end),
                       compare=mode)  # type: ignore[arg-type]
     assert filters.calendar_unit() == unit
-    assert filters.comparison == (mode or ("mom" if unit else "prev"))
+    longer = (date.fromisoformat(end) - date.fromisoformat(start)).days > 30
+    said = "prev" if mode == "mom" and unit is None and longer else mode
+    assert filters.comparison == (said or ("mom" if unit else "prev"))  # what it does
     prev = filters.previous()
     assert (prev.date_from.isoformat(), prev.date_to.isoformat()) == expected
     assert prev.compare == mode  # the segments and the mode go along

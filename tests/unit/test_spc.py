@@ -138,3 +138,16 @@ def test_a_target_everyone_misses_is_one_process_action_not_thirty_people() -> N
     row = board.row(0, named=True)
     [point] = scorecards.coaching(row, settings)
     assert (point.against, point.clear) == ("target", False)
+
+
+def test_a_peer_group_of_one_small_sample_does_not_name_its_partner() -> None:
+    """A team of two: A at 86% on 800 answers, B at 92% on 150. B's rate is itself uncertain;
+    judged against it as if exact, A would be 3.6σ below (named); with B's own error counted,
+    A is within the limits."""
+    board = _board([("A", "T", 688, 800), ("B", "T", 138, 150)]
+                   + [(f"u{i}", "U", 880 + 4 * i, 1000) for i in range(8)])
+    a = board.filter(pl.col("agent") == "A").row(0, named=True)
+    centre, n = a["peer__csat"], 800
+    assert centre == pytest.approx(138 / 150)
+    assert (0.86 - centre) / math.sqrt(centre * (1 - centre) / n) < -3  # exact peers: named
+    assert scorecards.coaching_ids(board, Settings())["A"] == []
