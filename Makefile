@@ -27,8 +27,12 @@ $(VENV)/.dev-installed: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
+## install: the app, and a Chinese font the review pack and chart downloads embed: Debian's
+## fonts-noto-cjk when root, else Noto Sans CJK from the package index (noto-cjk-sans-otc)
 install: $(VENV)/.installed
-	@$(HAS_CJK_FONT) || echo "$(NO_CJK_FONT)" >&2
+	@$(HAS_CJK_FONT) || $(BIN)/python -c "import noto_cjk_sans_otc" 2>/dev/null || \
+		if [ "$$(id -u)" = "0" ]; then $(MAKE) --no-print-directory fonts; \
+		else $(BIN)/pip install --quiet "noto-cjk-sans-otc>=0.0.1" || echo "$(NO_CJK_FONT)" >&2; fi
 
 install-dev: $(VENV)/.dev-installed
 

@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io
 import json
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -38,6 +39,15 @@ SNIFF_BYTES: Final[int] = 4 << 20  # the head of a file that decides it is UTF-8
 BATCH_ROWS: Final[int] = 50_000
 MAX_LINE_BYTES: Final[int] = 4 << 20  # DuckDB's fast path; longer lines take the exact path
 SNIFF_ROWS: Final[int] = 20_480
+# Bounds any extract stays within, stated in the messages that enforce them: the widest kind
+# has about 40 columns; a workbook inflates to at most XLSX_MAX_BYTES, no part of it more than
+# XLSX_MAX_RATIO times its compressed size (a zip bomb does, by design); a cell holds at most
+# MAX_CELL_BYTES (a longer one is a broken file, not a comment).
+MAX_COLUMNS: Final[int] = 1_000
+XLSX_MAX_BYTES: Final[int] = 1 << 30
+XLSX_MAX_RATIO: Final[int] = 200
+XLSX_RATIO_FLOOR: Final[int] = 16 << 20  # parts smaller than this may compress any amount
+MAX_CELL_BYTES: Final[int] = 256 << 20
 SNIFF_MAX_LINE: Final[int] = 2_000_000  # sniff_csv's default max_line_size
 FORMATS: Final[dict[str, str]] = {
     ".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
@@ -50,6 +60,7 @@ ENCODINGS: Final[dict[str, str]] = {
 }
 
 ReadProgress = Callable[[float, str], None]
+csv.field_size_limit(MAX_CELL_BYTES)  # a longer cell stops the file with a sentence
 
 
 class ReadError(ServiceLensError):
@@ -102,6 +113,8 @@ def sniff_format(path: Path) -> str:
         head = f.read(8192)
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "ole2"  # an encrypted workbook, or an old .xls
     if head.startswith(b"PAR1"):
         return "parquet"
     fmt = FORMATS.get(path.suffix.lower(), "csv")
@@ -264,8 +277,24 @@ def _delimiter(header: str, sniffed: str | None) -> str:
     return max(found, key=header.count) if found else ","
 
 
+def _first_line(src: ExtractFile, text_path: Path) -> str:
+    """The header line, refused in words when it cannot be one: longer than a line may be,
+    or wider than MAX_COLUMNS (before DuckDB tries to hold a table that wide)."""
+    with text_path.open(encoding="utf-8-sig", newline="") as f:
+        first = f.readline(MAX_LINE_BYTES)
+    if len(first) >= MAX_LINE_BYTES and not first.endswith(("\n", "\r")):
+        raise ReadError(f"{src.name}: the first line is longer than {MAX_LINE_BYTES >> 20} MB, "
+                        "so it is no header row; is this the right file?")
+    widest = max(first.count(d) for d in (",", "\t", ";", "|")) + 1
+    if widest > MAX_COLUMNS:
+        raise ReadError(f"{src.name}: the header has {widest:,} columns; an extract has at most "
+                        f"{MAX_COLUMNS:,} (save only the columns the import needs)")
+    return first
+
+
 def _read_csv(con: duckdb.DuckDBPyConnection, src: ExtractFile, text_path: Path,
               limit: int | None, progress: ReadProgress) -> None:
+    first = _first_line(src, text_path)
     try:
         sniffed = None if _long_line_sampled(text_path) else fetch_one(
             con,
@@ -277,8 +306,6 @@ def _read_csv(con: duckdb.DuckDBPyConnection, src: ExtractFile, text_path: Path,
         sniffed = None
     if sniffed is not None and not sniffed[0]:
         raise ReadError(f"{src.name}: no header row")
-    with text_path.open(encoding="utf-8-sig", newline="") as f:
-        first = f.readline(MAX_LINE_BYTES)
     delim = _delimiter(first, sniffed[1] if sniffed else None)
     header_cells = next(csv.reader([first], delimiter=delim)) if first.strip() else []
     src.headers = _headers(header_cells) or _headers(c["name"] for c in (sniffed or [[]])[0])
@@ -344,16 +371,17 @@ def _text(path: Path, name: str) -> Iterator[tuple[BinaryIO, io.TextIOWrapper]]:
 
 def _read_csv_exact(con: duckdb.DuckDBPyConnection, src: ExtractFile, text_path: Path, delim: str,
                     n: int, limit: int | None, progress: ReadProgress) -> None:
-    csv.field_size_limit(1 << 30)
     _create_raw(con, n)
     total = max(text_path.stat().st_size, 1)
     rows: list[int] = []
     cells: list[list[str | None]] = []
     with _text(text_path, src.name) as (raw, f):
-        reader = csv.reader(f, delimiter=delim)
+        # A NUL byte (from a broken export) reads as U+FFFD, so that its row is checked like
+        # any other rather than stopping the file.
+        reader = csv.reader((line.replace("\0", "\ufffd") for line in f), delimiter=delim)
         next(reader, None)
         done = 0
-        for number, record in enumerate(reader, start=2):
+        for number, record in _records(reader, src.name):
             if limit is not None and done >= limit:
                 break
             if len(record) > n and not any(v.strip() for v in record[n:]):
@@ -373,6 +401,21 @@ def _read_csv_exact(con: duckdb.DuckDBPyConnection, src: ExtractFile, text_path:
                 rows, cells = [], []
                 progress(min(0.9, 0.1 + 0.8 * raw.tell() / total), "read")
         _append(con, rows, cells, n)
+
+
+def _records(reader: Iterator[list[str]], name: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of a csv.reader past its header; its errors in words."""
+    number = 1
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise ReadError(f"{name}: line {number + 1} cannot be read ({error}); a cell holds "
+                            f"at most {MAX_CELL_BYTES >> 20} MB") from error
+        number += 1
+        yield number, record
 
 
 def _cell(value: object) -> str | None:
@@ -397,6 +440,7 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, src: ExtractFile, sheet: str | No
     """Fill `raw` from a workbook's sheet, its first non-empty row the headers."""
     import openpyxl
 
+    _check_zip(src)
     try:
         book = openpyxl.load_workbook(src.path, read_only=True, data_only=True)
     except Exception as error:  # zip / XML errors of a damaged workbook
@@ -405,9 +449,42 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, src: ExtractFile, sheet: str | No
         ws = _worksheet(book, sheet, src.name)
         rows_iter: Iterator[tuple[object, ...]] = ws.iter_rows(values_only=True)
         header_row = _xlsx_headers(src, rows_iter)
+        if len(src.headers) > MAX_COLUMNS:
+            raise ReadError(f"{src.name}: the sheet has {len(src.headers):,} columns; an "
+                            f"extract has at most {MAX_COLUMNS:,}")
         _xlsx_cells(con, src, rows_iter, header_row, max(ws.max_row or 1, 1), limit, progress)
+    except ReadError:
+        raise
+    except Exception as error:  # the sheet's XML or deflate data breaks off while read
+        raise ReadError(f"{src.name}: the workbook is damaged inside its sheet "
+                        f"({type(error).__name__}: {error}); open and save it again in Excel, "
+                        "or export the sheet as CSV") from error
     finally:
         book.close()
+
+
+def _check_zip(src: ExtractFile) -> None:
+    """Refuse a workbook before inflating it: a damaged or encrypted zip, more than
+    XLSX_MAX_BYTES inflated, or a part inflating more than XLSX_MAX_RATIO times (a bomb)."""
+    try:
+        with zipfile.ZipFile(src.path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as error:
+        raise ReadError(f"{src.name}: not a readable XLSX workbook (the zip is damaged: "
+                        f"{error})") from error
+    if any(part.flag_bits & 0x1 for part in parts):
+        raise ReadError(f"{src.name}: the workbook is encrypted; save it without a password")
+    total = sum(part.file_size for part in parts)
+    if total > XLSX_MAX_BYTES:
+        raise ReadError(f"{src.name}: the workbook would inflate to {total >> 20:,} MB, more "
+                        f"than the {XLSX_MAX_BYTES >> 20:,} MB an import reads; export the "
+                        "sheet as CSV (imports of CSV stream)")
+    for part in parts:
+        if part.file_size > XLSX_RATIO_FLOOR \
+                and part.file_size > XLSX_MAX_RATIO * max(part.compress_size, 1):
+            raise ReadError(f"{src.name}: {part.filename} would inflate {part.file_size >> 20:,}"
+                            f" MB from {part.compress_size:,} bytes, more than "
+                            f"{XLSX_MAX_RATIO}x: refused as a zip bomb")
 
 
 def _worksheet(book: Workbook, sheet: str | None, name: str) -> ReadOnlyWorksheet:
@@ -563,6 +640,27 @@ def _read_text(con: duckdb.DuckDBPyConnection, src: ExtractFile, workdir: Path,
         _read_csv(con, src, text_path, limit, progress)
 
 
+def _read_any(con: duckdb.DuckDBPyConnection, src: ExtractFile, workdir: Path,
+              encoding: str | None, sheet: str | None, limit: int | None,
+              progress: ReadProgress) -> None:
+    """The format's reader; whatever it raises becomes a ReadError naming the file."""
+    try:
+        if src.format == "xlsx":
+            _read_xlsx(con, src, sheet, limit, progress)
+        elif src.format == "parquet":
+            _read_parquet(con, src, limit)
+        else:
+            _read_text(con, src, workdir, encoding, limit, progress)
+    except ServiceLensError:
+        raise
+    except duckdb.OutOfMemoryException as error:
+        raise ReadError(f"{src.name}: reading it needs more memory than an import may take "
+                        "(the store's memory limit); split the file") from error
+    except (Exception, MemoryError) as error:  # any reader's own error, in words, named
+        raise ReadError(f"{src.name}: cannot be read ({type(error).__name__}: "
+                        f"{str(error)[:300]})") from error
+
+
 def load(con: duckdb.DuckDBPyConnection, path: Path, *, workdir: Path, name: str | None = None,
          encoding: str | None = None, sheet: str | None = None, limit: int | None = None,
          progress: ReadProgress = _quiet) -> ExtractFile:
@@ -578,14 +676,12 @@ def load(con: duckdb.DuckDBPyConnection, path: Path, *, workdir: Path, name: str
     if path.stat().st_size == 0:
         raise ReadError(f"{src.name}: the file is empty")
     src.format = sniff_format(path)
+    if src.format == "ole2":
+        raise ReadError(f"{src.name}: an encrypted workbook or an old .xls; open it in Excel, "
+                        "remove the password and save it as .xlsx or CSV")
     src.content_hash = file_hash(path) if limit is None else ""
     progress(0.02, "read")
-    if src.format == "xlsx":
-        _read_xlsx(con, src, sheet, limit, progress)
-    elif src.format == "parquet":
-        _read_parquet(con, src, limit)
-    else:
-        _read_text(con, src, workdir, encoding, limit, progress)
+    _read_any(con, src, workdir, encoding, sheet, limit, progress)
     if not src.headers:
         raise ReadError(f"{src.name}: no header row")
     if not src.lazy:

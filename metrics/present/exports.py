@@ -6,6 +6,7 @@ with a leading ' so it stays text. The importer drops that ' again, so rejects r
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import re
 import threading
@@ -159,6 +160,16 @@ _fonts_ready = False
 _fonts_lock = threading.Lock()
 
 
+def packaged_fonts() -> Path | None:
+    """The folder of Noto Sans CJK installed from the package index (the `fonts` extra,
+    noto-cjk-sans-otc), when it is: NotoSansCJK-Regular.ttc."""
+    found = importlib.util.find_spec("noto_cjk_sans_otc")
+    if found is None or not found.submodule_search_locations:
+        return None
+    folder = Path(next(iter(found.submodule_search_locations)))
+    return folder if (folder / "NotoSansCJK-Regular.ttc").is_file() else None
+
+
 def _fonts() -> None:
     """Let vl-convert find the system's CJK fonts (Noto Sans CJK, installed by the set-up).
     Downloads render in Streamlit's worker threads, so the first two may race here."""
@@ -168,7 +179,8 @@ def _fonts() -> None:
             return
         import vl_convert as vlc
 
-        for folder in _FONT_DIRS:
+        packaged = packaged_fonts()
+        for folder in (*_FONT_DIRS, *([str(packaged)] if packaged else [])):
             if Path(folder).is_dir():
                 vlc.register_font_directory(folder)
         _fonts_ready = True

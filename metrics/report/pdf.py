@@ -19,7 +19,7 @@ from fpdf.fonts import FontFace
 from fpdf.outline import OutlineSection
 
 from metrics.core.errors import ServiceLensError
-from metrics.present import formatting
+from metrics.present import exports, formatting
 from metrics.present.words import colon, html_lang, t, uses_cjk
 from metrics.report.pack import (
     Figure,
@@ -105,10 +105,14 @@ def cjk_fonts() -> tuple[tuple[Path, int], tuple[Path, int]]:
             regular = (base / "NotoSansCJK-Regular.ttc", SC_INDEX)
         if bold is None and (base / "NotoSansCJK-Bold.ttc").is_file():
             bold = (base / "NotoSansCJK-Bold.ttc", SC_INDEX)
+    packaged = exports.packaged_fonts()
+    if regular is None and packaged is not None:  # from the package index (no bold face)
+        regular = (packaged / "NotoSansCJK-Regular.ttc", SC_INDEX)
     if regular is None:
         raise FontMissing(
             "the PDF needs the Noto Sans CJK font for Chinese text and none was found: install "
-            "the Debian package fonts-noto-cjk (apt-get install fonts-noto-cjk)")
+            "the Debian package fonts-noto-cjk (apt-get install fonts-noto-cjk), or without "
+            "root pip install noto-cjk-sans-otc (make run does either)")
     return regular, bold or regular
 
 

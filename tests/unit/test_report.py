@@ -217,12 +217,35 @@ def test_month_period() -> None:
 def test_missing_font_names_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(review_pdf, "_fc_match", lambda _pattern: None)
     monkeypatch.setattr(review_pdf, "FONT_PATHS", ())
+    monkeypatch.setattr(exports, "packaged_fonts", lambda: None)
     review_pdf.cjk_fonts.cache_clear()
     try:
-        with pytest.raises(review_pdf.FontMissing, match="fonts-noto-cjk"):
+        with pytest.raises(review_pdf.FontMissing, match="fonts-noto-cjk.*noto-cjk-sans-otc"):
             review_pdf.cjk_fonts()
     finally:
         review_pdf.cjk_fonts.cache_clear()
+
+
+def test_without_a_system_font_the_pack_embeds_the_packaged_one(
+        monkeypatch: pytest.MonkeyPatch, packs: dict[str, review.Pack]) -> None:
+    """A machine with no system CJK font (fontconfig and the usual folders find nothing):
+    the PDF embeds Noto Sans CJK SC from the package index and its Chinese reads back."""
+    packaged = exports.packaged_fonts()
+    assert packaged is not None, "the dev extra installs noto-cjk-sans-otc"
+    monkeypatch.setattr(review_pdf, "_fc_match", lambda _pattern: None)
+    monkeypatch.setattr(review_pdf, "FONT_PATHS", ())
+    review_pdf.cjk_fonts.cache_clear()
+    try:
+        (regular, index), _ = review_pdf.cjk_fonts()
+        assert regular.parent == packaged and index == review_pdf.SC_INDEX
+        data = review_pdf.to_pdf(packs["zh"])
+    finally:
+        review_pdf.cjk_fonts.cache_clear()
+    text = pdf_text(data)
+    assert "核心指标与目标" in text and "满意率" in text
+    fonts = {str(f.get("/BaseFont")) for page in pypdf.PdfReader(io.BytesIO(data)).pages
+             for f in (page.get("/Resources", {}).get("/Font", {}) or {}).values()}
+    assert any("NotoSansCJK" in name for name in fonts), fonts
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -1,0 +1,127 @@
+"""Hostile and broken files the importer must answer with a sentence naming the file, never a
+traceback, with the store as it was (issue 17): broken and damaged workbooks, a zip bomb, an
+encrypted workbook, absurd widths, an overlong first line, NUL bytes."""
+
+from __future__ import annotations
+
+import io
+import random
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from metrics.engine.store import Store
+from metrics.ingest import readers
+from tests.unit.test_ingest import cli_import, one_line, query
+
+HEADER = "ticket_id,created_at,channel,request_type\n"
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "store.duckdb")
+
+
+def workbook(rows: int = 50) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["ticket_id", "created_at", "channel", "request_type"])
+    for i in range(rows):
+        sheet.append([f"W{i:04d}", f"2026-03-01 09:{i % 60:02d}", "phone", "inquiry"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def rewritten(data: bytes, part: str, change: object) -> bytes:
+    """The workbook with one part's bytes replaced (change: bytes -> bytes), or its stored
+    compressed bytes damaged (change: "deflate")."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = source.read(info.filename)
+            if info.filename == part and callable(change):
+                body = change(body)
+            target.writestr(info.filename, body)
+    result = out.getvalue()
+    if change == "deflate":  # flip bytes in the middle of the sheet's compressed stream
+        offset = result.index(part.encode()) + len(part) + 200
+        result = result[:offset] + bytes(b ^ 0xFF for b in result[offset:offset + 64]) \
+            + result[offset + 64:]
+    return result
+
+
+def refused(store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str,
+            content: bytes, words: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    code, out, err = cli_import(capsys, store, tmp_path, "tickets", path)
+    assert (code, out) == (2, ""), err
+    line = one_line(err)  # one sentence, no traceback
+    assert f"{name}: " in line and words in line, line
+    assert "Traceback" not in err
+    if store.exists():  # the store as it was: nothing imported
+        assert query(store, "SELECT count(*) FROM tickets") == [(0,)]
+
+
+def test_a_sheet_whose_xml_breaks_halfway(store: Store, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    broken = rewritten(workbook(400), "xl/worksheets/sheet1.xml",
+                       lambda body: body[: len(body) // 2])
+    refused(store, tmp_path, capsys, "half.xlsx", broken, "damaged inside its sheet")
+
+
+def test_damaged_deflate_data(store: Store, tmp_path: Path,
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    refused(store, tmp_path, capsys, "deflate.xlsx",
+            rewritten(workbook(400), "xl/worksheets/sheet1.xml", "deflate"),
+            "XLSX workbook")
+
+
+def test_a_zip_bomb_is_refused_before_it_inflates(store: Store, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    bomb = rewritten(workbook(), "docProps/app.xml",
+                     lambda body: body + b" " * (64 << 20))  # 64 MB of spaces: ~64 KB zipped
+    assert len(bomb) < 1 << 20
+    refused(store, tmp_path, capsys, "bomb.xlsx", bomb, "refused as a zip bomb")
+
+
+def test_a_workbook_declaring_more_than_the_bound(monkeypatch: pytest.MonkeyPatch,
+                                                  store: Store, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(readers, "XLSX_MAX_BYTES", 1000)  # the bound, made small to test
+    refused(store, tmp_path, capsys, "big.xlsx", workbook(), "more than the 0 MB")
+
+
+def test_an_encrypted_workbook(store: Store, tmp_path: Path,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + random.Random(1).randbytes(4000)
+    refused(store, tmp_path, capsys, "secret.xlsx", ole2, "encrypted workbook or an old .xls")
+
+
+def test_twenty_thousand_columns(store: Store, tmp_path: Path,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    wide = ",".join(f"c{i}" for i in range(20_000)) + "\n" + ",".join("1" * 20_000) + "\n"
+    refused(store, tmp_path, capsys, "wide.csv", wide.encode(),
+            "the header has 20,000 columns; an extract has at most 1,000")
+
+
+def test_a_first_line_longer_than_any_header(store: Store, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    refused(store, tmp_path, capsys, "oneline.csv", b"x" * (5 << 20),
+            "the first line is longer than 4 MB")
+
+
+def test_nul_bytes_inside_a_row_keep_the_other_rows(store: Store, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "nul.csv"
+    body = HEADER + "".join(f"N{i:03d},2026-03-01 09:00,phone,inquiry\n" for i in range(300))
+    path.write_bytes(body.encode() + b"N900,2026-03-01 09:00,ph\x00one,inquiry\n")
+    code, _, err = cli_import(capsys, store, tmp_path, "tickets", path)
+    assert code == 0, err
+    assert query(store, "SELECT count(*) FROM tickets") == [(300,)]  # the valid rows kept
+    rejected = query(store, "SELECT row_number, field FROM import_rejects")
+    assert rejected == [(302, "channel")]  # the NUL row, by its line and field
