@@ -220,7 +220,7 @@ def test_missing_font_names_the_package(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(exports, "packaged_fonts", lambda: None)
     review_pdf.cjk_fonts.cache_clear()
     try:
-        with pytest.raises(review_pdf.FontMissing, match="fonts-noto-cjk.*noto-cjk-sans-otc"):
+        with pytest.raises(review_pdf.FontMissing, match=r"fonts-noto-cjk.*noto-cjk-sans-otc"):
             review_pdf.cjk_fonts()
     finally:
         review_pdf.cjk_fonts.cache_clear()
