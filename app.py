@@ -16,7 +16,11 @@ st.set_page_config(
     layout="wide",
 )
 
-ctx = frame.build()
+try:
+    ctx = frame.build()
+except ServiceLensError as error:  # the store cannot be opened: say what to do, no traceback
+    st.error(plain(str(error)), icon=":material/error:")
+    st.stop()
 lang = ctx.lang
 page, path = nav.navigation(ctx.access, lang)
 if ctx.demo:

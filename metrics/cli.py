@@ -21,7 +21,7 @@ from metrics.core.filters import COMPARE_MODES, Filters
 from metrics.core.schema import CHANNELS, REQUEST_TYPES
 from metrics.core.scope import Scope, default_period
 from metrics.core.settings import Settings
-from metrics.engine import accounts, audit, queries
+from metrics.engine import accounts, audit, maintenance, queries
 from metrics.engine.store import Store, StoreError
 from metrics.ingest import demo, importer
 from metrics.ingest.mapping import Mapping, MappingError, load_mapping, presets
@@ -224,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="language (default en)")
     _add_users(sub)
     _add_audit(sub)
+    _add_maintenance(sub)
     sub.add_parser(
         "cookie-secret", help="print the web server's cookie secret (made on first use)",
         description="Print the secret Streamlit signs its cookies with, creating it on first "
@@ -291,6 +292,40 @@ def _add_audit(sub: Any) -> None:
     p_audit.add_argument("--lang", choices=("zh", "en"), default="en",
                          help="language of the lines (default en)")
     _add_store(p_audit)
+
+
+def _add_maintenance(sub: Any) -> None:
+    p_backup = sub.add_parser(
+        "backup", help="copy the store (and its audit trail and actions) while the app serves",
+        description="Write a consistent copy of the store and the files beside it (the audit "
+        "trail, the improvement actions) into DIR/servicelens-YYYYMMDD-HHMMSS/, then check "
+        "the copy. A running import is waited for; the dashboard keeps serving meanwhile.")
+    p_backup.add_argument("folder", metavar="DIR", type=Path, help="where the copy goes")
+    _add_store(p_backup)
+    p_check = sub.add_parser(
+        "check", help="verify a store: open it and read every block of every table",
+        description="Open the store read-only and read every column of every table (DuckDB "
+        "checks each block's checksum); print each table's rows, or say what is wrong and "
+        "what to do (exit 2).")
+    _add_store(p_check)
+
+
+def _cmd_backup(args: argparse.Namespace) -> int:
+    store = _existing_store(args)
+    started = time.perf_counter()
+    written = maintenance.backup(store, args.folder)
+    size = sum(f.stat().st_size for f in written)
+    print(f"backed up {store.path} to {written[0].parent} ({len(written)} files, "
+          f"{size / 2 ** 20:,.1f} MB) in {time.perf_counter() - started:.1f} s; the copy checks")
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    store = Store(args.store)
+    found = maintenance.check(store.path)
+    tables = ", ".join(f"{name} {rows:,}" for name, rows in found.rows.items())
+    print(f"{found.path}: ok, schema {found.version}; rows: {tables}")
+    return 0
 
 
 def _existing_store(args: argparse.Namespace) -> Store:
@@ -766,7 +801,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = {"demo": _cmd_demo, "kpis": _cmd_kpis, "agents": _cmd_agents,
                 "staffing": _cmd_staffing,
                 "catalog": _cmd_catalog, "import": _cmd_import, "report": _cmd_report,
-                "users": _cmd_users, "audit": _cmd_audit, "cookie-secret": _cmd_cookie_secret}
+                "users": _cmd_users, "audit": _cmd_audit, "cookie-secret": _cmd_cookie_secret,
+                "backup": _cmd_backup, "check": _cmd_check}
     try:
         return commands[args.command](args)
     except ServiceLensError as error:

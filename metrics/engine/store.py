@@ -262,7 +262,11 @@ class Store:
                             f"the store {self.path} stayed locked by another writer for "
                             f"{LOCK_WAIT_S:.0f} s"
                         ) from error
-                    raise
+                    raise StoreError(
+                        f"the store {self.path} cannot be opened ({str(error)[:300]}); if "
+                        "the file is damaged, `servicelens check` says so: restore the latest "
+                        "backup (servicelens backup) and import the extracts since then"
+                    ) from error
                 if on_wait is not None and not told:
                     on_wait(f"the store {self.path} is being written by another process; waiting")
                     told = True
@@ -301,6 +305,11 @@ class Store:
                                                                      on_wait=on_wait)
         try:
             yield con
+        except duckdb.IOException as error:  # a block that cannot be read: a damaged file
+            raise StoreError(
+                f"the store {self.path} cannot be read ({str(error)[:300]}); if the file is "
+                "damaged, `servicelens check` says so: restore the latest backup (servicelens "
+                "backup) and import the extracts since then") from error
         finally:
             con.close()
 
