@@ -8,8 +8,8 @@ ADDRESS ?= 127.0.0.1
 DEMO_TICKETS ?= 300000
 STORE ?= data/servicelens.duckdb
 # A font with Chinese glyphs where vl-convert (exported charts) and chromium find it.
-HAS_CJK_FONT := { fc-list :lang=zh family 2>/dev/null | grep -q . || \
-	find /usr/share/fonts /usr/local/share/fonts -iname '*cjk*' 2>/dev/null | grep -q .; }
+HAS_CJK_FONT := { fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || \
+	find /usr/share/fonts /usr/local/share/fonts -iname 'NotoSansCJK*' 2>/dev/null | grep -q .; }
 NO_CJK_FONT := WARNING: no Chinese (CJK) font found. Chart downloads (PNG/SVG) will show empty \
 	boxes instead of Chinese. Install one: sudo apt-get install fonts-noto-cjk (or make fonts as root)
 
@@ -31,8 +31,8 @@ $(VENV)/.dev-installed: pyproject.toml $(VENV)/.installed
 ## fonts-noto-cjk when root, else Noto Sans CJK from the package index (noto-cjk-sans-otc)
 install: $(VENV)/.installed
 	@$(HAS_CJK_FONT) || $(BIN)/python -c "import noto_cjk_sans_otc" 2>/dev/null || \
-		if [ "$$(id -u)" = "0" ]; then $(MAKE) --no-print-directory fonts; \
-		else $(BIN)/pip install --quiet "noto-cjk-sans-otc>=0.0.1" || echo "$(NO_CJK_FONT)" >&2; fi
+		{ [ "$$(id -u)" = "0" ] && $(MAKE) --no-print-directory fonts; } || \
+		$(BIN)/pip install --quiet "noto-cjk-sans-otc>=0.0.1" || echo "$(NO_CJK_FONT)" >&2
 
 install-dev: $(VENV)/.dev-installed
 

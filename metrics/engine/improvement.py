@@ -175,9 +175,12 @@ def _opened(store: Store, read_only: bool) -> duckdb.DuckDBPyConnection:
         file.unlink()  # an empty file is no database: start it again
     try:
         return store.connect_file(file, read_only=read_only)
-    except duckdb.Error as error:
-        raise StoreError(f"the improvement actions file {file} is damaged ({error}); restore "
-                         "it from a backup, or move it away to start a new one") from error
+    except StoreError as error:
+        if "stayed locked" in str(error):
+            raise
+        raise StoreError(f"the improvement actions file {file} is damaged ({error.__cause__}); "
+                         "restore it from a backup, or move it away to start a new one"
+                         ) from error
 
 
 def listing(store: Store) -> list[Improvement]:

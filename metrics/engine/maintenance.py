@@ -18,13 +18,7 @@ from typing import Final
 
 import duckdb
 
-from metrics.engine.store import (
-    DATA_TABLES,
-    SCHEMA_VERSION,
-    Store,
-    StoreError,
-    current_version,
-)
+from metrics.engine.store import DATA_TABLES, SCHEMA_VERSION, Store, StoreError, current_version
 
 # Beside the data: tables a store keeps that a check reads too.
 KEPT_TABLES: Final[tuple[str, ...]] = (*DATA_TABLES, "import_log", "import_rejects")
@@ -40,7 +34,7 @@ class Checked:
     rows: dict[str, int]
 
 
-def _damaged(path: Path, error: Exception) -> StoreError:
+def _damaged(path: Path, error: BaseException) -> StoreError:
     return StoreError(
         f"{path} is damaged ({str(error)[:300]}); restore the latest backup (servicelens "
         "backup writes one) and import the extracts since then again")
@@ -53,25 +47,30 @@ def check(path: Path) -> Checked:
         raise StoreError(f"no store at {path}")
     if path.stat().st_size == 0:
         raise StoreError(f"{path} is empty (0 bytes): not a store; restore the latest backup")
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as error:
-        raise _damaged(path, error) from error
+    try:  # waits while an import writes (a busy store is not a damaged one)
+        con = Store(path)._connect(read_only=True, on_wait=None)
+    except StoreError as error:
+        if "stayed locked" in str(error):
+            raise
+        raise _damaged(path, error.__cause__ or error) from error
     try:
         version = current_version(con)
+        if version == 0:
+            raise StoreError(f"{path} is a DuckDB file but not a ServiceLens store (no schema "
+                             "version); is it the right file?")
         if version > SCHEMA_VERSION:
             raise StoreError(f"{path} was written by a newer ServiceLens (schema {version}, "
                              f"this release reads {SCHEMA_VERSION}): upgrade ServiceLens")
-        present = {r[0] for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
+        present = sorted(r[0] for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall())
         rows = {}
-        for table in KEPT_TABLES:
-            if table not in present:
-                continue
+        for table in present:  # every table, the data's first in their usual order
             # every column of every row: DuckDB checks each block it reads
             found = con.execute(
-                f"SELECT count(*), sum(hash(t)) FROM {table} t").fetchone()  # noqa: S608 - names from KEPT_TABLES
+                f'SELECT count(*), sum(hash(t)) FROM "{table}" t').fetchone()  # noqa: S608 - names from the catalog of the file itself
             rows[table] = int(found[0]) if found else 0
+        rows = {t: rows[t] for t in (*[k for k in KEPT_TABLES if k in rows],
+                                     *[k for k in rows if k not in KEPT_TABLES])}
     except StoreError:
         raise
     except duckdb.Error as error:
@@ -92,26 +91,35 @@ def backup(store: Store, folder: Path, *, at: datetime | None = None) -> list[Pa
     if target.exists():
         raise StoreError(f"{target} exists already; choose another folder or wait a second")
     target.mkdir(parents=True)
-    written = []
+    written: list[Path] = []
     try:
         with store.reader():  # a read-only connection: writers wait until the copy is made
-            written.append(_copy(store.path, target))
-            wal = store.path.with_name(store.path.name + ".wal")
-            if wal.exists():
-                written.append(_copy(wal, target))
+            written += _copy_with_wal(store.path, target)
         for name in SIBLINGS:
             sibling = store.sibling(name)
             if sibling.exists() and sibling.stat().st_size > 0:
                 con = store.connect_file(sibling, read_only=True)
                 try:
-                    written.append(_copy(sibling, target))
+                    written += _copy_with_wal(sibling, target)
                 finally:
                     con.close()
         check(target / store.path.name)
     except OSError as error:
         shutil.rmtree(target, ignore_errors=True)
         raise StoreError(f"the backup into {target} failed ({error}); nothing was kept") from error
+    except BaseException:  # a copy that is not whole or does not check is no backup
+        shutil.rmtree(target, ignore_errors=True)
+        raise
     return written
+
+
+def _copy_with_wal(source: Path, folder: Path) -> list[Path]:
+    """A DuckDB file and its write-ahead log (committed entries not yet checkpointed)."""
+    copied = [_copy(source, folder)]
+    wal = source.with_name(source.name + ".wal")
+    if wal.exists():
+        copied.append(_copy(wal, folder))
+    return copied
 
 
 def _copy(source: Path, folder: Path) -> Path:

@@ -246,10 +246,13 @@ class Store:
         """A connection to a file beside the store, waiting out other writers as the store's
         own connections do."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        return self._retry(lambda: duckdb.connect(str(path), read_only=read_only), None)
+        return self._retry(lambda: duckdb.connect(str(path), read_only=read_only), None, path)
 
-    def _retry(self, open_it: Callable[[], T], on_wait: Callable[[str], None] | None) -> T:
-        """open_it(), retried while another process holds the file's lock (up to LOCK_WAIT_S)."""
+    def _retry(self, open_it: Callable[[], T], on_wait: Callable[[str], None] | None,
+               file: Path | None = None) -> T:
+        """open_it(), retried while another process holds the file's lock (up to LOCK_WAIT_S);
+        `file` (the store itself unless given) is the one named when it cannot be opened."""
+        file = file or self.path
         deadline = time.monotonic() + LOCK_WAIT_S
         told = False
         while True:
@@ -259,13 +262,13 @@ class Store:
                 if not _is_lock_error(error) or time.monotonic() > deadline:
                     if _is_lock_error(error):
                         raise StoreError(
-                            f"the store {self.path} stayed locked by another writer for "
+                            f"the store {file} stayed locked by another writer for "
                             f"{LOCK_WAIT_S:.0f} s"
                         ) from error
                     raise StoreError(
-                        f"the store {self.path} cannot be opened ({str(error)[:300]}); if "
-                        "the file is damaged, `servicelens check` says so: restore the latest "
-                        "backup (servicelens backup) and import the extracts since then"
+                        f"{file} cannot be opened ({str(error)[:300]}); if the file is "
+                        "damaged, `servicelens check` says so: restore the latest backup "
+                        "(servicelens backup) and import the extracts since then"
                     ) from error
                 if on_wait is not None and not told:
                     on_wait(f"the store {self.path} is being written by another process; waiting")

@@ -450,7 +450,10 @@ def check(con: duckdb.DuckDBPyConnection, plan: Plan, site_tz: str, lang: str = 
     _stage(con, plan, site_tz, lang)
     if plan.source.lazy:
         if readers.bad_lines(con):  # lines DuckDB could not split: number them exactly
-            readers.read_exact(con, plan.source)
+            try:
+                readers.read_exact(con, plan.source)
+            except readers.ReadError as error:  # said like any other unreadable file
+                raise ImportFailed(str(error)) from error
             _stage(con, plan, site_tz, lang)
         else:
             row = fetch_one(con, "SELECT count(*) FROM staged_rows")

@@ -40,8 +40,9 @@ BATCH_ROWS: Final[int] = 50_000
 MAX_LINE_BYTES: Final[int] = 4 << 20  # DuckDB's fast path; longer lines take the exact path
 SNIFF_ROWS: Final[int] = 20_480
 # Bounds any extract stays within, stated in the messages that enforce them: the widest kind
-# has about 40 columns; a workbook inflates to at most XLSX_MAX_BYTES, no part of it more than
-# XLSX_MAX_RATIO times its compressed size (a zip bomb does, by design); a cell holds at most
+# has about 40 columns; a workbook's shared strings (held in memory whole; the sheets stream)
+# inflate to at most XLSX_MAX_BYTES, no part more than XLSX_MAX_RATIO times its compressed
+# size (a zip bomb does, by design; real sheets compress 10-20x); a cell holds at most
 # MAX_CELL_BYTES (a longer one is a broken file, not a comment).
 MAX_COLUMNS: Final[int] = 1_000
 XLSX_MAX_BYTES: Final[int] = 1 << 30
@@ -376,8 +377,8 @@ def _read_csv_exact(con: duckdb.DuckDBPyConnection, src: ExtractFile, text_path:
     rows: list[int] = []
     cells: list[list[str | None]] = []
     with _text(text_path, src.name) as (raw, f):
-        # A NUL byte (from a broken export) reads as U+FFFD, so that its row is checked like
-        # any other rather than stopping the file.
+        # A NUL byte (from a broken export) is stored as U+FFFD, visible and never a
+        # terminator to whatever reads the store later.
         reader = csv.reader((line.replace("\0", "\ufffd") for line in f), delimiter=delim)
         next(reader, None)
         done = 0
@@ -453,7 +454,7 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, src: ExtractFile, sheet: str | No
             raise ReadError(f"{src.name}: the sheet has {len(src.headers):,} columns; an "
                             f"extract has at most {MAX_COLUMNS:,}")
         _xlsx_cells(con, src, rows_iter, header_row, max(ws.max_row or 1, 1), limit, progress)
-    except ReadError:
+    except (ReadError, duckdb.Error, MemoryError):  # memory or disk: not the workbook's fault
         raise
     except Exception as error:  # the sheet's XML or deflate data breaks off while read
         raise ReadError(f"{src.name}: the workbook is damaged inside its sheet "
@@ -474,11 +475,12 @@ def _check_zip(src: ExtractFile) -> None:
                         f"{error})") from error
     if any(part.flag_bits & 0x1 for part in parts):
         raise ReadError(f"{src.name}: the workbook is encrypted; save it without a password")
-    total = sum(part.file_size for part in parts)
-    if total > XLSX_MAX_BYTES:
-        raise ReadError(f"{src.name}: the workbook would inflate to {total >> 20:,} MB, more "
-                        f"than the {XLSX_MAX_BYTES >> 20:,} MB an import reads; export the "
-                        "sheet as CSV (imports of CSV stream)")
+    # The sheets stream; the shared strings are held in memory whole: that part is bounded.
+    held = sum(part.file_size for part in parts if part.filename.endswith("sharedStrings.xml"))
+    if held > XLSX_MAX_BYTES:
+        raise ReadError(f"{src.name}: the workbook's shared strings would inflate to "
+                        f"{held >> 20:,} MB, more than the {XLSX_MAX_BYTES >> 20:,} MB an "
+                        "import holds; export the sheet as CSV (imports of CSV stream)")
     for part in parts:
         if part.file_size > XLSX_RATIO_FLOOR \
                 and part.file_size > XLSX_MAX_RATIO * max(part.compress_size, 1):

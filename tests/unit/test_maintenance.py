@@ -82,3 +82,41 @@ def test_the_app_says_a_damaged_store_in_words(tmp_path: Path, demo_store: Store
     at.run()
     assert not at.exception
     assert any("cannot be" in e.value and "backup" in e.value for e in at.error)
+
+
+def test_a_busy_store_is_waited_for_not_called_damaged(tmp_path: Path, demo_store: Store,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A writer in another process holds the store: check waits (here: gives up at once) and
+    says the store is busy, never that it is damaged."""
+    import subprocess
+    import sys
+
+    from metrics.engine import store as store_mod
+
+    store = copy_store(demo_store, tmp_path / "s.duckdb")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('held', flush=True); time.sleep(30)", str(store.path)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        monkeypatch.setattr(store_mod, "LOCK_WAIT_S", 0.5)
+        with pytest.raises(StoreError, match="stayed locked") as found:
+            maintenance.check(store.path)
+        assert "damaged" not in str(found.value)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_failed_backup_keeps_no_folder(tmp_path: Path, demo_store: Store,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    store = copy_store(demo_store, tmp_path / "s.duckdb")
+
+    def broken(path: Path) -> maintenance.Checked:
+        raise StoreError(f"{path} is damaged (test)")
+
+    monkeypatch.setattr(maintenance, "check", broken)
+    with pytest.raises(StoreError, match="damaged"):
+        maintenance.backup(store, tmp_path / "b")
+    assert list((tmp_path / "b").iterdir()) == []  # no half backup left to restore from
