@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from metrics.core import catalog
 from metrics.core.errors import UsageError
 from metrics.core.scope import site_now
-from metrics.engine.store import Store, StoreError
+from metrics.engine.store import Store, StoreError, StoreLocked
 
 Status = Literal["open", "closed"]
 DDL: Final[str] = """
@@ -175,9 +175,9 @@ def _opened(store: Store, read_only: bool) -> duckdb.DuckDBPyConnection:
         file.unlink()  # an empty file is no database: start it again
     try:
         return store.connect_file(file, read_only=read_only)
+    except StoreLocked:
+        raise
     except StoreError as error:
-        if "stayed locked" in str(error):
-            raise
         raise StoreError(f"the improvement actions file {file} is damaged ({error.__cause__}); "
                          "restore it from a backup, or move it away to start a new one"
                          ) from error

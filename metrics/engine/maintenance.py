@@ -18,7 +18,14 @@ from typing import Final
 
 import duckdb
 
-from metrics.engine.store import DATA_TABLES, SCHEMA_VERSION, Store, StoreError, current_version
+from metrics.engine.store import (
+    DATA_TABLES,
+    SCHEMA_VERSION,
+    Store,
+    StoreError,
+    StoreLocked,
+    current_version,
+)
 
 # Beside the data: tables a store keeps that a check reads too.
 KEPT_TABLES: Final[tuple[str, ...]] = (*DATA_TABLES, "import_log", "import_rejects")
@@ -49,9 +56,9 @@ def check(path: Path) -> Checked:
         raise StoreError(f"{path} is empty (0 bytes): not a store; restore the latest backup")
     try:  # waits while an import writes (a busy store is not a damaged one)
         con = Store(path)._connect(read_only=True, on_wait=None)
+    except StoreLocked:
+        raise
     except StoreError as error:
-        if "stayed locked" in str(error):
-            raise
         raise _damaged(path, error.__cause__ or error) from error
     try:
         version = current_version(con)

@@ -201,6 +201,10 @@ class StoreError(ServiceLensError):
     """A store problem a user can act on (missing file, newer schema, lock held too long)."""
 
 
+class StoreLocked(StoreError):
+    """Another process kept the file's write lock longer than LOCK_WAIT_S: busy, not damaged."""
+
+
 def default_path() -> Path:
     """`SERVICELENS_STORE` when set, else data/servicelens.duckdb under the working folder."""
     env = os.environ.get("SERVICELENS_STORE")
@@ -261,7 +265,7 @@ class Store:
             except (duckdb.IOException, duckdb.ConnectionException) as error:
                 if not _is_lock_error(error) or time.monotonic() > deadline:
                     if _is_lock_error(error):
-                        raise StoreError(
+                        raise StoreLocked(
                             f"the store {file} stayed locked by another writer for "
                             f"{LOCK_WAIT_S:.0f} s"
                         ) from error
