@@ -206,10 +206,7 @@ def _bucket_day(value: object) -> object:
 def trend_limits(ctx: Context, trend: pl.DataFrame, metric_id: str,
                  grain: Grain) -> pl.DataFrame:
     """The metric's control limits on this trend (metrics.views.control), for the chart."""
-    assert ctx.filters is not None
-    return control.limits(trend, metric_id, grain=grain,
-                          period=(ctx.filters.date_from, ctx.filters.date_to),
-                          run_rule=ctx.settings.run_rule)
+    return control.for_scope(trend, metric_id, ctx.scope(grain=grain))
 
 
 def control_caption(limits: pl.DataFrame, metric_id: str, grain: Grain, lang: str) -> None:

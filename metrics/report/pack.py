@@ -194,7 +194,7 @@ def build(store: Store, scope: Scope, lang: str, *,
         ("actions", t("review_s_actions", lang),
          _actions(view.cards, complaints.frames["pareto"], coach, lang,
                   scorecards_mod.process_actions(board, settings) if board is not None else (),
-                  *((pdca.tracked(store, scope), pdca.proposals(store, scope))
+                  *((pdca.tracked(store, scope), pdca.proposals(store, scope, trend=view.trend))
                     if may_open(scope.access, "actions") else ()))),
     ]
     sections = tuple(_numbered(n, key, title, items) for n, (key, title, items)

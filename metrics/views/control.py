@@ -22,6 +22,7 @@ from typing import Final, Literal
 import polars as pl
 
 from metrics.core import catalog, spc
+from metrics.core.scope import Scope
 
 Chart = Literal["p", "xmr"]
 SCHEMA: Final[dict[str, pl.DataType]] = {
@@ -123,6 +124,13 @@ def limits(trend: pl.DataFrame, metric_id: str, *, grain: str = "day",
         "high": [lim.high for lim in per_point], "outside": outside, "run": runs,
         "signal": [o or r for o, r in zip(outside, runs, strict=True)],
     }, schema=SCHEMA)
+
+
+def for_scope(trend: pl.DataFrame, metric_id: str, scope: Scope) -> pl.DataFrame:
+    """`limits` of a trend computed for `scope`: its grain, its period, its run-rule setting."""
+    return limits(trend, metric_id, grain=scope.grain,
+                  period=(scope.filters.date_from, scope.filters.date_to),
+                  run_rule=scope.settings.run_rule)
 
 
 def signals(frame: pl.DataFrame) -> int:

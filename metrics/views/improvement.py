@@ -59,19 +59,20 @@ def tracked(store: Store, scope: Scope) -> list[Tracked]:
     return out
 
 
-def proposals(store: Store, scope: Scope, board: pl.DataFrame | None = None) -> list[Proposal]:
+def proposals(store: Store, scope: Scope, board: pl.DataFrame | None = None,
+              trend: pl.DataFrame | None = None) -> list[Proposal]:
     """Targets the scope's agents miss as a whole (process actions) and trends with points
-    outside their control limits (special causes), each once."""
+    outside their control limits (special causes), each once. `trend`: the scope's
+    `queries.series` of SIGNALLED when the caller holds it already (the Overview's)."""
     made: list[Proposal] = []
     if board is not None:
         for a in scorecards.process_actions(board, scope.settings):
             made.append(Proposal("process", a.metric_id, a.value, a.target,
                                  agents_short=a.agents_short, agents=a.agents))
-    trend = queries.series(store, scope, SIGNALLED)
+    if trend is None:
+        trend = queries.series(store, scope, SIGNALLED)
     for metric_id in SIGNALLED:
-        frame = control.limits(trend, metric_id, grain=scope.grain,
-                               period=(scope.filters.date_from, scope.filters.date_to),
-                               run_rule=scope.settings.run_rule)
+        frame = control.for_scope(trend, metric_id, scope)
         found = frame.filter("signal")["bucket"].to_list()
         if found:
             made.append(Proposal("signal", metric_id, None,
