@@ -271,11 +271,16 @@ def kpi_table(cards: Sequence[Card], lang: str, compared: Sequence[Compared] = (
             change = formatting.change(metric, now, before, lang)
             row[pair.value_head] = formatting.value(metric, before, lang)
             row[pair.change_head] = change or "—"
-            tones[pair.change_head].append(0 if change is None or _ZERO.match(change)
-                                           else _direction(metric, now, before))
+            tones[pair.change_head].append(_change_tone(metric, now, before, change))
         row["n"] = "—" if n is None else f"{int(n):,}"
         rows.append(row)
     return pl.DataFrame(rows), tones
+
+
+def _change_tone(metric: catalog.Metric, now: float | None, before: float | None,
+                 change: str | None) -> int:
+    """A change cell's tone: 0 when there is none or it shows as zero, else its direction."""
+    return 0 if change is None or _ZERO.match(change) else _direction(metric, now, before)
 
 
 def _direction(metric: catalog.Metric, now: float | None, before: float | None) -> int:
@@ -477,9 +482,8 @@ def process_issue(action: scorecards_mod.ProcessAction, lang: str,
     metric = catalog.get(action.metric_id)
     shown = partial(formatting.value, metric, lang=lang)
     now = action.value if value is None else value
-    gap = action.gap if value is None else max(0.0, (action.target - value)
-                                               if metric.higher_is_better
-                                               else (value - action.target))
+    gap = action.gap if value is None else max(0.0, scorecards_mod.shortfall(
+        action.metric_id, value, action.target))
     return t("review_issue_process", lang, metric=metric.name(lang), value=shown(now),
              target=shown(action.target), gap=tables.gap_text(metric, gap, lang),
              low=shown(action.lowest), high=shown(action.highest), short=action.agents_short,
@@ -529,9 +533,8 @@ def _actions(cards: Sequence[Card], pareto: pl.DataFrame, coach: pl.DataFrame,
         tones = []
         for f in followed:
             metric = catalog.get(f.action.metric_id) if f.action.metric_id else None
-            change = formatting.change(metric, f.after, f.before, lang) if metric else None
-            tones.append(0 if metric is None or change is None or _ZERO.match(change)
-                         else _direction(metric, f.after, f.before))
+            tones.append(0 if metric is None else _change_tone(
+                metric, f.after, f.before, formatting.change(metric, f.after, f.before, lang)))
         items += [Note(t("review_pdca_note", lang)),
                   _table("pdca", t("review_pdca", lang), tables.pdca_table(followed, lang),
                          keys=2, tones={t("review_change", lang): tones}, size=8.0)]

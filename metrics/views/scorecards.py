@@ -309,7 +309,7 @@ def with_peers(df: pl.DataFrame) -> pl.DataFrame:
                             for name, values in added.items()])
 
 
-def _worse(metric_id: str, value: float, reference: float) -> float:
+def shortfall(metric_id: str, value: float, reference: float) -> float:
     """How far value falls on the wrong side of reference (≤ 0 when it does not)."""
     higher = catalog.get(metric_id).higher_is_better
     return reference - value if higher else value - reference
@@ -319,9 +319,9 @@ def _short_of_target(metric_id: str, value: float, settings: Settings,
                      n: int | None) -> CoachingPoint | None:
     goal = settings.target(metric_id)
     if goal is None or catalog.get(metric_id).target_kind not in ("min", "max") \
-            or _worse(metric_id, value, goal) <= 0:
+            or shortfall(metric_id, value, goal) <= 0:
         return None
-    return CoachingPoint(metric_id, value, goal, "target", _worse(metric_id, value, goal),
+    return CoachingPoint(metric_id, value, goal, "target", shortfall(metric_id, value, goal),
                          False, n)
 
 
@@ -341,7 +341,7 @@ def _funnel_point(row: dict[str, Any], metric_id: str, value: float,
     wrong = None if z is None else (-z if catalog.get(metric_id).higher_is_better else z)
     if wrong is None or wrong <= spc.SIGMAS:
         return None
-    return CoachingPoint(metric_id, value, centre, "peers", _worse(metric_id, value, centre),
+    return CoachingPoint(metric_id, value, centre, "peers", shortfall(metric_id, value, centre),
                          True, n, wrong - spc.SIGMAS)
 
 
@@ -365,7 +365,7 @@ def _team_point(row: dict[str, Any], metric_id: str, value: float, n: int | None
     enough for a median or a mean to mean something."""
     team, unit = row.get(f"team__{metric_id}"), catalog.get(metric_id).unit
     least = settings.rank_min_tickets if unit == "seconds" else QA_MIN_INSPECTIONS
-    if team is None or _worse(metric_id, value, team) <= 0 or (n or 0) < least:
+    if team is None or shortfall(metric_id, value, team) <= 0 or (n or 0) < least:
         return None
     if (unit == "seconds" and team > 0 and value > team * (1 + SLOWER_THAN_TEAM)) \
             or (unit == "points" and team - value >= QA_POINTS_BELOW_TEAM):
@@ -466,11 +466,11 @@ def process_actions(df: pl.DataFrame, settings: Settings) -> list[ProcessAction]
         if goal is None or not den or catalog.get(metric_id).target_kind not in ("min", "max"):
             continue
         value = num / den
-        if _worse(metric_id, value, goal) <= 0:
+        if shortfall(metric_id, value, goal) <= 0:
             continue
         values = [float(v) for v in df[metric_id].to_list() if v is not None]
-        short = sum(_worse(metric_id, v, goal) > 0 for v in values)
-        actions.append(ProcessAction(metric_id, value, goal, _worse(metric_id, value, goal),
+        short = sum(shortfall(metric_id, v, goal) > 0 for v in values)
+        actions.append(ProcessAction(metric_id, value, goal, shortfall(metric_id, value, goal),
                                      min(values), max(values), len(values), short))
     return actions
 
