@@ -403,12 +403,13 @@ def _cmd_kpis(args: argparse.Namespace) -> int:
     values = queries.kpis(store, scope)
     _exported(store, args, scope, "kpis", None)
     clock = formatting.clock_line(filters, settings, "en")
+    # Asked for: the compared period's values under the same ids.
+    before = scope.previous() if args.compare is not None else None
+    earlier = queries.kpis(store, before) if before is not None else None
     if args.json:
         out: dict[str, object] = {m: _json_value(m, values[m].value) for m in catalog.PUBLIC_IDS}
-        if args.compare is not None:  # asked for: the compared period under the same ids
-            before = scope.previous()
-            was = queries.kpis(store, before)
-            out["previous"] = {m: _json_value(m, was[m].value) for m in catalog.PUBLIC_IDS}
+        if before is not None and earlier is not None:
+            out["previous"] = {m: _json_value(m, earlier[m].value) for m in catalog.PUBLIC_IDS}
             out["previous_period"] = {"from": before.filters.date_from.isoformat(),
                                       "to": before.filters.date_to.isoformat(),
                                       "compare": filters.comparison}
@@ -417,7 +418,6 @@ def _cmd_kpis(args: argparse.Namespace) -> int:
         return 0
     lang = args.lang
     print(f"{filters.date_from} .. {filters.date_to} · {clock}")
-    earlier = queries.kpis(store, scope.previous()) if args.compare is not None else None
     if earlier is not None:
         print(formatting.compared_words(filters, lang))
     for metric_id in catalog.PUBLIC_IDS:

@@ -45,6 +45,7 @@ SNIFF_ROWS: Final[int] = 20_480
 # size (a zip bomb does, by design; real sheets compress 10-20x); a cell holds at most
 # MAX_CELL_BYTES (a longer one is a broken file, not a comment).
 MAX_COLUMNS: Final[int] = 1_000
+DELIMITERS: Final[tuple[str, ...]] = (",", "\t", ";", "|")  # what may split a header line
 XLSX_MAX_BYTES: Final[int] = 1 << 30
 XLSX_MAX_RATIO: Final[int] = 200
 XLSX_RATIO_FLOOR: Final[int] = 16 << 20  # parts smaller than this may compress any amount
@@ -272,7 +273,7 @@ def _delimiter(header: str, sniffed: str | None) -> str:
 
     DuckDB's sniffer settles on another delimiter when a row has more fields than the header.
     """
-    found = [d for d in (",", "\t", ";", "|") if d in header]
+    found = [d for d in DELIMITERS if d in header]
     if sniffed and (sniffed in header or not found):
         return sniffed
     return max(found, key=header.count) if found else ","
@@ -286,7 +287,7 @@ def _first_line(src: ExtractFile, text_path: Path) -> str:
     if len(first) >= MAX_LINE_BYTES and not first.endswith(("\n", "\r")):
         raise ReadError(f"{src.name}: the first line is longer than {MAX_LINE_BYTES >> 20} MB, "
                         "so it is no header row; is this the right file?")
-    widest = max(first.count(d) for d in (",", "\t", ";", "|")) + 1
+    widest = max(first.count(d) for d in DELIMITERS) + 1
     if widest > MAX_COLUMNS:
         raise ReadError(f"{src.name}: the header has {widest:,} columns; an extract has at most "
                         f"{MAX_COLUMNS:,} (save only the columns the import needs)")

@@ -44,7 +44,6 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "No tickets in this selection. Widen the period or clear some filters "
         "(the data covers {first} to {last}).",
     ),
-    "compared_with": ("对比上一周期", "compared with"),
     "partial_previous": (
         "上一周期早于数据起始日 {first}，与其对比的变化仅基于部分数据。",
         "The previous period starts before the data does ({first}): changes compare "
@@ -56,7 +55,6 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "no_target": ("无目标", "no target"),
     "channel_target": ("按渠道标准", "per channel standard"),
     "no_data": ("无数据", "no data"),
-    "vs_previous": ("较上期", "vs previous"),
     "vs_prev": ("较上一等长周期", "vs previous period"),
     "vs_mom": ("环比", "vs previous calendar period"),
     "vs_yoy": ("同比", "vs same period last year"),
@@ -623,8 +621,6 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "status": ("状态", "Status"),
     "vs_team_better": ("优于班组", "better than team"),
     "vs_team_worse": ("差于班组", "worse than team"),
-    "below_team": ("明显差于班组的指标", "Clearly worse than team"),
-    "below_target": ("未达目标的指标", "Below target"),
     "coach_on": ("辅导重点", "Coach on"),
     "process_title": ("流程改进（全中心未达目标）", "Process actions (targets the whole scope misses)"),
     "process_help": (
