@@ -13,9 +13,10 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Final
+from zoneinfo import ZoneInfo
 
 import duckdb
 import polars as pl
@@ -53,6 +54,9 @@ RECORD_CHARS: Final[int] = 100_000  # of each cell in a rejected row's record: b
 # DuckDB's memory for one import (SERVICELENS_IMPORT_MEMORY overrides); beyond it, it spills.
 # 512 MB keeps a 1M-row, 215 MB extract at about 3x its size in RAM, at no cost in time.
 IMPORT_MEMORY: Final[str] = "512MB"
+# Dates before it are a system's zero date (Excel's 1899-12-30, .NET's 0001-01-01), not a
+# record; dates after tomorrow are typed wrong. Both are rejected with the row named.
+EARLIEST_TIME: Final[datetime] = datetime(1970, 1, 1)
 # The table of each kind's child rows (a survey's dimension scores, an inspection's violations).
 CHILD_TABLES: Final[dict[str, str]] = {"surveys": "survey_dimension_scores", "qa": "qa_violations"}
 
@@ -131,6 +135,10 @@ class _Compiler:
             "empty_words": list(EMPTY_WORDS), "true_words": list(TRUE_WORDS),
             "false_words": list(FALSE_WORDS), "site_tz": site_tz,
             "file_tz": plan.mapping.options.timezone or site_tz,
+            # a time after tomorrow (site time) or before 1970 is a wrong date, not a record
+            "earliest_time": EARLIEST_TIME,
+            "latest_time": datetime.now(ZoneInfo(site_tz)).replace(tzinfo=None, microsecond=0)
+            + timedelta(days=1),
         }
         custom = plan.mapping.options.datetime_format
         naive, aware = list(DATETIME_FORMATS), list(DATETIME_TZ_FORMATS)
@@ -219,7 +227,7 @@ class _Compiler:
         clock = (f"CASE len({p}) WHEN 3 THEN {part[0]} * 3600 + {part[1]} * 60 + {part[2]}"
                  f" WHEN 2 THEN {part[0]} * 60 + {part[1]} END")
         return (f"CASE WHEN contains({t}, ':') THEN {clock}"
-                f" ELSE TRY_CAST({t} AS DOUBLE) * {unit!r} END")
+                f" ELSE {_finite(f'TRY_CAST({t} AS DOUBLE)')} * {unit!r} END")
 
     @staticmethod
     def clean(col: str) -> str:
@@ -253,9 +261,8 @@ class _Compiler:
         """The code of a satisfaction answer: '1'..'5' or 'dont_know'."""
         words, codes = vocabulary("score", self.plan.mapping)
         w, c = self.param(f"sw_{name}", words), self.param(f"sc_{name}", codes)
-        number = f"TRY_CAST({t} AS DOUBLE)"
-        return (f"coalesce({c}[list_position({w}, lower({t}))], CASE WHEN {number} = "
-                f"round({number}) THEN CAST(CAST({number} AS BIGINT) AS VARCHAR) END)")
+        return (f"coalesce({c}[list_position({w}, lower({t}))],"
+                f" CAST({_whole(t)} AS VARCHAR))")
 
     def violations(self, t: str) -> str:
         cw, cc = vocabulary("violation_category", self.plan.mapping)
@@ -275,13 +282,12 @@ class _Compiler:
     def parse(self, rule: FieldRule, t: str) -> str:
         if rule.vocab:
             return self.vocab(rule, t)
-        number = f"TRY_CAST({t} AS DOUBLE)"
         if rule.type == "time":
             return self.time(t)
         if rule.type == "int":
-            return f"CASE WHEN {number} = round({number}) THEN CAST({number} AS BIGINT) END"
+            return _whole(t)
         if rule.type == "float":
-            return f"TRY_CAST(regexp_replace({t}, '\\s*分$', '') AS DOUBLE)"
+            return _finite(f"TRY_CAST(regexp_replace({t}, '\\s*分$', '') AS DOUBLE)")
         if rule.type == "bool":
             return (f"CASE WHEN list_contains($true_words, lower({t})) THEN true"
                     f" WHEN list_contains($false_words, lower({t})) THEN false END")
@@ -320,13 +326,7 @@ class _Compiler:
                          reason("vocab", self.lang, codes=codes, vocab=rule.vocab)))
         elif rule.type in ("time", "int", "float", "bool", "score", "duration"):
             arms.append((f"{t} IS NOT NULL AND {v} IS NULL", reason(rule.type, self.lang)))
-        if rule.max_length is not None:
-            arms.append((f"length({t}) > {int(rule.max_length)}",
-                         reason("too_long", self.lang, n=f"{rule.max_length:,}")))
-        if rule.ge is not None and rule.le is not None:
-            value = f"TRY_CAST({v} AS DOUBLE)"
-            arms.append((f"{value} < {float(rule.ge)} OR {value} > {float(rule.le)}",
-                         reason("range", self.lang, ge=_num(rule.ge), le=_num(rule.le))))
+        arms += self.bounds(rule, t, v)
         if rule.not_before:
             other = typed[rule.not_before]
             if rule.slack_s:
@@ -338,6 +338,24 @@ class _Compiler:
             for i, (cond, text) in enumerate(arms)
         )
         return f"CASE {whens} END" if arms else "NULL"
+
+    def bounds(self, rule: FieldRule, t: str, v: str) -> list[tuple[str, str]]:
+        """The (condition, reason) arms of a field's length, range and date bounds."""
+        arms = []
+        if rule.type == "time":
+            latest = self.params["latest_time"]
+            assert isinstance(latest, datetime)
+            arms.append((f"{v} < $earliest_time OR {v} > $latest_time", reason(
+                "date_range", self.lang, earliest=EARLIEST_TIME.date().isoformat(),
+                latest=latest.date().isoformat())))
+        if rule.max_length is not None:
+            arms.append((f"length({t}) > {int(rule.max_length)}",
+                         reason("too_long", self.lang, n=f"{rule.max_length:,}")))
+        if rule.ge is not None and rule.le is not None:
+            value = f"TRY_CAST({v} AS DOUBLE)"
+            arms.append((f"{value} < {float(rule.ge)} OR {value} > {float(rule.le)}",
+                         reason("range", self.lang, ge=_num(rule.ge), le=_num(rule.le))))
+        return arms
 
     def select(self) -> str:
         """SELECT __row, typed canonical columns, errors FROM raw."""
@@ -406,6 +424,18 @@ class _Compiler:
         )
 
 
+def _finite(number: str) -> str:
+    """A DOUBLE expression, NULL when it is NaN or infinite (cells `NaN`, `inf`, `1e999`)."""
+    return f"CASE WHEN isfinite({number}) THEN {number} END"
+
+
+def _whole(t: str) -> str:
+    """A BIGINT from a text cell holding a whole number, else NULL: `4.5`, `NaN`, `inf` and
+    numbers beyond BIGINT (`1e308`) are no whole number, never an error."""
+    number = f"TRY_CAST({t} AS DOUBLE)"
+    return f"CASE WHEN {number} = round({number}) THEN TRY_CAST({number} AS BIGINT) END"
+
+
 def _num(value: float) -> str:
     return f"{value:g}"
 
@@ -446,6 +476,12 @@ def check(con: duckdb.DuckDBPyConnection, plan: Plan, site_tz: str, lang: str = 
             f"{plan.source.name}: required column{'s' if len(plan.resolution.missing) > 1 else ''} "
             f"{missing} not found for {plan.kind}; "
             f"headers found: {', '.join(plan.source.headers[:40])}"
+        )
+    if plan.resolution.ambiguous:
+        raise ImportFailed(
+            f"{plan.source.name}: more than one header gives the same column: "
+            f"{'; '.join(plan.resolution.ambiguous)}; remove or rename all but one, or name "
+            "the one to use in a mapping's [columns]"
         )
     _stage(con, plan, site_tz, lang)
     if plan.source.lazy:

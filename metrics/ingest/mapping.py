@@ -241,6 +241,7 @@ class Resolution:
     ignored: tuple[str, ...] = ()  # headers no column took
     headers: tuple[str, ...] = ()
     joined: dict[str, int] = field(default_factory=dict)  # canonical -> its second header
+    ambiguous: tuple[str, ...] = ()  # columns two or more headers claim, with those headers
 
     def source(self, name: str) -> int | None:
         return self.columns.get(name)
@@ -288,15 +289,20 @@ def resolve(headers: list[str], kind: str, mapping: Mapping | None = None) -> Re
     keys = [normalise(h) for h in headers]
     taken, joined = _mapped(mapping, spec.columns(), keys)
     used = set(taken.values()) | set(joined.values())
+    ambiguous: list[str] = []
     for name in spec.columns():
         if name in taken:
             continue
+        claims = {normalise(c) for c in (name, *HEADERS.get(name, ()))}
+        found = [i for i, key in enumerate(keys) if key in claims and i not in used]
         for candidate in (name, *HEADERS.get(name, ())):
             key = normalise(candidate)
             if key in keys and keys.index(key) not in used:
                 taken[name] = keys.index(key)
                 used.add(taken[name])
                 break
+        if len(found) > 1:  # which of them holds the column is a guess: the file must say
+            ambiguous.append(f"{name} ({' / '.join(_named(headers, i) for i in found)})")
     dimensions: dict[str, int] = {}
     if kind == "surveys":
         for index, key in enumerate(keys):
@@ -316,7 +322,16 @@ def resolve(headers: list[str], kind: str, mapping: Mapping | None = None) -> Re
         used.add(keys.index(normalise(reference)))
     ignored = tuple(h for i, h in enumerate(headers) if i not in used)
     return Resolution(kind, taken, dimensions, defaults, missing, ignored, tuple(headers),
-                      joined)
+                      joined, tuple(ambiguous))
+
+
+def _named(headers: list[str], index: int) -> str:
+    """A header as a user finds it in a spreadsheet: its text and its column letter."""
+    letters, n = "", index + 1
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return f"{headers[index]!r} in column {letters}"
 
 
 def guess_kind(headers: list[str], mapping: Mapping | None = None) -> str | None:

@@ -110,7 +110,7 @@ def _quiet(fraction: float, message: str) -> None:
 
 def sniff_format(path: Path) -> str:
     """csv | xlsx | parquet | jsonl | queue_log, from the first bytes, else from the file's
-    suffix."""
+    suffix; or what no import reads, said by `load`: ole2, gzip, markup."""
     with path.open("rb") as f:
         head = f.read(8192)
     if head.startswith(b"PK\x03\x04"):
@@ -119,6 +119,11 @@ def sniff_format(path: Path) -> str:
         return "ole2"  # an encrypted workbook, or an old .xls
     if head.startswith(b"PAR1"):
         return "parquet"
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    start = head.lstrip(b"\xef\xbb\xbf \r\n\t").lower()
+    if start.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")):
+        return "markup"  # a web report or an Excel 2003 XML file, often named .xls
     fmt = FORMATS.get(path.suffix.lower(), "csv")
     if fmt == "jsonl" or head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"{"):
         return "jsonl"
@@ -679,6 +684,13 @@ def load(con: duckdb.DuckDBPyConnection, path: Path, *, workdir: Path, name: str
     if path.stat().st_size == 0:
         raise ReadError(f"{src.name}: the file is empty")
     src.format = sniff_format(path)
+    if src.format == "gzip":
+        raise ReadError(f"{src.name}: a gzip-compressed file; unpack it (7-Zip, gunzip) and "
+                        "import the file inside")
+    if src.format == "markup":
+        raise ReadError(f"{src.name}: a web page or XML file, not a CSV or workbook (some "
+                        "systems export these as .xls); open it in Excel and save it as .xlsx "
+                        "or CSV")
     if src.format == "ole2":
         raise ReadError(f"{src.name}: an encrypted workbook or an old .xls; open it in Excel, "
                         "remove the password and save it as .xlsx or CSV")

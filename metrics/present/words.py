@@ -461,6 +461,8 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "reject_violations": ("应为“类别:严重程度”，多项以 ; 分隔，且类别与程度均为已知取值",
                    "expected `category:severity` items separated by `;`, with known words"),
     "reject_range": ("超出范围 {ge} 至 {le}", "outside {ge} to {le}"),
+    "reject_date_range": ("日期不在 {earliest} 至 {latest} 之间",
+                          "a date outside {earliest} to {latest}"),
     "reject_too_long": ("超过 {n} 个字符", "longer than {n} characters"),
     "reject_before": ("早于 {other}", "earlier than {other}"),
     "reject_duplicate": ("与第 {row} 行 {id_column} 相同，已保留该行（更新时间更晚或位置更后）",
