@@ -23,7 +23,7 @@ from metrics.core.scope import Scope, default_period
 from metrics.core.settings import Settings
 from metrics.engine import accounts, audit, maintenance, queries
 from metrics.engine.store import Store, StoreError
-from metrics.ingest import demo, importer
+from metrics.ingest import demo, importer, journal
 from metrics.ingest.mapping import Mapping, MappingError, load_mapping, presets
 from metrics.ingest.rows import KINDS
 from metrics.present import formatting, tables
@@ -325,6 +325,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
     found = maintenance.check(store.path)
     tables = ", ".join(f"{name} {rows:,}" for name, rows in found.rows.items())
     print(f"{found.path}: ok, schema {found.version}; rows: {tables}")
+    for stopped in journal.unfinished(store):  # said, not an error: the store is whole
+        print(t("import_unfinished", "en", file=stopped.file_name, kind=stopped.kind or "?",
+                at=f"{stopped.started_at:%Y-%m-%d %H:%M}"))
     return 0
 
 
@@ -596,6 +599,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
             failed += 1
             continue
         print(summary_line(result))
+        if result.note:
+            print(f"  {result.note}")
         if result.demo_removed:
             print("  the demo data was removed: the store now holds imported data only")
         if result.previous_import is not None:

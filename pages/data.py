@@ -6,6 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from metrics.ingest import journal
 from metrics.ingest.mapping import Mapping, MappingError, load_mapping, presets, save_preset
 from metrics.ingest.rows import KINDS
 from metrics.present.formatting import plain
@@ -99,6 +100,10 @@ for result in st.session_state.get("import_results", []):
     uploads.show_result(ctx, result, lang)
 
 st.subheader(t("import_log", lang))
+for stopped in journal.unfinished(ctx.store):
+    st.warning(t("import_unfinished", lang, file=plain(stopped.file_name),
+                 kind=plain(stopped.kind or "?"), at=f"{stopped.started_at:%Y-%m-%d %H:%M}"),
+               icon=":material/warning:")
 log = cached.import_log(ctx.path, ctx.token) if ctx.store.exists() else None
 if log is None or log.is_empty():
     st.caption(t("no_imports", lang))

@@ -11,6 +11,7 @@ from typing import Any, Final
 
 import streamlit as st
 
+from metrics.core.errors import ServiceLensError
 from metrics.engine.store import Store
 from metrics.ingest import importer
 from metrics.ingest.mapping import Mapping
@@ -104,7 +105,7 @@ def run_imports(store: Store, ready: list[tuple[Staged, str, Mapping]], encoding
                                         encoding=encoding, lang=lang, progress=progress,
                                         on_wait=waiting)
             results.append({"result": result})
-        except importer.ImportFailed as error:
+        except ServiceLensError as error:  # refused, or the store locked too long
             results.append({"name": item.name, "error": str(error)})
         note.empty()
     bar.empty()
@@ -130,6 +131,8 @@ def show_result(ctx: Context, outcome: dict[str, Any], lang: str) -> None:
         st.caption(t("demo_removed", lang))
     if result.previous_import is not None:
         st.caption(t("imported_before", lang, n=result.previous_import))
+    if result.note:  # the disk filled after the commit: English, as the import's errors
+        st.warning(plain(result.note), icon=":material/hard_drive:")
     if not result.rejected:
         return
     unmask = drill.unmasked(ctx.access)

@@ -231,6 +231,8 @@ def segment_text(segment: dict[str, object], lang: str) -> str:
                 if column != "age_band" else t(f"age_{int(str(value))}", lang)
         elif column == "weekday" and value is not None:
             words = weekday(int(str(value)), lang)
+        elif column == "slot" and value is not None:
+            words = formatting.slot_label(int(str(value)))
         elif column == "bucket":
             words = str(value)[:10]
         else:
@@ -243,7 +245,7 @@ def segment_text(segment: dict[str, object], lang: str) -> str:
 
 
 DIMENSIONS = ("channel", "team", "agent", "category", "priority", "product", "request_type",
-              "score")
+              "score", "queue")
 
 
 def drill_panel(ctx: Context, page: str, metric_ids: tuple[str, ...], grain: Grain,

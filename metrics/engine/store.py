@@ -365,7 +365,13 @@ class Store:
         try:
             yield
         finally:
-            con.execute(f"DETACH {alias}")
+            try:
+                con.execute(f"DETACH {alias}")
+            except duckdb.IOException as error:
+                # its checkpoint failed (a full disk): what was committed is in the WAL, which
+                # the next connection replays; anything else is the caller's to hear of
+                if "space" not in str(error).lower():
+                    raise
 
     def settings(self) -> Settings:
         """The site's settings; the defaults for anything never saved."""

@@ -6,9 +6,11 @@ the accepted rows are merged, in one transaction with the import's log entry and
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -24,7 +26,7 @@ import polars as pl
 from metrics.core.errors import ServiceLensError
 from metrics.core.schema import VOCABULARIES
 from metrics.engine.store import DATA_TABLES, Store, fetch_one
-from metrics.ingest import readers
+from metrics.ingest import journal, readers
 from metrics.ingest.mapping import (
     DATETIME_FORMATS,
     DATETIME_TZ_FORMATS,
@@ -54,6 +56,10 @@ RECORD_CHARS: Final[int] = 100_000  # of each cell in a rejected row's record: b
 # DuckDB's memory for one import (SERVICELENS_IMPORT_MEMORY overrides); beyond it, it spills.
 # 512 MB keeps a 1M-row, 215 MB extract at about 3x its size in RAM, at no cost in time.
 IMPORT_MEMORY: Final[str] = "512MB"
+# Room an import needs on the store's disk: a stored row takes 60-130 bytes (the 1M demo:
+# 2.26M rows in 199 MB), and a checkpoint writes changed blocks anew before it frees the old.
+ROW_BYTES: Final[int] = 256
+ROOM_MARGIN: Final[int] = 8 * 2 ** 20
 # Dates before it are a system's zero date (Excel's 1899-12-30, .NET's 0001-01-01), not a
 # record; dates after tomorrow are typed wrong. Both are rejected with the row named.
 EARLIEST_TIME: Final[datetime] = datetime(1970, 1, 1)
@@ -95,6 +101,7 @@ class ImportResult:
     demo_removed: bool
     previous_import: int | None  # an earlier import of the same content
     seconds: float
+    note: str = ""  # what the user should know though the import landed
 
 
 @dataclass
@@ -566,7 +573,9 @@ def _merge(con: duckdb.DuckDBPyConnection, plan: Plan, started: datetime,
         )
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        # a COMMIT that failed (the disk full for the WAL) has ended the transaction itself
+        with contextlib.suppress(duckdb.TransactionException):
+            con.execute("ROLLBACK")
         raise
     finally:
         con.unregister("bad_rows")
@@ -789,7 +798,26 @@ def import_file(
     lang: str = "en", progress: ReadProgress = readers._quiet,
     on_wait: Callable[[str], None] | None = None,
 ) -> ImportResult:
-    """Import one file into the store; ImportFailed (nothing written) when it cannot be."""
+    """Import one file into the store; ImportFailed (nothing written) when it cannot be.
+    The journal beside the store notes its start and end: killed halfway, it is said as an
+    import that did not finish."""
+    token = journal.started(store, name or path.name, kind)
+    outcome = "failed"
+    try:
+        result = _import_file(store, kind, path, mapping=mapping, name=name,
+                              encoding=encoding, sheet=sheet, lang=lang, progress=progress,
+                              on_wait=on_wait)
+        outcome = "done"
+        return result
+    finally:
+        journal.ended(store, token, outcome)
+
+
+def _import_file(
+    store: Store, kind: str | None, path: Path, *, mapping: Mapping | None,
+    name: str | None, encoding: str | None, sheet: str | None, lang: str,
+    progress: ReadProgress, on_wait: Callable[[str], None] | None,
+) -> ImportResult:
     began = time.perf_counter()
     started = datetime.now().replace(microsecond=0)
     store.ensure(on_wait)  # here, not only at attach: a wait for another writer is said now
@@ -802,6 +830,7 @@ def import_file(
             progress(0.45, "check")
             check(con, the_plan, site_tz, lang)
             progress(0.6, "write")
+            _room(store, the_plan)
             with store.attached(con, "s", on_wait):
                 previous = fetch_one(
                     con,
@@ -809,8 +838,13 @@ def import_file(
                     " AND kind = $k",
                     {"h": the_plan.source.content_hash, "k": the_plan.kind},
                 )
-                import_id, counts, demo_removed = _merge(con, the_plan, started, lang)
-                con.execute("CHECKPOINT s")
+                try:
+                    import_id, counts, demo_removed = _merge(con, the_plan, started, lang)
+                except duckdb.Error as error:  # rolled back: the store is as it was
+                    if not _disk_full(error):
+                        raise
+                    raise ImportFailed(_full_words(store, the_plan.source.name)) from error
+                note = _checkpoint(con, store)
     finally:
         con.close()
     progress(1.0, "done")
@@ -823,8 +857,47 @@ def import_file(
         duplicates=counts["duplicates"],
         demo_removed=demo_removed,
         previous_import=int(previous[0]) if previous and previous[0] is not None else None,
-        seconds=time.perf_counter() - began,
+        seconds=time.perf_counter() - began, note=note,
     )
+
+
+def _disk_full(error: BaseException) -> bool:
+    text = str(error).lower()
+    return "no space left" in text or "disk is full" in text or "disk full" in text
+
+
+def _full_words(store: Store, name: str) -> str:
+    free = shutil.disk_usage(store.path.parent).free
+    return (f"{name}: the disk holding the store ({store.path.parent}) is full "
+            f"({free / 2 ** 20:,.1f} MB free); nothing was imported and the store is as it "
+            "was: free some space, or move the store to a larger disk, and import again")
+
+
+def _room(store: Store, plan: Plan) -> None:
+    """ImportFailed before anything is written when the store's disk plainly lacks the room
+    the import's rows need (ROW_BYTES a row, plus ROOM_MARGIN)."""
+    need = plan.source.rows * ROW_BYTES + ROOM_MARGIN
+    free = shutil.disk_usage(store.path.parent).free
+    if free < need:
+        raise ImportFailed(
+            f"{plan.source.name}: the disk holding the store ({store.path.parent}) has "
+            f"{free / 2 ** 20:,.1f} MB free and {plan.source.rows:,} rows need about "
+            f"{need / 2 ** 20:,.0f} MB; nothing was imported: free some space, or move the "
+            "store to a larger disk, and import again")
+
+
+def _checkpoint(con: duckdb.DuckDBPyConnection, store: Store) -> str:
+    """Fold the import into the store file; "" or, when the disk filled after the commit
+    (the rows are safe in the WAL and the next write folds them in), a note saying so."""
+    try:
+        con.execute("CHECKPOINT s")
+    except duckdb.IOException as error:
+        if not _disk_full(error):
+            raise
+        return (f"imported, but the disk holding the store ({store.path.parent}) filled up "
+                "while the store file was being compacted: the rows are safe in its "
+                f"write-ahead log ({store.path.name}.wal); free some space soon")
+    return ""
 
 
 def rejects(store: Store, import_id: int, *, unmask: bool = False) -> pl.DataFrame:

@@ -164,6 +164,13 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "download_rejects": ("下载拒收行 CSV（修正后可重新导入）", "Download the rejects as CSV (fix and import again)"),
     "import_log": ("导入记录", "Import log"),
     "no_imports": ("还没有导入记录。", "Nothing imported yet."),
+    "import_unfinished": (
+        "「{file}」的导入（{kind}，开始于 {at}）没有完成：进程在结束前被终止（断电、强制结束或内存"
+        "不足）。库中没有它的任何一行，仍是导入前的样子；请重新导入该文件。",
+        "The import of {file} ({kind}, started {at}) did not finish: its process was stopped "
+        "before it ended (a power cut, a kill, out of memory). The store holds none of its rows "
+        "and is as it was before; import the file again.",
+    ),
     # analysis pages
     "response_page": ("响应", "Response"),
     "resolution_page": ("解决", "Resolution"),
@@ -322,6 +329,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "seg_product": ("产品线", "Product"),
     "seg_weekday": ("星期", "Weekday"),
     "seg_hour": ("小时", "Hour"),
+    "seg_slot": ("时段", "Half hour"),
     "seg_frt_band": ("响应时长段", "Response band"),
     "seg_res_band": ("解决时长段", "Resolution band"),
     "seg_age_band": ("账龄", "Age"),

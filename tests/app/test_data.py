@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from metrics.engine.store import Store
+from metrics.ingest import journal
 from tests.app.conftest import frame_app, sign_in
 from tests.app.test_plain_text import literal
 
@@ -154,3 +159,21 @@ def test_a_call_log_imports_with_its_preset_and_a_queue_log_without(store: Store
     with store.reader() as con:
         assert con.execute("SELECT count(*) FROM calls WHERE call_id LIKE 'A%'").fetchone() \
             == (7,)
+
+
+@pytest.mark.parametrize(("lang", "words"), [("zh", "没有完成"), ("en", "did not finish")])
+def test_an_import_killed_halfway_is_said_under_the_log(store: Store, lang: str,
+                                                        words: str) -> None:
+    """The journal beside the store holds a start without an end whose process is gone (the
+    name holds Markdown: it shows as text)."""
+    store.ensure()
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    journal.path(store).write_text(json.dumps(
+        {"event": "started", "token": "t", "file": "**big**.csv", "kind": "tickets",
+         "pid": gone.pid, "host": socket.gethostname(), "at": "2026-11-30T09:15:00"}) + "\n",
+        encoding="utf-8")
+    at = data_page(lang)
+    [warning] = [w for w in at.warning if words in w.value]
+    assert "**big**.csv" in literal(warning.value) and "2026-11-30 09:15" in warning.value
+    assert "\\*\\*big" in warning.value  # escaped: no bold made from a file name

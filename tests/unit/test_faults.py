@@ -1,0 +1,219 @@
+"""Faults during an import (issue 17): killed halfway, a full disk, two imports of one file at
+once. Each leaves the store readable with its earlier data intact, and says what happened:
+the journal beside the store names an import that did not finish."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from metrics.engine.store import Store
+from metrics.ingest import importer, journal
+from tests.unit.test_ingest import CORPUS, ROOT, imported, query, snapshot
+
+CHANNELS = ("phone", "chat", "email", "social", "walk_in")
+
+
+def big_file(path: Path, rows: int, *, seed: int = 1) -> Path:
+    """`rows` tickets whose agent and product are random hex: they compress as little as real
+    names do, so that they fill a disk."""
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8") as f:
+        f.write("ticket_id,created_at,channel,request_type,agent,product\n")
+        f.writelines(
+            f"R{i:07d},2026-{1 + i % 10:02d}-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d}:00,"
+            f"{CHANNELS[i % 5]},inquiry,{rng.getrandbits(64):016x},{rng.getrandbits(128):032x}\n"
+            for i in range(rows))
+    return path
+
+
+def cli(store: Store, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "metrics.cli", *args, "--store", str(store.path)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+# --------------------------------------------------------------------------- killed halfway
+
+
+@pytest.mark.slow
+def test_an_import_killed_halfway_is_said_and_leaves_the_store_as_it_was(
+        tmp_path: Path) -> None:
+    big = big_file(tmp_path / "BIG.csv", 200_000)
+    # how long the whole import takes here, to kill the real one at half of it
+    scratch = Store(tmp_path / "scratch.duckdb")
+    began = time.monotonic()
+    done = cli(scratch, "import", "tickets", str(big))
+    assert done.wait(timeout=120) == 0, done.communicate()
+    whole = time.monotonic() - began
+
+    store = Store(tmp_path / "store.duckdb")
+    imported(store, "tickets", CORPUS / "tickets_zh_utf8.csv")  # the earlier data
+    before = snapshot(store)
+    proc = cli(store, "import", "tickets", str(big))
+    time.sleep(whole * 0.45)  # about halfway: reading and checking, before the merge
+    assert proc.poll() is None, "the import ended before half its usual time"
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+
+    assert snapshot(store) == before  # opens; earlier data and the import log as they were
+    [stopped] = journal.unfinished(store)
+    assert (stopped.file_name, stopped.kind, stopped.pid) == ("BIG.csv", "tickets", proc.pid)
+    check = cli(store, "check")
+    out, err = check.communicate(timeout=60)
+    assert check.returncode == 0, err
+    assert "The import of BIG.csv (tickets, started " in out and "did not finish" in out
+    assert "holds none of its rows" in out
+
+    again = cli(store, "import", "tickets", str(big))  # imported again: nothing left to say
+    assert again.wait(timeout=120) == 0, again.communicate()
+    assert query(store, "SELECT count(*) FROM tickets") == [(200_005,)]
+    assert journal.unfinished(store) == []
+
+
+def _journal_lines(store: Store, *entries: dict[str, Any]) -> None:
+    journal.path(store).write_text("".join(json.dumps(e) + "\n" for e in entries),
+                                   encoding="utf-8")
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_the_journal_names_only_imports_whose_process_is_gone(tmp_path: Path) -> None:
+    store = Store(tmp_path / "store.duckdb")
+    store.ensure()
+    host = __import__("socket").gethostname()
+    dead = _dead_pid()
+    start = {"event": "started", "kind": "tickets", "host": host, "at": "2026-11-30T09:00:00"}
+    _journal_lines(
+        store,
+        {**start, "token": "a", "file": "killed.csv", "pid": dead},
+        {**start, "token": "b", "file": "running.csv", "pid": os.getpid()},
+        {**start, "token": "c", "file": "failed.csv", "pid": dead},
+        {"event": "ended", "token": "c", "outcome": "failed"},
+        {**start, "token": "d", "file": "elsewhere.csv", "pid": dead, "host": "another-host"},
+        {"event": "started", "token": "e", "file": "cut.csv", "pid": dead},  # no time: skipped
+    )
+    with journal.path(store).open("a", encoding="utf-8") as f:
+        f.write('{"event": "started", "token": "f", "file": "half a li')  # cut by a crash
+    assert [u.file_name for u in journal.unfinished(store)] == ["killed.csv"]
+    # the same file imported in full since: said no more
+    imported(store, "tickets", CORPUS / "tickets_zh_utf8.csv", name="killed.csv")
+    assert journal.unfinished(store) == []
+
+
+def test_killed_after_its_commit_an_import_is_not_said_unfinished(tmp_path: Path) -> None:
+    """Killed while the store file was compacted, the import wrote everything: the store's own
+    log has it, so the journal's open start is not an unfinished import."""
+    store = Store(tmp_path / "store.duckdb")
+    imported(store, "tickets", CORPUS / "tickets_zh_utf8.csv")
+    [(logged_at,)] = query(store, "SELECT started_at FROM import_log")
+    _journal_lines(store, {"event": "started", "token": "a", "file": "tickets_zh_utf8.csv",
+                           "kind": "tickets", "pid": _dead_pid(),
+                           "host": __import__("socket").gethostname(),
+                           "at": logged_at.isoformat()})
+    assert journal.unfinished(store) == []
+
+
+# --------------------------------------------------------------------------- a full disk
+
+
+def test_a_disk_without_room_is_said_before_anything_is_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store(tmp_path / "store.duckdb")
+    imported(store, "tickets", CORPUS / "tickets_zh_utf8.csv")
+    before = snapshot(store)
+    big = big_file(tmp_path / "big.csv", 2_000)
+    real = shutil.disk_usage
+
+    def nearly_full(path: Any) -> Any:
+        usage = real(path)
+        return usage._replace(free=8.25 * 2 ** 20)  # 6 rows fit (8.0 MB), 2,000 (8.5) not
+
+    monkeypatch.setattr(importer.shutil, "disk_usage", nearly_full)
+    with pytest.raises(importer.ImportFailed, match=r"big\.csv: the disk holding the store .* "
+                       r"has 8\.2 MB free and 2,000 rows need about 8 MB; nothing was imported"):
+        importer.import_file(store, "tickets", big)
+    assert snapshot(store) == before
+    assert imported(store, "surveys", CORPUS / "surveys_zh.csv").inserted == 4  # 6 rows fit
+
+
+@pytest.fixture()
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 16 MB tmpfs (root only: skipped where mount is not allowed)."""
+    where = tmp_path / "disk"
+    where.mkdir()
+    if os.geteuid() != 0 or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(where)],
+            capture_output=True).returncode != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def test_a_disk_that_fills_during_the_merge(small_disk: Path, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store(small_disk / "store.duckdb")
+    imported(store, "tickets", CORPUS / "tickets_zh_utf8.csv")
+    before = snapshot(store)
+    big = big_file(tmp_path / "big.csv", 600_000)  # over 20 MB stored: more than the disk
+    with pytest.raises(importer.ImportFailed, match="need about"):  # said before writing
+        importer.import_file(store, "tickets", big)
+    monkeypatch.setattr(importer, "ROW_BYTES", 0)  # no room asked: the disk fills mid-merge
+    monkeypatch.setattr(importer, "ROOM_MARGIN", 0)
+    with pytest.raises(importer.ImportFailed, match=r"big\.csv: the disk holding the store .* "
+                       r"is full .*; nothing was imported and the store is as it was"):
+        importer.import_file(store, "tickets", big)
+    assert snapshot(store) == before
+    code = cli(store, "check")
+    out, err = code.communicate(timeout=60)
+    assert code.returncode == 0 and "ok, schema" in out, err
+
+
+def test_a_checkpoint_the_disk_stops_is_a_note_not_a_failure(tmp_path: Path) -> None:
+    class Full:
+        def execute(self, sql: str) -> None:
+            raise duckdb.IOException('Could not write file "x": No space left on device')
+
+    note = importer._checkpoint(Full(), Store(tmp_path / "s.duckdb"))  # type: ignore[arg-type]
+    assert note.startswith("imported, but the disk holding the store") and ".wal" in note
+
+
+# --------------------------------------------------------------------------- two at once
+
+
+@pytest.mark.slow
+def test_two_imports_of_one_file_at_once_write_it_once(tmp_path: Path) -> None:
+    big = big_file(tmp_path / "same.csv", 100_000)
+    store = Store(tmp_path / "store.duckdb")
+    store.ensure()
+    first, second = cli(store, "import", "tickets", str(big)), cli(store, "import", "tickets",
+                                                                    str(big))
+    outs = [p.communicate(timeout=180) for p in (first, second)]
+    assert (first.returncode, second.returncode) == (0, 0), outs
+    assert query(store, "SELECT count(*), count(DISTINCT ticket_id) FROM tickets") == [
+        (100_000, 100_000)]
+    logged = query(store, "SELECT rows_inserted, rows_unchanged FROM import_log "
+                          "ORDER BY import_id")
+    assert logged == [(100_000, 0), (0, 100_000)]  # one wrote, the other found it all there
+    assert any("imported before" in out for out, _ in outs)
+    assert journal.unfinished(store) == []
