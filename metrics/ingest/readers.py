@@ -42,14 +42,19 @@ SNIFF_ROWS: Final[int] = 20_480
 # Bounds any extract stays within, stated in the messages that enforce them: the widest kind
 # has about 40 columns; a workbook's shared strings (held in memory whole; the sheets stream)
 # inflate to at most XLSX_MAX_BYTES, no part more than XLSX_MAX_RATIO times its compressed
-# size (a zip bomb does, by design; real sheets compress 10-20x); a cell holds at most
-# MAX_CELL_BYTES (a longer one is a broken file, not a comment).
+# size (a zip bomb does, by design; real sheets compress 10-20x). A line of more than
+# MAX_LINE_CHARS characters is a rejected row, read in pieces and dropped (Excel holds 32,767
+# characters in a cell: such a line is a broken export); a kept cell is cut to KEPT_CELL_CHARS,
+# more than any field allows (10,000), so it is still rejected as too long while no copy of it
+# grows with the file.
 MAX_COLUMNS: Final[int] = 1_000
 DELIMITERS: Final[tuple[str, ...]] = (",", "\t", ";", "|")  # what may split a header line
 XLSX_MAX_BYTES: Final[int] = 1 << 30
 XLSX_MAX_RATIO: Final[int] = 200
 XLSX_RATIO_FLOOR: Final[int] = 16 << 20  # parts smaller than this may compress any amount
-MAX_CELL_BYTES: Final[int] = 256 << 20
+MAX_LINE_CHARS: Final[int] = 32 << 20
+KEPT_CELL_CHARS: Final[int] = 1 << 16
+_OVERLONG: Final[str] = "\ue000servicelens: an overlong line\ue000"  # stands in for one
 SNIFF_MAX_LINE: Final[int] = 2_000_000  # sniff_csv's default max_line_size
 FORMATS: Final[dict[str, str]] = {
     ".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
@@ -62,7 +67,7 @@ ENCODINGS: Final[dict[str, str]] = {
 }
 
 ReadProgress = Callable[[float, str], None]
-csv.field_size_limit(MAX_CELL_BYTES)  # a longer cell stops the file with a sentence
+csv.field_size_limit(MAX_LINE_CHARS)  # a cell spread over lines stops the file, in words
 
 
 class ReadError(ServiceLensError):
@@ -383,14 +388,18 @@ def _read_csv_exact(con: duckdb.DuckDBPyConnection, src: ExtractFile, text_path:
     rows: list[int] = []
     cells: list[list[str | None]] = []
     with _text(text_path, src.name) as (raw, f):
-        # A NUL byte (from a broken export) is stored as U+FFFD, visible and never a
-        # terminator to whatever reads the store later.
-        reader = csv.reader((line.replace("\0", "\ufffd") for line in f), delimiter=delim)
+        reader = csv.reader(_bounded_lines(f), delimiter=delim)
         next(reader, None)
         done = 0
         for number, record in _records(reader, src.name):
             if limit is not None and done >= limit:
                 break
+            if record == [_OVERLONG]:
+                src.bad_rows.append(BadRow(
+                    number, f"a line longer than {MAX_LINE_CHARS >> 20} million characters, "
+                    "left out unread (a cell holds at most 32,767 in Excel)", ""))
+                continue
+            record = [v if len(v) <= KEPT_CELL_CHARS else v[:KEPT_CELL_CHARS] for v in record]
             if len(record) > n and not any(v.strip() for v in record[n:]):
                 record = record[:n]
             if len(record) != n:
@@ -410,6 +419,19 @@ def _read_csv_exact(con: duckdb.DuckDBPyConnection, src: ExtractFile, text_path:
         _append(con, rows, cells, n)
 
 
+def _bounded_lines(f: io.TextIOWrapper) -> Iterator[str]:
+    """The file's lines, none held longer than MAX_LINE_CHARS: a longer one is read in pieces,
+    dropped and stands as one _OVERLONG line (its number kept). A NUL byte (a broken export)
+    reads as U+FFFD, visible and never a terminator to whatever reads the store later."""
+    while line := f.readline(MAX_LINE_CHARS):
+        if len(line) == MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
+            while (rest := f.readline(MAX_LINE_CHARS)) and not rest.endswith(("\n", "\r")):
+                pass
+            yield _OVERLONG + "\n"
+            continue
+        yield line.replace("\0", "\ufffd")
+
+
 def _records(reader: Iterator[list[str]], name: str) -> Iterator[tuple[int, list[str]]]:
     """(line number, cells) of a csv.reader past its header; its errors in words."""
     number = 1
@@ -420,7 +442,7 @@ def _records(reader: Iterator[list[str]], name: str) -> Iterator[tuple[int, list
             return
         except csv.Error as error:
             raise ReadError(f"{name}: line {number + 1} cannot be read ({error}); a cell holds "
-                            f"at most {MAX_CELL_BYTES >> 20} MB") from error
+                            f"at most {MAX_LINE_CHARS >> 20} million characters") from error
         number += 1
         yield number, record
 

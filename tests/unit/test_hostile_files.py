@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from metrics.engine.store import Store
-from metrics.ingest import readers
+from metrics.ingest import importer, readers
 from tests.unit.test_ingest import cli_import, one_line, query
 
 HEADER = "ticket_id,created_at,channel,request_type\n"
@@ -131,3 +131,38 @@ def test_nul_bytes_inside_a_row_keep_the_other_rows(store: Store, tmp_path: Path
     assert query(store, "SELECT count(*) FROM tickets") == [(300,)]  # the valid rows kept
     rejected = query(store, "SELECT row_number, field FROM import_rejects")
     assert rejected == [(302, "channel")]  # the NUL row, by its line and field
+
+
+@pytest.mark.slow
+def test_a_line_longer_than_any_row_is_left_out_unread(store: Store, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """A 40 MB line (an unclosed quote, a binary blob) is read in pieces and dropped, so the
+    import's memory does not grow with it; the rows around it are kept."""
+    path = tmp_path / "overlong.csv"
+    with path.open("w", encoding="utf-8") as f:
+        f.write(HEADER + "O1,2026-03-01 09:00,phone,inquiry\n")
+        f.write('O2,2026-03-01 09:00,phone,"' + "z" * (40 << 20) + '"\n')
+        f.write("O3,2026-03-01 09:00,chat,inquiry\n")
+    code, out, err = cli_import(capsys, store, tmp_path, "tickets", path)
+    assert code == 0, err
+    assert "read 3 · inserted 2" in out and "rejected 1" in out
+    assert query(store, "SELECT ticket_id FROM tickets ORDER BY 1") == [("O1",), ("O3",)]
+    [(row, reason)] = query(store, "SELECT row_number, reason FROM import_rejects")
+    assert row == 3 and reason.startswith(
+        f"a line longer than {readers.MAX_LINE_CHARS >> 20} million characters, left out")
+
+
+def test_a_long_cell_is_cut_to_what_any_field_could_hold(tmp_path: Path) -> None:
+    """Kept cells are cut to KEPT_CELL_CHARS, over every field's limit, so a 1 MB product is
+    still rejected as too long."""
+    store = Store(tmp_path / "store.duckdb")
+    path = tmp_path / "cut.csv"
+    path.write_text(HEADER.rstrip("\n") + ",product\n" + "C1,2026-03-01 09:00,phone,inquiry,"
+                    + "p" * (5 << 20) + "\nC2,2026-03-01 09:00,phone,inquiry,ok\n",
+                    encoding="utf-8")
+    result = importer.import_file(store, "tickets", path)
+    assert (result.inserted, result.rejected) == (1, 1)
+    [(field, reason, kept)] = query(
+        store, "SELECT field, reason, length(record->>4) FROM import_rejects")  # 5th cell
+    assert (field, reason) == ("product", "longer than 500 characters")
+    assert kept == readers.KEPT_CELL_CHARS
