@@ -216,6 +216,11 @@ def _is_lock_error(error: duckdb.Error) -> bool:
     return "lock" in text or "conflicting" in text or "different configuration" in text
 
 
+def _is_damage(error: duckdb.Error) -> bool:
+    """A read that failed on the file itself (an unreadable or corrupt block), not the query."""
+    return isinstance(error, duckdb.IOException) or "corrupt" in str(error).lower()
+
+
 class Store:
     """One DuckDB file; a short-lived connection per unit of work."""
 
@@ -312,7 +317,9 @@ class Store:
                                                                      on_wait=on_wait)
         try:
             yield con
-        except duckdb.IOException as error:  # a block that cannot be read: a damaged file
+        except duckdb.Error as error:  # a block that cannot be read: a damaged file
+            if not _is_damage(error):
+                raise
             raise StoreError(
                 f"the store {self.path} cannot be read ({str(error)[:300]}); if the file is "
                 "damaged, `servicelens check` says so: restore the latest backup (servicelens "

@@ -120,3 +120,22 @@ def test_a_failed_backup_keeps_no_folder(tmp_path: Path, demo_store: Store,
     with pytest.raises(StoreError, match="damaged"):
         maintenance.backup(store, tmp_path / "b")
     assert list((tmp_path / "b").iterdir()) == []  # no half backup left to restore from
+
+
+@pytest.mark.parametrize("command", [
+    ("kpis", "--from", "2026-01-01", "--to", "2026-11-23", "--json"),
+    ("agents", "--from", "2026-01-01", "--to", "2026-11-23"),
+])
+def test_a_store_overwritten_in_the_middle_is_said_by_every_command(
+        tmp_path: Path, demo_store: Store, capsys: pytest.CaptureFixture[str],
+        command: tuple[str, ...]) -> None:
+    """Zeros over the middle third: whichever block a command reads there is said in words
+    (DuckDB calls it a corrupt file, an error of its own class), never a traceback."""
+    store = copy_store(demo_store, tmp_path / "s.duckdb")
+    data = store.path.read_bytes()
+    third = len(data) // 3
+    store.path.write_bytes(data[:third] + b"\0" * third + data[2 * third:])
+    code, out, err = run(capsys, *command, "--store", str(store.path))
+    assert "Traceback" not in err
+    assert code == 2, out[:300]
+    assert err.startswith(f"servicelens {command[0]}: ") and "backup" in err
