@@ -23,13 +23,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
-
 from bench_import import write_csv  # run as a script: benchmarks/ is on sys.path
 
 ROOT = Path(__file__).resolve().parents[1]
-# What an import may take above the DuckDB cap: Python, polars and pyarrow (about 140 MB
-# before a file is read), a read chunk, one cell up to readers.MAX_CELL_BYTES in the exact
-# path, a workbook's shared strings up to readers.XLSX_SHARED_MAX_BYTES.
+# What an import may take above the DuckDB cap (for caps of 256 MB and more): Python, polars
+# and pyarrow (about 140 MB before a file is read), read chunks, a line in pieces of
+# readers.MAX_LINE_CHARS, a workbook's shared strings (readers.XLSX_MAX_BYTES and
+# readers.XLSX_MAX_STRINGS: 735 MB in all at both bounds).
 MARGIN_MB = 512
 LAUNCHER = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:],"
             " capture_output=True, text=True); print(r.returncode);"
@@ -66,6 +66,58 @@ def _workbook(path: Path, rows: int) -> None:
         sheet.append([f"X{i:08d}", f"2026-03-{1 + i % 28:02d} 09:00", "phone", "inquiry",
                       f"坐席{i}", f"产品 {i} 的一段说明文字"])
     book.save(path)
+
+
+_PARTS = {
+    "[Content_Types].xml":
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
+        'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
+        'worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+    "_rels/.rels":
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+    "xl/workbook.xml":
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r='
+        '"http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet '
+        'name="S" sheetId="1" r:id="rId1"/></sheets></workbook>',
+    "xl/_rels/workbook.xml.rels":
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+    "xl/worksheets/sheet1.xml":
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s">'
+        '<v>2</v></c><c r="D1" t="s"><v>3</v></c></row><row r="2"><c r="A2" t="inlineStr"><is>'
+        '<t>T1</t></is></c><c r="B2" t="inlineStr"><is><t>2026-03-01 09:00</t></is></c><c r="C2"'
+        ' t="inlineStr"><is><t>phone</t></is></c><c r="D2" t="inlineStr"><is><t>inquiry</t></is>'
+        '</c></row></sheetData></worksheet>',
+}
+
+
+def _at_the_bounds(path: Path) -> None:
+    """A workbook whose shared strings sit at both bounds: just under XLSX_MAX_BYTES in just
+    under XLSX_MAX_STRINGS distinct texts (118 random characters each)."""
+    rng = random.Random(3)
+    count = 1_995_000
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, body in _PARTS.items():
+            z.writestr(name, body)
+        with z.open("xl/sharedStrings.xml", "w", force_zip64=True) as part:
+            part.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                       b"<si><t>ticket_id</t></si><si><t>created_at</t></si>"
+                       b"<si><t>channel</t></si><si><t>request_type</t></si>")
+            for start in range(0, count, 10_000):
+                part.write("".join(f"<si><t>{rng.getrandbits(472):0118x}</t></si>"
+                                   for _ in range(min(10_000, count - start))).encode())
+            part.write(b"</sst>")
 
 
 def _bomb(path: Path) -> None:
@@ -111,13 +163,15 @@ def files(folder: Path, rows: int, quick: bool) -> list[tuple[str, str, Path]]:
          lambda p: _random_csv(p, rows * 2)),
         (f"{rows // 5:,}-row workbook, distinct text", "tickets", folder / "book.xlsx",
          lambda p: _workbook(p, rows // 5)),
+        ("workbook at both shared-string bounds", "tickets", folder / "bounds.xlsx",
+         _at_the_bounds),
         ("zip bomb (2 GiB of shared strings)", "tickets", folder / "bomb.xlsx", _bomb),
         ("20,000 columns", "tickets", folder / "wide.csv", _wide),
         ("a 200 MB cell", "tickets", folder / "cell.csv", lambda p: _long_line(p, 200)),
         ("a 200 MB line, no break", "tickets", folder / "line.csv", lambda p: _one_line(p, 200)),
     ]
     if quick:
-        made = made[3:]
+        made = made[4:]
     out = []
     for what, kind, path, make in made:
         make(path)

@@ -42,14 +42,17 @@ SNIFF_ROWS: Final[int] = 20_480
 # Bounds any extract stays within, stated in the messages that enforce them: the widest kind
 # has about 40 columns; a workbook's shared strings (held in memory whole; the sheets stream)
 # inflate to at most XLSX_MAX_BYTES, no part more than XLSX_MAX_RATIO times its compressed
-# size (a zip bomb does, by design; real sheets compress 10-20x). A line of more than
+# size (a zip bomb does, by design; real sheets compress 10-20x) and hold at most
+# XLSX_MAX_STRINGS distinct texts (a full-height sheet of 1,048,576 rows with one distinct
+# comment a row fits; 2.7 million took 823 MB, 10.9 million 1.85 GB). A line of more than
 # MAX_LINE_CHARS characters is a rejected row, read in pieces and dropped (Excel holds 32,767
 # characters in a cell: such a line is a broken export); a kept cell is cut to KEPT_CELL_CHARS,
 # more than any field allows (10,000), so it is still rejected as too long while no copy of it
 # grows with the file.
 MAX_COLUMNS: Final[int] = 1_000
 DELIMITERS: Final[tuple[str, ...]] = (",", "\t", ";", "|")  # what may split a header line
-XLSX_MAX_BYTES: Final[int] = 1 << 30
+XLSX_MAX_BYTES: Final[int] = 256 << 20
+XLSX_MAX_STRINGS: Final[int] = 2_000_000
 XLSX_MAX_RATIO: Final[int] = 200
 XLSX_RATIO_FLOOR: Final[int] = 16 << 20  # parts smaller than this may compress any amount
 MAX_LINE_CHARS: Final[int] = 32 << 20
@@ -507,7 +510,7 @@ def _check_zip(src: ExtractFile) -> None:
     held = sum(part.file_size for part in parts if part.filename.endswith("sharedStrings.xml"))
     if held > XLSX_MAX_BYTES:
         raise ReadError(f"{src.name}: the workbook's shared strings would inflate to "
-                        f"{held >> 20:,} MB, more than the {XLSX_MAX_BYTES >> 20:,} MB an "
+                        f"{held / 2 ** 20:,.1f} MB, more than the {XLSX_MAX_BYTES >> 20:,} MB an "
                         "import holds; export the sheet as CSV (imports of CSV stream)")
     for part in parts:
         if part.file_size > XLSX_RATIO_FLOOR \
@@ -515,6 +518,25 @@ def _check_zip(src: ExtractFile) -> None:
             raise ReadError(f"{src.name}: {part.filename} would inflate {part.file_size >> 20:,}"
                             f" MB from {part.compress_size:,} bytes, more than "
                             f"{XLSX_MAX_RATIO}x: refused as a zip bomb")
+    for part in parts:
+        if part.filename.endswith("sharedStrings.xml") and part.file_size > XLSX_RATIO_FLOOR:
+            _count_strings(src, part)
+
+
+def _count_strings(src: ExtractFile, part: zipfile.ZipInfo) -> None:
+    """Refuse more than XLSX_MAX_STRINGS shared strings, counted while streaming the part
+    (each takes about 170 bytes of Python objects once read, whatever its length)."""
+    count, tail = 0, b""
+    with zipfile.ZipFile(src.path) as archive, archive.open(part) as stream:
+        while chunk := stream.read(CHUNK):
+            data = tail + chunk
+            count += data.count(b"<si>") + data.count(b"<si ")
+            tail = data[-3:]
+            if count > XLSX_MAX_STRINGS:
+                raise ReadError(
+                    f"{src.name}: the workbook holds more than {XLSX_MAX_STRINGS:,} distinct "
+                    "texts (its shared strings), more than an import holds; export the sheet "
+                    "as CSV (imports of CSV stream)")
 
 
 def _worksheet(book: Workbook, sheet: str | None, name: str) -> ReadOnlyWorksheet:

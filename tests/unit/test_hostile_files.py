@@ -99,7 +99,21 @@ def test_shared_strings_beyond_the_bound(monkeypatch: pytest.MonkeyPatch,
     with zipfile.ZipFile(out, "a") as archive:
         archive.writestr("xl/sharedStrings.xml", "<sst>" + "<si><t>x</t></si>" * 200 + "</sst>")
     refused(store, tmp_path, capsys, "big.xlsx", out.getvalue(),
-            "shared strings would inflate to 0 MB, more than the 0 MB")
+            "shared strings would inflate to 0.0 MB, more than the 0 MB")
+
+
+def test_too_many_shared_strings(monkeypatch: pytest.MonkeyPatch, store: Store,
+                                 tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Short distinct texts take about 170 bytes each once read: past XLSX_MAX_STRINGS (made
+    small here), counted while streaming, the workbook is refused before it is read."""
+    monkeypatch.setattr(readers, "XLSX_MAX_STRINGS", 150)
+    monkeypatch.setattr(readers, "XLSX_RATIO_FLOOR", 0)  # counted for small parts too
+    out = io.BytesIO(workbook())
+    with zipfile.ZipFile(out, "a") as archive:
+        archive.writestr("xl/sharedStrings.xml", "<sst>" + "".join(
+            f"<si><t>{i}</t></si>" for i in range(200)) + "</sst>")
+    refused(store, tmp_path, capsys, "many.xlsx", out.getvalue(),
+            "the workbook holds more than 150 distinct texts")
 
 
 def test_an_encrypted_workbook(store: Store, tmp_path: Path,
