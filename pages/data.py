@@ -65,12 +65,18 @@ for item in staged:
                 key=f"pick_{item.key}_{column}",
                 format_func=lambda h: t("choose", lang) if h is None else h,
             )
+        for column, found in probe.resolution.ambiguous.items() if probe.resolution else ():
+            st.selectbox(  # several headers name a required column: which one holds it
+                t("pick_ambiguous", lang, column=column),
+                [None, *(probe.headers[i] for i in found)], key=f"pick_{item.key}_{column}",
+                format_func=lambda h: t("choose", lang) if h is None else h,
+            )
         mapping = uploads.picked_mapping(item, base)
         view = cached.preview(item.path, kind, mapping, encoding, ctx.settings.timezone, lang, 20)
         if view.resolution is None:
             st.error(plain(view.error or ""), icon=":material/error:")
             continue
-        if view.resolution.missing:
+        if view.resolution.missing or view.resolution.ambiguous:
             continue
         uploads.describe_columns(view, lang)
         problems = view.rows.filter(view.rows["problems"] != "").height

@@ -79,6 +79,9 @@ def describe_columns(view: importer.Preview, lang: str) -> None:
     found += [f"{code(f'score_{d}')} ← {plain(view.headers[i])}"
               for d, i in view.resolution.dimensions.items()]
     st.caption(f"{t('columns_found', lang)}: " + " · ".join(found))
+    if view.resolution.doubtful:  # optional columns several headers give: the first is read
+        st.caption(plain(f"{t('columns_doubtful', lang)}: "
+                         f"{view.resolution.claims(view.resolution.doubtful)}"))
     if view.resolution.ignored:
         st.caption(f"{t('columns_ignored', lang)}: "
                    + ", ".join(map(plain, view.resolution.ignored)))

@@ -37,6 +37,7 @@ from metrics.ingest.mapping import (
     Mapping,
     Resolution,
     guess_kind,
+    named,
     resolve,
     vocabulary,
 )
@@ -144,8 +145,8 @@ class _Compiler:
             "file_tz": plan.mapping.options.timezone or site_tz,
             # a time after tomorrow (site time) or before 1970 is a wrong date, not a record
             "earliest_time": EARLIEST_TIME,
-            "latest_time": datetime.now(ZoneInfo(site_tz)).replace(tzinfo=None, microsecond=0)
-            + timedelta(days=1),
+            "after_tomorrow": datetime.combine(
+                datetime.now(ZoneInfo(site_tz)).date() + timedelta(days=2), datetime.min.time()),
         }
         custom = plan.mapping.options.datetime_format
         naive, aware = list(DATETIME_FORMATS), list(DATETIME_TZ_FORMATS)
@@ -350,11 +351,11 @@ class _Compiler:
         """The (condition, reason) arms of a field's length, range and date bounds."""
         arms = []
         if rule.type == "time":
-            latest = self.params["latest_time"]
-            assert isinstance(latest, datetime)
-            arms.append((f"{v} < $earliest_time OR {v} > $latest_time", reason(
+            after = self.params["after_tomorrow"]
+            assert isinstance(after, datetime)
+            arms.append((f"{v} < $earliest_time OR {v} >= $after_tomorrow", reason(
                 "date_range", self.lang, earliest=EARLIEST_TIME.date().isoformat(),
-                latest=latest.date().isoformat())))
+                latest=(after.date() - timedelta(days=1)).isoformat())))
         if rule.max_length is not None:
             arms.append((f"length({t}) > {int(rule.max_length)}",
                          reason("too_long", self.lang, n=f"{rule.max_length:,}")))
@@ -487,8 +488,8 @@ def check(con: duckdb.DuckDBPyConnection, plan: Plan, site_tz: str, lang: str = 
     if plan.resolution.ambiguous:
         raise ImportFailed(
             f"{plan.source.name}: more than one header gives the same column: "
-            f"{'; '.join(plan.resolution.ambiguous)}; remove or rename all but one, or name "
-            "the one to use in a mapping's [columns]"
+            f"{plan.resolution.claims(plan.resolution.ambiguous)}; remove or rename all but "
+            "one, or name the one to use in a mapping's [columns]"
         )
     _stage(con, plan, site_tz, lang)
     if plan.source.lazy:
@@ -548,7 +549,7 @@ def _parent_columns(kind: ExtractKind) -> list[str]:
 
 
 def _merge(con: duckdb.DuckDBPyConnection, plan: Plan, started: datetime,
-           lang: str) -> tuple[int, dict[str, int], bool]:
+           lang: str, store: Store) -> tuple[int, dict[str, int], bool]:
     """Write `staged` into the attached store `s`; returns (import id, counts, demo removed)."""
     kind = KINDS[plan.kind]
     cols = _parent_columns(kind)
@@ -556,6 +557,7 @@ def _merge(con: duckdb.DuckDBPyConnection, plan: Plan, started: datetime,
     demo_removed = _demo_only(con)
     _classify(con, plan.kind, cols, demo_removed)
     result = _counts(con, plan.source)
+    _room(store, plan.source.name, result["inserted"] + result["updated"] + result["rejected"])
     if result["duplicates"]:  # their cells, for the rejects (the only rows staged lacks)
         _stage_duplicate_cells(con, plan.source)
     dup_reason = reason("duplicate", lang, id_column=kind.key, row="{row}")
@@ -801,22 +803,27 @@ def import_file(
     """Import one file into the store; ImportFailed (nothing written) when it cannot be.
     The journal beside the store notes its start and end: killed halfway, it is said as an
     import that did not finish."""
-    token = journal.started(store, name or path.name, kind)
-    outcome = "failed"
+    token = journal.started(store, name or path.name, kind, path)
+    committed: list[bool] = []
+
+    def on_commit() -> None:  # said at once: killed later (while compacting), it did finish
+        journal.ended(store, token, "done")
+        committed.append(True)
+
     try:
-        result = _import_file(store, kind, path, mapping=mapping, name=name,
-                              encoding=encoding, sheet=sheet, lang=lang, progress=progress,
-                              on_wait=on_wait)
-        outcome = "done"
-        return result
+        return _import_file(store, kind, path, mapping=mapping, name=name,
+                            encoding=encoding, sheet=sheet, lang=lang, progress=progress,
+                            on_wait=on_wait, on_commit=on_commit)
     finally:
-        journal.ended(store, token, outcome)
+        if not committed:
+            journal.ended(store, token, "failed")
 
 
 def _import_file(
     store: Store, kind: str | None, path: Path, *, mapping: Mapping | None,
     name: str | None, encoding: str | None, sheet: str | None, lang: str,
     progress: ReadProgress, on_wait: Callable[[str], None] | None,
+    on_commit: Callable[[], None],
 ) -> ImportResult:
     began = time.perf_counter()
     started = datetime.now().replace(microsecond=0)
@@ -828,9 +835,13 @@ def _import_file(
             the_plan = plan(con, path, workdir=Path(workdir), kind=kind, mapping=mapping,
                             name=name, encoding=encoding, sheet=sheet, progress=progress)
             progress(0.45, "check")
-            check(con, the_plan, site_tz, lang)
+            try:
+                check(con, the_plan, site_tz, lang)
+            except (duckdb.OutOfMemoryException, duckdb.IOException) as error:
+                if isinstance(error, duckdb.IOException) and not _disk_full(error):
+                    raise
+                raise ImportFailed(readers.out_of_room(the_plan.source.name, error)) from error
             progress(0.6, "write")
-            _room(store, the_plan)
             with store.attached(con, "s", on_wait):
                 previous = fetch_one(
                     con,
@@ -839,12 +850,14 @@ def _import_file(
                     {"h": the_plan.source.content_hash, "k": the_plan.kind},
                 )
                 try:
-                    import_id, counts, demo_removed = _merge(con, the_plan, started, lang)
+                    import_id, counts, demo_removed = _merge(con, the_plan, started, lang,
+                                                             store)
                 except duckdb.Error as error:  # rolled back: the store is as it was
                     if not _disk_full(error):
                         raise
                     raise ImportFailed(_full_words(store, the_plan.source.name)) from error
-                note = _checkpoint(con, store)
+                on_commit()
+                notes = [_checkpoint(con, store), _doubtful(the_plan)]
     finally:
         con.close()
     progress(1.0, "done")
@@ -857,8 +870,17 @@ def _import_file(
         duplicates=counts["duplicates"],
         demo_removed=demo_removed,
         previous_import=int(previous[0]) if previous and previous[0] is not None else None,
-        seconds=time.perf_counter() - began, note=note,
+        seconds=time.perf_counter() - began, note="; ".join(n for n in notes if n),
     )
+
+
+def _doubtful(plan: Plan) -> str:
+    """An optional column more than one header names: the first was read, the rest said."""
+    doubtful, headers = plan.resolution.doubtful, plan.resolution.headers
+    return "; ".join(
+        f"{column} was read from {named(headers, read)}, though "
+        f"{' and '.join(named(headers, i) for i in others)} also gives it (name the one to "
+        "use in a mapping's [columns])" for column, (read, *others) in doubtful.items())
 
 
 def _disk_full(error: BaseException) -> bool:
@@ -868,20 +890,23 @@ def _disk_full(error: BaseException) -> bool:
 
 def _full_words(store: Store, name: str) -> str:
     free = shutil.disk_usage(store.path.parent).free
+    size = store.path.stat().st_size if store.path.exists() else 0
     return (f"{name}: the disk holding the store ({store.path.parent}) is full "
-            f"({free / 2 ** 20:,.1f} MB free); nothing was imported and the store is as it "
-            "was: free some space, or move the store to a larger disk, and import again")
+            f"({free / 2 ** 20:,.1f} MB free); nothing was imported and the store's data is as "
+            f"it was, though its file grew to {size / 2 ** 20:,.1f} MB with blocks written "
+            "before the disk filled: free some space on that disk (or move the store to a "
+            "larger one) before anything else is written, and import again")
 
 
-def _room(store: Store, plan: Plan) -> None:
+def _room(store: Store, name: str, rows: int) -> None:
     """ImportFailed before anything is written when the store's disk plainly lacks the room
-    the import's rows need (ROW_BYTES a row, plus ROOM_MARGIN)."""
-    need = plan.source.rows * ROW_BYTES + ROOM_MARGIN
+    the rows to write (new, changed and rejected) need: ROW_BYTES a row, plus ROOM_MARGIN."""
+    need = rows * ROW_BYTES + ROOM_MARGIN
     free = shutil.disk_usage(store.path.parent).free
     if free < need:
         raise ImportFailed(
-            f"{plan.source.name}: the disk holding the store ({store.path.parent}) has "
-            f"{free / 2 ** 20:,.1f} MB free and {plan.source.rows:,} rows need about "
+            f"{name}: the disk holding the store ({store.path.parent}) has "
+            f"{free / 2 ** 20:,.1f} MB free and {rows:,} rows to write need about "
             f"{need / 2 ** 20:,.0f} MB; nothing was imported: free some space, or move the "
             "store to a larger disk, and import again")
 
@@ -998,7 +1023,7 @@ def preview_file(path: Path, *, kind: str | None = None, mapping: Mapping | None
             except ImportFailed as error:
                 return Preview(name or path.name, headers, kind, None, pl.DataFrame(), str(error))
             headers = the_plan.source.headers
-            if the_plan.resolution.missing:
+            if the_plan.resolution.missing or the_plan.resolution.ambiguous:  # a pick first
                 return Preview(the_plan.source.name, headers, the_plan.kind,
                                the_plan.resolution, pl.DataFrame())
             frame = preview(con, the_plan, site_tz, lang, rows)

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Final
 
-from metrics.engine.store import Store, fetch_one
+from metrics.engine.store import Store
 
 SUFFIX: Final[str] = "imports"
 # one line is written with one os.write on a file opened O_APPEND: lines of several
@@ -43,7 +43,7 @@ def path(store: Store) -> Path:
 
 def _append(store: Store, entry: dict[str, object]) -> None:
     target = path(store)
-    line = (json.dumps(entry, ensure_ascii=False) + "\n").encode()
+    line = (json.dumps(entry) + "\n").encode()  # ASCII: a name not valid UTF-8 too
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -55,31 +55,67 @@ def _append(store: Store, entry: dict[str, object]) -> None:
         return  # a full disk or a read-only folder: the import itself says what is wrong
 
 
-def started(store: Store, file_name: str, kind: str | None) -> str:
+def _boot_id() -> str | None:
+    """This boot of the kernel (Linux): a process of an earlier boot is gone whatever its pid."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return None
+
+
+def _started_ticks(pid: int) -> int | None:
+    """When a process started, in clock ticks since boot (Linux): a pid reused by another
+    process (the app again as pid 1 in a restarted container) has another start."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return int(stat[stat.rindex(")") + 2:].split()[19])  # field 22, after "(comm)"
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _file_id(source: Path | None) -> list[int] | None:
+    """The extract's size and modification time: the same file, imported again, ends its
+    earlier unfinished import's notice; another file of the same name does not."""
+    try:
+        info = source.stat() if source is not None else None
+    except OSError:
+        return None
+    return [info.st_size, info.st_mtime_ns] if info is not None else None
+
+
+def started(store: Store, file_name: str, kind: str | None, source: Path | None = None) -> str:
     """Note an import's start; returns its token for `ended`."""
     token = uuid.uuid4().hex
+    pid = os.getpid()
     _append(store, {"event": "started", "token": token, "file": file_name[:MAX_NAME],
-                    "kind": kind, "pid": os.getpid(), "host": socket.gethostname(),
+                    "kind": kind, "pid": pid, "host": socket.gethostname(),
+                    "boot": _boot_id(), "ticks": _started_ticks(pid), "id": _file_id(source),
                     "at": datetime.now().replace(microsecond=0).isoformat()})
     return token
 
 
 def ended(store: Store, token: str, outcome: str) -> None:
-    """Note an import's end: `done`, or `failed` (refused in words, nothing written)."""
+    """Note an import's end: `done` (written as soon as its transaction commits), or `failed`
+    (refused in words, nothing written)."""
     _append(store, {"event": "ended", "token": token, "outcome": outcome,
                     "at": datetime.now().replace(microsecond=0).isoformat()})
 
 
-def _alive(pid: int, host: str) -> bool:
-    if host != socket.gethostname():
-        return True  # another machine's import: not ours to judge
+def _alive(entry: dict[str, object], pid: int) -> bool:
+    boot = entry.get("boot")
+    if boot is not None and _boot_id() is not None:
+        if boot != _boot_id():
+            return False  # started before the machine last booted
+    elif entry.get("host") != socket.gethostname():
+        return True  # another machine's import, with nothing to tell: not ours to judge
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True  # another user's process
-    return True
+        pass  # another user's process: alive, unless it is another process on that pid
+    ticks = entry.get("ticks")
+    return ticks is None or _started_ticks(pid) in (None, ticks)
 
 
 def _entries(target: Path) -> list[dict[str, object]]:
@@ -104,9 +140,9 @@ def _open_starts(entries: list[dict[str, object]]) -> list[dict[str, object]]:
         begun = starts.pop(str(entry.get("token")), None)
         if begun is None or entry.get("outcome") != "done":
             continue
-        same = (begun.get("file"), begun.get("kind"))
+        same = (begun.get("file"), begun.get("kind"), begun.get("id"))
         for key in [k for k, e in starts.items()
-                    if (e.get("file"), e.get("kind")) == same
+                    if (e.get("file"), e.get("kind"), e.get("id")) == same
                     and str(e.get("at")) <= str(begun.get("at"))]:
             starts.pop(key)
     return list(starts.values())
@@ -123,20 +159,8 @@ def unfinished(store: Store) -> list[Unfinished]:
             pid, at = int(str(entry["pid"])), datetime.fromisoformat(str(entry["at"]))
         except (KeyError, ValueError):
             continue
-        if not _alive(pid, str(entry.get("host", ""))):
+        if not _alive(entry, pid):
             kind = entry.get("kind")
-            out.append(Unfinished(str(entry.get("file", "?")),
-                                  str(kind) if kind else None, at, pid))
-    return [u for u in out if not _committed(store, u)]
-
-
-def _committed(store: Store, stopped: Unfinished) -> bool:
-    """Whether the store logs the import: killed after its commit (while the file was being
-    compacted), it did write everything."""
-    if not store.exists():
-        return False
-    with store.reader() as con:
-        found = fetch_one(con, "SELECT count(*) FROM import_log WHERE file_name = $f"
-                          " AND started_at >= $at",
-                          {"f": stopped.file_name, "at": stopped.started_at})
-    return bool(found and found[0])
+            name = str(entry.get("file", "?")).encode("utf-8", "replace").decode("utf-8")
+            out.append(Unfinished(name, str(kind) if kind else None, at, pid))
+    return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal
@@ -241,7 +242,15 @@ class Resolution:
     ignored: tuple[str, ...] = ()  # headers no column took
     headers: tuple[str, ...] = ()
     joined: dict[str, int] = field(default_factory=dict)  # canonical -> its second header
-    ambiguous: tuple[str, ...] = ()  # columns two or more headers claim, with those headers
+    # required columns two or more headers claim (refused until a mapping names one), and
+    # optional ones (the first header taken, the others said)
+    ambiguous: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    doubtful: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+    def claims(self, which: dict[str, tuple[int, ...]]) -> str:
+        """`column ('header' in column C / 'header' in column E); …` for a user."""
+        return "; ".join(f"{name} ({' / '.join(named(self.headers, i) for i in found)})"
+                         for name, found in which.items())
 
     def source(self, name: str) -> int | None:
         return self.columns.get(name)
@@ -282,6 +291,21 @@ def _mapped(mapping: Mapping, columns: list[str],
     return taken, joined
 
 
+def _by_name(name: str, keys: list[str], used: set[int], taken: dict[str, int]) -> list[int]:
+    """Take the header of a column's best-known name not yet used (into `taken`, `used`);
+    returns every unused header any of its names matches, in file order."""
+    names = (name, *HEADERS.get(name, ()))
+    claims = {normalise(c) for c in names}
+    found = [i for i, key in enumerate(keys) if key in claims and i not in used]
+    for candidate in names:
+        key = normalise(candidate)
+        if key in keys and keys.index(key) not in used:
+            taken[name] = keys.index(key)
+            used.add(taken[name])
+            break
+    return found
+
+
 def resolve(headers: list[str], kind: str, mapping: Mapping | None = None) -> Resolution:
     """Match headers to a kind's canonical columns: the mapping first, then known headers."""
     mapping = mapping or Mapping()
@@ -289,20 +313,18 @@ def resolve(headers: list[str], kind: str, mapping: Mapping | None = None) -> Re
     keys = [normalise(h) for h in headers]
     taken, joined = _mapped(mapping, spec.columns(), keys)
     used = set(taken.values()) | set(joined.values())
-    ambiguous: list[str] = []
+    ambiguous: dict[str, tuple[int, ...]] = {}
+    doubtful: dict[str, tuple[int, ...]] = {}
+    required = set(spec.required())
     for name in spec.columns():
         if name in taken:
             continue
-        claims = {normalise(c) for c in (name, *HEADERS.get(name, ()))}
-        found = [i for i, key in enumerate(keys) if key in claims and i not in used]
-        for candidate in (name, *HEADERS.get(name, ())):
-            key = normalise(candidate)
-            if key in keys and keys.index(key) not in used:
-                taken[name] = keys.index(key)
-                used.add(taken[name])
-                break
+        found = _by_name(name, keys, used, taken)
         if len(found) > 1:  # which of them holds the column is a guess: the file must say
-            ambiguous.append(f"{name} ({' / '.join(_named(headers, i) for i in found)})")
+            if name in required:
+                ambiguous[name] = tuple(found)
+            else:  # the header read first, then the others
+                doubtful[name] = tuple(sorted(found, key=lambda i: i != taken.get(name)))
     dimensions: dict[str, int] = {}
     if kind == "surveys":
         for index, key in enumerate(keys):
@@ -322,10 +344,10 @@ def resolve(headers: list[str], kind: str, mapping: Mapping | None = None) -> Re
         used.add(keys.index(normalise(reference)))
     ignored = tuple(h for i, h in enumerate(headers) if i not in used)
     return Resolution(kind, taken, dimensions, defaults, missing, ignored, tuple(headers),
-                      joined, tuple(ambiguous))
+                      joined, ambiguous, doubtful)
 
 
-def _named(headers: list[str], index: int) -> str:
+def named(headers: Sequence[str], index: int) -> str:
     """A header as a user finds it in a spreadsheet: its text and its column letter."""
     letters, n = "", index + 1
     while n:

@@ -12,6 +12,8 @@ import csv
 import hashlib
 import io
 import json
+import re
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -397,10 +399,8 @@ def _read_csv_exact(con: duckdb.DuckDBPyConnection, src: ExtractFile, text_path:
         for number, record in _records(reader, src.name):
             if limit is not None and done >= limit:
                 break
-            if record == [_OVERLONG]:
-                src.bad_rows.append(BadRow(
-                    number, f"a line longer than {MAX_LINE_CHARS >> 20} million characters, "
-                    "left out unread (a cell holds at most 32,767 in Excel)", ""))
+            if any(_OVERLONG in v for v in record):  # alone, or inside a quoted cell
+                src.bad_rows.append(BadRow(number, _overlong_words(), ""))
                 continue
             record = [v if len(v) <= KEPT_CELL_CHARS else v[:KEPT_CELL_CHARS] for v in record]
             if len(record) > n and not any(v.strip() for v in record[n:]):
@@ -422,17 +422,29 @@ def _read_csv_exact(con: duckdb.DuckDBPyConnection, src: ExtractFile, text_path:
         _append(con, rows, cells, n)
 
 
-def _bounded_lines(f: io.TextIOWrapper) -> Iterator[str]:
+def _overlong_words() -> str:
+    return (f"a line longer than {MAX_LINE_CHARS >> 20} million characters, left out unread "
+            "(a cell holds at most 32,767 in Excel)")
+
+
+def _bounded_lines(f: io.TextIOWrapper, *, keep_nul: bool = False) -> Iterator[str]:
     """The file's lines, none held longer than MAX_LINE_CHARS: a longer one is read in pieces,
     dropped and stands as one _OVERLONG line (its number kept). A NUL byte (a broken export)
     reads as U+FFFD, visible and never a terminator to whatever reads the store later."""
-    while line := f.readline(MAX_LINE_CHARS):
-        if len(line) == MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
-            while (rest := f.readline(MAX_LINE_CHARS)) and not rest.endswith(("\n", "\r")):
-                pass
-            yield _OVERLONG + "\n"
-            continue
-        yield line.replace("\0", "\ufffd")
+    ahead = ""
+    while line := ahead or f.readline(MAX_LINE_CHARS):
+        ahead = ""
+        if len(line) == MAX_LINE_CHARS:  # cut by the bound: a line exactly that long, or more
+            ahead = f.readline(MAX_LINE_CHARS)
+            if ahead in ("", "\n", "\r\n", "\r"):  # exactly as long (or its CRLF cut in two)
+                line, ahead = line + ahead, ""
+            elif not line.endswith(("\n", "\r")):
+                while ahead and not ahead.endswith(("\n", "\r")):
+                    ahead = f.readline(MAX_LINE_CHARS)
+                ahead = ""
+                yield _OVERLONG + "\n"
+                continue
+        yield line if keep_nul else line.replace("\0", "\ufffd")
 
 
 def _records(reader: Iterator[list[str]], name: str) -> Iterator[tuple[int, list[str]]]:
@@ -506,8 +518,10 @@ def _check_zip(src: ExtractFile) -> None:
                         f"{error})") from error
     if any(part.flag_bits & 0x1 for part in parts):
         raise ReadError(f"{src.name}: the workbook is encrypted; save it without a password")
-    # The sheets stream; the shared strings are held in memory whole: that part is bounded.
-    held = sum(part.file_size for part in parts if part.filename.endswith("sharedStrings.xml"))
+    # The sheets stream; the shared strings are held in memory whole: that part is bounded,
+    # found as openpyxl finds it (by its content type), whatever its name.
+    shared = _shared_parts(src, parts)
+    held = sum(part.file_size for part in parts if part.filename in shared)
     if held > XLSX_MAX_BYTES:
         raise ReadError(f"{src.name}: the workbook's shared strings would inflate to "
                         f"{held / 2 ** 20:,.1f} MB, more than the {XLSX_MAX_BYTES >> 20:,} MB an "
@@ -519,8 +533,28 @@ def _check_zip(src: ExtractFile) -> None:
                             f" MB from {part.compress_size:,} bytes, more than "
                             f"{XLSX_MAX_RATIO}x: refused as a zip bomb")
     for part in parts:
-        if part.filename.endswith("sharedStrings.xml") and part.file_size > XLSX_RATIO_FLOOR:
+        if part.filename in shared:
             _count_strings(src, part)
+
+
+_SHARED_TYPE: Final[bytes] = b"spreadsheetml.sharedStrings+xml"
+_SI: Final[re.Pattern[bytes]] = re.compile(rb"<(?:[\w.-]+:)?si[\s/>]")
+
+
+def _shared_parts(src: ExtractFile, parts: list[zipfile.ZipInfo]) -> set[str]:
+    """The names of the parts openpyxl reads as shared strings: those [Content_Types].xml
+    gives their content type, and any named sharedStrings.xml."""
+    names = {p.filename for p in parts if p.filename.lower().endswith("sharedstrings.xml")}
+    types = next((p for p in parts if p.filename == "[Content_Types].xml"), None)
+    if types is None or types.file_size > 1 << 20:
+        return names
+    with zipfile.ZipFile(src.path) as archive:
+        text = archive.read(types)
+    for found in re.finditer(rb'PartName="/?([^"]+)"[^>]*' + re.escape(_SHARED_TYPE), text):
+        names.add(found.group(1).decode("utf-8", "replace"))
+    for found in re.finditer(re.escape(_SHARED_TYPE) + rb'"[^>]*PartName="/?([^"]+)"', text):
+        names.add(found.group(1).decode("utf-8", "replace"))
+    return names
 
 
 def _count_strings(src: ExtractFile, part: zipfile.ZipInfo) -> None:
@@ -528,15 +562,20 @@ def _count_strings(src: ExtractFile, part: zipfile.ZipInfo) -> None:
     (each takes about 170 bytes of Python objects once read, whatever its length)."""
     count, tail = 0, b""
     with zipfile.ZipFile(src.path) as archive, archive.open(part) as stream:
-        while chunk := stream.read(CHUNK):
+        while True:
+            chunk = stream.read(CHUNK)
             data = tail + chunk
-            count += data.count(b"<si>") + data.count(b"<si ")
-            tail = data[-3:]
+            # tags starting in the last 64 bytes may be cut: counted with the next chunk
+            cut = max(len(data) - 64, 0) if chunk else len(data)
+            count += sum(1 for tag in _SI.finditer(data) if tag.start() < cut)
+            tail = data[cut:]
             if count > XLSX_MAX_STRINGS:
                 raise ReadError(
                     f"{src.name}: the workbook holds more than {XLSX_MAX_STRINGS:,} distinct "
                     "texts (its shared strings), more than an import holds; export the sheet "
                     "as CSV (imports of CSV stream)")
+            if not chunk:
+                return
 
 
 def _worksheet(book: Workbook, sheet: str | None, name: str) -> ReadOnlyWorksheet:
@@ -629,16 +668,22 @@ def _read_jsonl(con: duckdb.DuckDBPyConnection, src: ExtractFile, text_path: Pat
     con.execute("DROP TABLE IF EXISTS raw")
     total = max(text_path.stat().st_size, 1)
     with _text(text_path, src.name) as (raw, f):
-        for number, line in enumerate(f, start=1):
+        for number, line in enumerate(_bounded_lines(f, keep_nul=True), start=1):
             if limit is not None and number > limit:
                 break
             if not line.strip():
+                continue
+            if line.startswith(_OVERLONG):
+                src.bad_rows.append(BadRow(number, _overlong_words(), ""))
                 continue
             obj = _json_object(number, line)
             if isinstance(obj, BadRow):
                 src.bad_rows.append(obj)
                 continue
             keys.extend(k for k in obj if k not in keys)
+            if len(keys) > MAX_COLUMNS:
+                raise ReadError(f"{src.name}: line {number} brings the keys to {len(keys):,} "
+                                f"columns; an extract has at most {MAX_COLUMNS:,}")
             records.append((number, obj))
             if len(records) >= BATCH_ROWS:
                 width = _append_json(con, keys, records, width)
@@ -706,11 +751,22 @@ def _read_any(con: duckdb.DuckDBPyConnection, src: ExtractFile, workdir: Path,
     except ServiceLensError:
         raise
     except duckdb.OutOfMemoryException as error:
-        raise ReadError(f"{src.name}: reading it needs more memory than an import may take "
-                        "(the store's memory limit); split the file") from error
+        raise ReadError(out_of_room(src.name, error)) from error
     except (Exception, MemoryError) as error:  # any reader's own error, in words, named
         raise ReadError(f"{src.name}: cannot be read ({type(error).__name__}: "
                         f"{str(error)[:300]})") from error
+
+
+def out_of_room(name: str, error: duckdb.Error) -> str:
+    """Why DuckDB stopped an import for lack of memory, in words: its temporary folder full
+    (it spills there past the memory cap), or the cap itself."""
+    text = str(error).lower()
+    if "offload" in text or "no space left" in text or "disk" in text:
+        spill = Path(tempfile.gettempdir()) / "servicelens-spill"
+        return (f"{name}: the import's temporary folder ({spill}) is full; free space on that "
+                "disk or point TMPDIR at a larger one, and import again")
+    return (f"{name}: the import needs more memory than it may take (SERVICELENS_IMPORT_MEMORY"
+            ", 512MB by default); raise it or split the file")
 
 
 def load(con: duckdb.DuckDBPyConnection, path: Path, *, workdir: Path, name: str | None = None,

@@ -177,3 +177,19 @@ def test_an_import_killed_halfway_is_said_under_the_log(store: Store, lang: str,
     [warning] = [w for w in at.warning if words in w.value]
     assert "**big**.csv" in literal(warning.value) and "2026-11-30 09:15" in warning.value
     assert "\\*\\*big" in warning.value  # escaped: no bold made from a file name
+
+
+def test_a_required_column_two_headers_give_gets_a_picker(store: Store, tmp_path: Path) -> None:
+    """工单号 and ticket_id both name ticket_id: which holds it is the user's to say."""
+    path = tmp_path / "twice.csv"
+    path.write_text("工单号,ticket_id,创建时间,渠道,类型\nA1,X1,2026-11-01 10:00,电话,咨询\n",
+                    encoding="utf-8")
+    at = data_page("en")
+    at.file_uploader[0].upload(path.name, path.read_bytes(), "text/csv").run()
+    assert not at.exception and not at.error
+    assert not at.dataframe  # no preview before the pick
+    picker = next(s for s in at.selectbox if "Several of the file's columns" in s.label)
+    assert picker.options == ["Choose…", "工单号", "ticket_id"]
+    picker.set_value("工单号").run()
+    assert not at.exception
+    assert at.dataframe[0].value["ticket_id"].to_list() == ["A1"]

@@ -152,3 +152,18 @@ def test_the_date_bounds_are_the_stated_ones(tmp_path: Path,
     assert query(store, "SELECT row_number, field FROM import_rejects ORDER BY 1") == [
         (3, "created_at"), (5, "created_at")]
 
+
+
+def test_an_optional_column_two_headers_give_reads_the_first_and_says_so(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """手机号 and 联系电话 both name customer_phone: optional, so the file imports (a required
+    column is refused, above), read from the header of the better-known name, and the note
+    names both."""
+    store = Store(tmp_path / "store.duckdb")
+    path = tmp_path / "phones.csv"
+    path.write_text(f"{H},手机号,联系电话\nP1,{OK},13800000001,010-1\n", encoding="utf-8")
+    code, out, err = cli_import(capsys, store, tmp_path, "tickets", path)
+    assert code == 0, err
+    assert ("customer_phone was read from '联系电话' in column F, though '手机号' in column E "
+            "also gives it (name the one to use in a mapping's [columns])") in out
+    assert query(store, "SELECT customer_phone FROM tickets") == [("010-1",)]

@@ -180,3 +180,53 @@ def test_a_long_cell_is_cut_to_what_any_field_could_hold(tmp_path: Path) -> None
         store, "SELECT field, reason, length(record->>4) FROM import_rejects")  # 5th cell
     assert (field, reason) == ("product", "longer than 500 characters")
     assert kept == readers.KEPT_CELL_CHARS
+
+
+@pytest.mark.parametrize(("text", "lines"), [
+    ("a,b\n123456789\nx\n", ["a,b\n", "123456789\n", "x\n"]),
+    ("1234567890\nx\n", ["1234567890\n", "x\n"]),  # exactly the bound, then its newline
+    ("123456789\r\nx\n", ["123456789\r\n", "x\n"]),  # a CRLF the bound cuts in two
+    ("1234567890", ["1234567890"]),  # exactly the bound at the end of the file
+    ("12345678901234567890123\nx\n", ["OVERLONG", "x\n"]),
+    ("123456789012345\r\nx\n", ["OVERLONG", "x\n"]),
+    ("a\rb\rc\r", ["a\r", "b\r", "c\r"]),  # CR-only line ends
+])
+def test_lines_are_held_to_the_bound(monkeypatch: pytest.MonkeyPatch, text: str,
+                                     lines: list[str]) -> None:
+    monkeypatch.setattr(readers, "MAX_LINE_CHARS", 10)
+    f = io.TextIOWrapper(io.BytesIO(text.encode()), "utf-8", newline="")
+    got = list(readers._bounded_lines(f))
+    assert got == [readers._OVERLONG + "\n" if line == "OVERLONG" else line for line in lines]
+
+
+def test_an_overlong_line_inside_a_quoted_cell_rejects_its_row(
+        monkeypatch: pytest.MonkeyPatch, store: Store, tmp_path: Path) -> None:
+    monkeypatch.setattr(readers, "MAX_LINE_CHARS", 1000)  # a 5 MB line: the exact path
+    path = tmp_path / "quoted.csv"
+    path.write_text(HEADER.rstrip("\n") + ",product\nQ1,2026-03-01 09:00,phone,inquiry,ok\n"
+                    'Q2,2026-03-01 09:00,phone,inquiry,"start\n' + "x" * (5 << 20) + '\nend"\n'
+                    "Q3,2026-03-01 09:00,phone,inquiry,ok\n", encoding="utf-8")
+    result = importer.import_file(store, "tickets", path)
+    assert (result.inserted, result.rejected) == (2, 1)
+    [(row, reason)] = query(store, "SELECT row_number, reason FROM import_rejects")
+    assert row == 3 and reason.startswith("a line longer than")
+    assert query(store, "SELECT count(*) FROM tickets WHERE product LIKE '%overlong%'") == [(0,)]
+
+
+def test_json_lines_are_held_to_the_line_and_column_bounds(
+        monkeypatch: pytest.MonkeyPatch, store: Store, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(readers, "MAX_LINE_CHARS", 1000)
+    good = '{"ticket_id":"J%d","created_at":"2026-03-01 09:00","channel":"phone",' \
+           '"request_type":"inquiry"}\n'
+    path = tmp_path / "long.jsonl"
+    path.write_text(good % 1 + '{"ticket_id":"J2","product":"' + "p" * 5000 + '"}\n'
+                    + good % 3, encoding="utf-8")
+    result = importer.import_file(store, "tickets", path)
+    assert (result.inserted, result.rejected) == (2, 1)
+    assert query(store, "SELECT row_number FROM import_rejects") == [(2,)]
+    monkeypatch.undo()  # the real line bound: the wide line below is 10 KB
+    wide = "{" + ",".join(f'"k{i}":1' for i in range(1_200)) + "}\n"
+    refused(Store(tmp_path / "other.duckdb"), tmp_path, capsys, "wide.jsonl",
+            (good % 4 + wide).encode(),
+            "line 2 brings the keys to 1,204 columns; an extract has at most 1,000")
