@@ -155,6 +155,10 @@ class _Compiler:
         self.params.update(fmt_naive=naive, fmt_aware=aware)
 
     def param(self, name: str, value: object) -> str:
+        """A bind parameter for `value`; a name made from a file's header (a survey's dimension
+        `score a+b`) is replaced by a plain one: no header text reaches the SQL."""
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            name = f"h{len(self.params)}_"
         self.params[name] = value
         return f"${name}"
 

@@ -18,6 +18,7 @@ import openpyxl
 import pytest
 
 from metrics.engine.store import Store
+from metrics.ingest import importer
 from metrics.ingest.importer import EARLIEST_TIME
 from tests.unit.test_ingest import cli_import, one_line, query
 
@@ -167,3 +168,19 @@ def test_an_optional_column_two_headers_give_reads_the_first_and_says_so(
     assert ("customer_phone was read from '联系电话' in column F, though '手机号' in column E "
             "also gives it (name the one to use in a mapping's [columns])") in out
     assert query(store, "SELECT customer_phone FROM tickets") == [("010-1",)]
+
+
+def test_dimension_headers_with_markup_and_sql_are_names_not_sql(tmp_path: Path) -> None:
+    """A survey's dimension column is named by its header: `score a+b` or an injection
+    attempt used to reach a parameter name in the checking SQL (a DuckDB ParserException)."""
+    store = Store(tmp_path / "store.duckdb")
+    path = tmp_path / "dims.csv"
+    path.write_text("survey_id,ticket_id,sent_at,score,score **dim** $$d$$,score a+b,"
+                    "score x'; DROP TABLE surveys; --\nS1,T1,2026-03-01 09:00,5,4,3,9\n"
+                    "S2,T1,2026-03-01 09:00,4,2,1,1\n", encoding="utf-8")
+    result = importer.import_file(store, "surveys", path)
+    assert (result.inserted, result.rejected) == (1, 1)  # S1's third dimension scores 9
+    assert query(store, "SELECT dimension, score FROM survey_dimension_scores ORDER BY 1") == [
+        ("**dim**$$d$$", 2), ("a+b", 1), ("x';droptablesurveys;", 1)]
+    assert query(store, "SELECT row_number, reason FROM import_rejects") == [
+        (2, "outside 1 to 5")]
