@@ -75,6 +75,21 @@ def test_staffing_and_masked_drill(calls_store: Store) -> None:
     assert sorted(phones) == ["137****2222", "138****5678", "139****1111"]
 
 
+@pytest.mark.parametrize(("segment", "named"), [
+    ({"queue": "sales"}, "Queue = sales: 2 records"),  # the drill-down's own Queue segment
+    ({"weekday": 1, "slot": 18}, "Weekday = Mon · Half hour = 09:00: 3 records"),  # a heat cell
+])
+def test_the_drill_down_names_a_queue_or_a_half_hour(calls_store: Store,
+                                                     segment: dict[str, object],
+                                                     named: str) -> None:
+    at = frame_app("../../app.py")
+    sign_in(at, calls_store, "admin")
+    at.query_params["from"], at.query_params["to"] = "2026-03-01", "2026-03-07"
+    at.session_state["calls_drill_segment"] = segment
+    open_file(at, "pages/calls.py", lang="en")
+    assert any(c.value.startswith(named) for c in at.caption)
+
+
 def test_a_viewer_sees_the_numbers_but_no_rows(calls_store: Store) -> None:
     at = _open(calls_store, role="viewer", lang="en")
     assert len(at.metric) == len(CALL_CARDS)  # type: ignore[attr-defined]

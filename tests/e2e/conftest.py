@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from metrics.engine.store import Store
+from metrics.present.words import t
 
 ROOT = Path(__file__).parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -162,12 +163,13 @@ def walk(browser: Any, url: str, titles: dict[str, tuple[str, str]], lang: str,
     page.close()
 
 
-def sign_in(page: Any, name: str, password: str = "correct horse battery") -> None:
-    """Sign in through the form on the page shown (English labels)."""
-    page.get_by_label("User name").fill(name)
-    page.get_by_label("Password", exact=True).fill(password)
+def sign_in(page: Any, name: str, password: str = "correct horse battery",
+            lang: str = "en") -> None:
+    """Sign in through the form on the page shown (its labels in `lang`)."""
+    page.get_by_label(t("signin_name", lang)).fill(name)
+    page.get_by_label(t("signin_password", lang), exact=True).fill(password)
     with rerun(page):
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name=t("signin_submit", lang)).click()
     # The submit's run ends in st.rerun; the page's own run follows (a stale copy of the form
     # may show meanwhile): wait until no sign-in field is left.
     page.wait_for_function(
