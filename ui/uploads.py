@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -30,6 +32,10 @@ STAGES: Final[dict[str, str]] = {
 }
 
 
+UPLOADS_PREFIX: Final[str] = "servicelens-upload-"
+STALE_UPLOADS_S: Final[float] = 24 * 3600  # longer than any session stays open
+
+
 @dataclass(frozen=True)
 class Staged:
     """An uploaded file saved to disk for the importer."""
@@ -40,14 +46,33 @@ class Staged:
 
 
 def _folder() -> Path:
-    """This session's folder of staged uploads (sign-out deletes it: ui.auth.sign_out)."""
+    """This session's folder of staged uploads (sign-out deletes it: ui.auth.sign_out). A
+    session closed without signing out leaves its folder: the first upload of a later session
+    removes those not touched for STALE_UPLOADS_S (extracts hold customers' data)."""
     if auth.UPLOADS_KEY not in st.session_state:
-        st.session_state[auth.UPLOADS_KEY] = tempfile.mkdtemp(prefix="servicelens-upload-")
+        sweep_stale(Path(tempfile.gettempdir()))
+        st.session_state[auth.UPLOADS_KEY] = tempfile.mkdtemp(prefix=UPLOADS_PREFIX)
     return Path(st.session_state[auth.UPLOADS_KEY])
 
 
+def sweep_stale(folder: Path, now: float | None = None) -> int:
+    """Delete the staged-upload folders in `folder` untouched for STALE_UPLOADS_S; how many."""
+    now = time.time() if now is None else now
+    gone = 0
+    for old in folder.glob(f"{UPLOADS_PREFIX}*"):
+        try:
+            newest = max([old.stat().st_mtime, *(p.stat().st_mtime for p in old.rglob("*"))])
+        except OSError:
+            continue  # another session's sweep got there first
+        if now - newest > STALE_UPLOADS_S:
+            shutil.rmtree(old, ignore_errors=True)
+            gone += 1
+    return gone
+
+
 def stage(files: list[Any]) -> list[Staged]:
-    """Uploaded files, each written once to this session's folder."""
+    """Uploaded files, each written once to this session's folder; a file taken out of the
+    uploader is deleted from it."""
     staged = []
     for upload in files:
         content = upload.getvalue()
@@ -57,6 +82,11 @@ def stage(files: list[Any]) -> list[Staged]:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content)
         staged.append(Staged(upload.name, path, key))
+    if auth.UPLOADS_KEY in st.session_state:
+        kept = {item.key for item in staged}
+        for old in _folder().iterdir():
+            if old.name not in kept:
+                shutil.rmtree(old, ignore_errors=True)
     return staged
 
 

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from metrics.engine.store import Store
 from metrics.ingest import journal
 from tests.app.conftest import frame_app, sign_in
 from tests.app.test_plain_text import literal
+from ui import uploads
 
 ROOT = Path(__file__).parents[2]
 APP = str(ROOT / "app.py")
@@ -193,3 +195,27 @@ def test_a_required_column_two_headers_give_gets_a_picker(store: Store, tmp_path
     picker.set_value("工单号").run()
     assert not at.exception
     assert at.dataframe[0].value["ticket_id"].to_list() == ["A1"]
+
+
+def test_staged_uploads_do_not_outlive_their_use(store: Store, tmp_path: Path) -> None:
+    """Extracts hold customers' data: a file taken out of the uploader is deleted, and folders
+    of sessions closed without signing out go once untouched for a day."""
+    at = data_page("en")
+    sample = SAMPLES / "tickets-gbk.csv"
+    at.file_uploader[0].upload(sample.name, sample.read_bytes(), "text/csv").run()
+    folder = Path(at.session_state["_upload_dir"])
+    assert [p.name for p in folder.glob("*/*")] == [sample.name]
+    at.file_uploader[0].clear().run()
+    at.file_uploader[0].upload("surveys.csv", (SAMPLES / "surveys.csv").read_bytes(),
+                               "text/csv").run()
+    assert [p.name for p in folder.glob("*/*")] == ["surveys.csv"]  # the tickets file is gone
+
+    old, fresh = tmp_path / "servicelens-upload-old", tmp_path / "servicelens-upload-new"
+    for made in (old, fresh):
+        (made / "k").mkdir(parents=True)
+        (made / "k" / "x.csv").write_text("a")
+    day_ago = time.time() - 25 * 3600
+    for path in (old, old / "k", old / "k" / "x.csv"):
+        os.utime(path, (day_ago, day_ago))
+    assert uploads.sweep_stale(tmp_path) == 1
+    assert not old.exists() and fresh.exists()
