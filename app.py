@@ -3,6 +3,11 @@ navigation over the pages the user's role opens."""
 
 from __future__ import annotations
 
+# Altair and Streamlit import pandas on first use. Twenty sessions opening at once on a fresh
+# server did so from twenty script threads together, and some got pandas half-imported
+# ("partially initialized module 'pandas' has no attribute 'Timestamp'"). Imported here, at a
+# session's first line, every other session waits for the one import to finish.
+import pandas  # noqa: F401
 import streamlit as st
 
 from metrics.core.errors import ServiceLensError

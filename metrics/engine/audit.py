@@ -23,7 +23,7 @@ import polars as pl
 
 from metrics.core.filters import Filters
 from metrics.core.scope import site_now
-from metrics.engine.store import Store
+from metrics.engine.store import Store, one_writer
 
 Action = Literal["view", "export", "sign_in", "sign_out", "sign_in_failed"]
 # Checked here rather than by a CHECK constraint, so that a new action needs no table rebuild.
@@ -84,14 +84,16 @@ def record(store: Store, *, user: str, action: Action, view: str,
         "at": _site_time(store, at), "user": user[:NAME_MAX], "action": action, "view": view,
         "filters": details(filters, detail), "rows": rows, "unmasked": unmasked,
     }
-    con = store.connect_file(trail_path(store), read_only=False)
-    try:
-        con.execute(TRAIL_DDL)
-        con.execute(
-            "INSERT INTO audit_log (logged_at, user_name, action, view, filters, rows, unmasked)"
-            " VALUES ($at, $user, $action, $view, $filters, $rows, $unmasked)", params)
-    finally:
-        con.close()
+    with one_writer(trail_path(store)):
+        con = store.connect_file(trail_path(store), read_only=False)
+        try:
+            con.execute(TRAIL_DDL)
+            con.execute(
+                "INSERT INTO audit_log (logged_at, user_name, action, view, filters, rows,"
+                " unmasked) VALUES ($at, $user, $action, $view, $filters, $rows, $unmasked)",
+                params)
+        finally:
+            con.close()
 
 
 def trail_path(store: Store) -> Path:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import duckdb
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from metrics.core import catalog
 from metrics.core.errors import UsageError
 from metrics.core.scope import site_now
-from metrics.engine.store import Store, StoreError, StoreLocked
+from metrics.engine.store import Store, StoreError, StoreLocked, one_writer
 
 Status = Literal["open", "closed"]
 DDL: Final[str] = """
@@ -109,10 +109,18 @@ def add(store: Store, plan: Plan, *, by: str, source: str = "manual",
         at: datetime | None = None) -> int:
     """Record a new open action; returns its id."""
     now = _now(store, at)
+    with one_writer(path(store)):
+        row = _inserted(store, plan, source=source, by=by, now=now)
+    assert row is not None
+    return int(row[0])
+
+
+def _inserted(store: Store, plan: Plan, *, source: str, by: str,
+              now: datetime) -> tuple[Any, ...] | None:
     con = _opened(store, read_only=False)
     try:
         con.execute(DDL)
-        row = con.execute(
+        return con.execute(
             "INSERT INTO pdca_actions (what, owner, due, metric_id, baseline_from, baseline_to,"
             " status, source, created_at, created_by, updated_at) VALUES ($what, $owner, $due,"
             " $metric, $start, $end, 'open', $source, $now, $by, $now) RETURNING id",
@@ -121,11 +129,14 @@ def add(store: Store, plan: Plan, *, by: str, source: str = "manual",
              "now": now, "by": by[:100]}).fetchone()
     finally:
         con.close()
-    assert row is not None
-    return int(row[0])
 
 
 def _changed(store: Store, action_id: int, sql: str, params: dict[str, object]) -> None:
+    with one_writer(path(store)):
+        _change(store, action_id, sql, params)
+
+
+def _change(store: Store, action_id: int, sql: str, params: dict[str, object]) -> None:
     con = _opened(store, read_only=False)
     try:
         con.execute(DDL)

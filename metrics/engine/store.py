@@ -6,6 +6,7 @@ the dashboard never holds the file's write lock and a CLI import can run while i
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -31,6 +32,8 @@ StoreToken = tuple[float, int, float, int]
 
 DEFAULT_PATH: Final[Path] = Path("data") / "servicelens.duckdb"
 LOCK_WAIT_S: Final[float] = 60.0
+# An import's "let me in first" marker older than this was left by a killed import.
+INTENT_MAX_S: Final[float] = 1800.0
 
 # (version, why, DDL). Append only: a store made by an earlier release is brought forward.
 MIGRATIONS: Final[tuple[tuple[int, str, str], ...]] = (
@@ -212,8 +215,27 @@ def default_path() -> Path:
 
 
 def _is_lock_error(error: duckdb.Error) -> bool:
+    """Another process's lock on the file, or (in this process) another connection's handle
+    on it: an import's ATTACH while the server's sessions read ('Unique file handle
+    conflict'), a read-only open while a read-write one is open ('different configuration')."""
     text = str(error).lower()
-    return "lock" in text or "conflicting" in text or "different configuration" in text
+    return ("lock" in text or "conflicting" in text or "different configuration" in text
+            or "file handle conflict" in text)
+
+
+_FILE_LOCKS: dict[str, threading.Lock] = {}
+_FILE_LOCKS_GUARD = threading.Lock()
+
+
+@contextmanager
+def one_writer(path: Path) -> Iterator[None]:
+    """Writes to a file beside the store, one thread of this process at a time: DuckDB shares
+    one database between a process's connections to a file, and two sessions signing in at
+    once ran its CREATE ... IF NOT EXISTS together ('write-write conflict on create')."""
+    with _FILE_LOCKS_GUARD:
+        lock = _FILE_LOCKS.setdefault(str(path.resolve()), threading.Lock())
+    with lock:
+        yield
 
 
 def _is_damage(error: duckdb.Error) -> bool:
@@ -244,7 +266,59 @@ class Store:
     def _connect(
         self, read_only: bool, on_wait: Callable[[str], None] | None
     ) -> duckdb.DuckDBPyConnection:
+        if read_only:
+            self._after_writer(on_wait)
         return self._retry(lambda: duckdb.connect(str(self.path), read_only=read_only), on_wait)
+
+    def intent_path(self) -> Path:
+        return self.path.with_name(f"{self.path.name}.writing")
+
+    @contextmanager
+    def writer_first(self) -> Iterator[None]:
+        """While an import waits for the write lock and merges: readers opening meanwhile
+        wait for it to end. Twenty sessions reading page after page kept an import's merge
+        out for the whole 60 s it waits (each page a new read connection); now the pages in
+        flight finish, the next ones wait with their notice, and show the new data."""
+        marker = self.intent_path()
+        # a full disk: the import says so itself; readers are then not held back
+        with contextlib.suppress(OSError):
+            marker.write_text(json.dumps({"pid": os.getpid(), "at": time.time()}))
+        _THREAD.writing = str(self.path)
+        try:
+            yield
+        finally:
+            _THREAD.writing = None
+            marker.unlink(missing_ok=True)
+
+    def _writer_waits(self) -> bool:
+        """Whether an import (another thread's or process's) waits for or holds the write lock:
+        its marker is there, its process alive, the marker younger than INTENT_MAX_S."""
+        if getattr(_THREAD, "writing", None) == str(self.path):
+            return False  # this thread's own import
+        try:
+            intent = json.loads(self.intent_path().read_text())
+            pid, at = int(intent["pid"]), float(intent["at"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+        if time.time() - at > INTENT_MAX_S:
+            return False  # left by an import that was killed: not waited for
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        return True
+
+    def _after_writer(self, on_wait: Callable[[str], None] | None) -> None:
+        """Wait (up to LOCK_WAIT_S, saying so once) while an import is let in first."""
+        deadline = time.monotonic() + LOCK_WAIT_S
+        told = False
+        while self._writer_waits() and time.monotonic() < deadline:
+            if on_wait is not None and not told:
+                on_wait(f"the store {self.path} is being written by another process; waiting")
+                told = True
+            time.sleep(0.2)
 
     def sibling(self, suffix: str) -> Path:
         """A file beside the store for what must not change its token: servicelens.audit.duckdb
@@ -267,7 +341,8 @@ class Store:
         while True:
             try:
                 return open_it()
-            except (duckdb.IOException, duckdb.ConnectionException) as error:
+            except (duckdb.IOException, duckdb.ConnectionException,
+                    duckdb.ResourceInUseException) as error:
                 if not _is_lock_error(error) or time.monotonic() > deadline:
                     if _is_lock_error(error):
                         raise StoreLocked(

@@ -846,7 +846,7 @@ def _import_file(
                     raise
                 raise ImportFailed(readers.out_of_room(the_plan.source.name, error)) from error
             progress(0.6, "write")
-            with store.attached(con, "s", on_wait):
+            with store.writer_first(), store.attached(con, "s", on_wait):
                 previous = fetch_one(
                     con,
                     "SELECT max(import_id) FROM s.import_log WHERE content_hash = $h"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -241,3 +242,25 @@ def test_cli_exports_are_in_the_trail(demo_store: Store, tmp_path: Path,
     assert trail["view"].to_list() == ["cli/agents/agent", "cli/kpis"]
     assert trail["rows"].to_list() == [len(json.loads(out)), None]
     assert all('"date_from":"2026-10-01"' in f for f in trail["filters"])
+
+
+def test_twenty_sign_ins_at_once_each_leave_one_entry(tmp_path: Path) -> None:
+    """Sessions signing in together: each thread's CREATE ... IF NOT EXISTS and insert on the
+    shared in-process database used to conflict ('write-write conflict on create')."""
+    store = Store(tmp_path / "s.duckdb")
+    store.ensure()
+    errors: list[BaseException] = []
+
+    def sign_in(i: int) -> None:
+        try:
+            audit.record(store, user=f"u{i}", action="sign_in", view="password")
+        except BaseException as error:  # every failure is the finding
+            errors.append(error)
+
+    threads = [threading.Thread(target=sign_in, args=(i,)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert audit.entries(store).height == 20

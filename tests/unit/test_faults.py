@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from metrics.engine import store as store_module
 from metrics.engine.store import Store
 from metrics.ingest import importer, journal
 from tests.unit.test_ingest import CORPUS, ROOT, imported, query, snapshot
@@ -275,3 +277,43 @@ def test_two_imports_of_one_file_at_once_write_it_once(tmp_path: Path) -> None:
     assert logged == [(100_000, 0), (0, 100_000)]  # one wrote, the other found it all there
     assert any("imported before" in out for out, _ in outs)
     assert journal.unfinished(store) == []
+
+
+# --------------------------------------------------------------------------- readers keep on
+
+
+def test_an_import_gets_in_while_pages_keep_reading(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sessions reading page after page (one read connection each) used to keep an import's
+    merge out until it gave up: the import marks that it waits, new readers wait for it, and
+    read the new data after."""
+    monkeypatch.setattr(store_module, "LOCK_WAIT_S", 15.0)
+    store = Store(tmp_path / "store.duckdb")
+    imported(store, "tickets", CORPUS / "tickets_zh_utf8.csv")
+    big = big_file(tmp_path / "big.csv", 20_000)
+    stop, seen, errors = threading.Event(), [], []
+
+    def page() -> None:
+        while not stop.is_set():
+            try:
+                with store.shared(), store.reader() as con:
+                    seen.append(con.execute("SELECT count(*) FROM tickets").fetchone()[0])
+                    time.sleep(0.05)  # the rest of the page's queries
+            except Exception as error:  # every failure is the finding
+                errors.append(error)
+
+    readers = [threading.Thread(target=page) for _ in range(6)]
+    for reader in readers:
+        reader.start()
+    try:
+        time.sleep(0.5)
+        result = importer.import_file(store, "tickets", big)
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        for reader in readers:
+            reader.join()
+    assert result.inserted == 20_000
+    assert errors == []
+    assert seen[0] == 5 and seen[-1] == 20_005  # before, then the new data
+    assert not store.intent_path().exists()
