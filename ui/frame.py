@@ -188,8 +188,10 @@ def build() -> Context:
     # would shift every later one, and the browser would draw the whole page again on the
     # next rerun.
     notice = st.empty()
-    if store.exists() and st.session_state.get("_seen_token") != token:
-        _wait_for_writers(store, notice)  # new data is being written: wait, and say so
+    if store.exists() and (st.session_state.get("_seen_token") != token
+                           or store.writer_waiting()):
+        # new data is written, or an import waits to write: wait, and say so
+        _wait_for_writers(store, notice)
         token = store.version_token()
         st.session_state["_seen_token"] = token
     path = str(store.path)

@@ -82,7 +82,7 @@ def stage(files: list[Any]) -> list[Staged]:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content)
         staged.append(Staged(upload.name, path, key))
-    if auth.UPLOADS_KEY in st.session_state:
+    if auth.UPLOADS_KEY in st.session_state and _folder().is_dir():  # swept after a day
         kept = {item.key for item in staged}
         for old in _folder().iterdir():
             if old.name not in kept:

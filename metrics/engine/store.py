@@ -6,7 +6,7 @@ the dashboard never holds the file's write lock and a CLI import can run while i
 
 from __future__ import annotations
 
-import contextlib
+import fcntl
 import json
 import os
 import threading
@@ -32,8 +32,6 @@ StoreToken = tuple[float, int, float, int]
 
 DEFAULT_PATH: Final[Path] = Path("data") / "servicelens.duckdb"
 LOCK_WAIT_S: Final[float] = 60.0
-# An import's "let me in first" marker older than this was left by a killed import.
-INTENT_MAX_S: Final[float] = 1800.0
 
 # (version, why, DDL). Append only: a store made by an earlier release is brought forward.
 MIGRATIONS: Final[tuple[tuple[int, str, str], ...]] = (
@@ -278,43 +276,47 @@ class Store:
         """While an import waits for the write lock and merges: readers opening meanwhile
         wait for it to end. Twenty sessions reading page after page kept an import's merge
         out for the whole 60 s it waits (each page a new read connection); now the pages in
-        flight finish, the next ones wait with their notice, and show the new data."""
-        marker = self.intent_path()
-        # a full disk: the import says so itself; readers are then not held back
-        with contextlib.suppress(OSError):
-            marker.write_text(json.dumps({"pid": os.getpid(), "at": time.time()}))
+        flight finish, the next ones wait with their notice, and show the new data.
+
+        The sign is an exclusive flock on `<store>.writing`: the kernel drops it with the
+        process, so an import killed halfway holds no reader back (no stale marker, no pid
+        to be reused). A second import waits here for the first."""
+        try:
+            fd: int | None = os.open(self.intent_path(), os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:
+            fd = None  # a full disk or a read-only folder: readers are then not held back
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
         _THREAD.writing = str(self.path)
         try:
             yield
         finally:
             _THREAD.writing = None
-            marker.unlink(missing_ok=True)
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
 
-    def _writer_waits(self) -> bool:
-        """Whether an import (another thread's or process's) waits for or holds the write lock:
-        its marker is there, its process alive, the marker younger than INTENT_MAX_S."""
+    def writer_waiting(self) -> bool:
+        """Whether an import (another thread's or process's) holds `<store>.writing`."""
         if getattr(_THREAD, "writing", None) == str(self.path):
             return False  # this thread's own import
         try:
-            intent = json.loads(self.intent_path().read_text())
-            pid, at = int(intent["pid"]), float(intent["at"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return False
-        if time.time() - at > INTENT_MAX_S:
-            return False  # left by an import that was killed: not waited for
+            fd = os.open(self.intent_path(), os.O_RDONLY)
+        except OSError:
+            return False  # no import has run here
         try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            pass
-        return True
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)  # closing drops the shared lock taken, if it was
+        return False
 
     def _after_writer(self, on_wait: Callable[[str], None] | None) -> None:
         """Wait (up to LOCK_WAIT_S, saying so once) while an import is let in first."""
         deadline = time.monotonic() + LOCK_WAIT_S
         told = False
-        while self._writer_waits() and time.monotonic() < deadline:
+        while self.writer_waiting() and time.monotonic() < deadline:
             if on_wait is not None and not told:
                 on_wait(f"the store {self.path} is being written by another process; waiting")
                 told = True

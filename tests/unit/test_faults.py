@@ -67,7 +67,11 @@ def test_an_import_killed_halfway_is_said_and_leaves_the_store_as_it_was(
         imported(store, "tickets", CORPUS / "tickets_zh_utf8.csv")  # the earlier data
         before = snapshot(store)
         proc = cli(store, "import", "tickets", str(big))
-        time.sleep(whole * 0.45 / 2 ** attempt)  # about halfway: reading and checking
+        began = time.monotonic()
+        while proc.poll() is None and not (journal.path(store).exists()
+                                           and "BIG.csv" in journal.path(store).read_text()):
+            time.sleep(0.01)  # under way: its start noted in the journal
+        time.sleep(max(whole * 0.45 / 2 ** attempt - (time.monotonic() - began), 0))
         if proc.poll() is None:
             break
         proc.communicate()
@@ -76,6 +80,7 @@ def test_an_import_killed_halfway_is_said_and_leaves_the_store_as_it_was(
     assert proc.returncode == -signal.SIGKILL
 
     assert snapshot(store) == before  # opens; earlier data and the import log as they were
+    assert not store.writer_waiting()  # a killed import holds no reader back
     [stopped] = journal.unfinished(store)
     assert (stopped.file_name, stopped.kind, stopped.pid) == ("BIG.csv", "tickets", proc.pid)
     check = cli(store, "check")
@@ -316,4 +321,4 @@ def test_an_import_gets_in_while_pages_keep_reading(tmp_path: Path,
     assert result.inserted == 20_000
     assert errors == []
     assert seen[0] == 5 and seen[-1] == 20_005  # before, then the new data
-    assert not store.intent_path().exists()
+    assert not store.writer_waiting()  # the import's sign went with it
