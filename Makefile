@@ -13,7 +13,8 @@ HAS_CJK_FONT := { fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || \
 NO_CJK_FONT := WARNING: no Chinese (CJK) font found. Chart downloads (PNG/SVG) will show empty \
 	boxes instead of Chinese. Install one: sudo apt-get install fonts-noto-cjk (or make fonts as root)
 
-.PHONY: run test install install-dev fonts browser lint typecheck unit unit-fast bench demo docs clean
+.PHONY: run test install install-dev fonts browser lint typecheck unit unit-fast bench bench-load demo docs \
+	clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -103,6 +104,14 @@ bench: install-dev browser
 			--label $$label || exit 1; \
 	done
 	$(BIN)/python benchmarks/table.py
+
+## bench-load: 20 browser sessions click through the pages for 2 minutes while a 1M-ticket
+## import is merged into their store (a copy of $(BENCH_DIR)'s 1M demo when there, else of a
+## 300,000-ticket demo built for it): p50/p95 page times before, during and after, the
+## store-busy notice, the new data on the Overview, RSS. Fails on any exception.
+bench-load: install-dev browser
+	PYTHONPATH=. $(BIN)/python benchmarks/bench_load.py \
+		$(if $(wildcard $(BENCH_DIR)/demo1000000.duckdb),--store $(BENCH_DIR)/demo1000000.duckdb)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -16,7 +16,7 @@ import polars as pl
 from metrics.core import catalog, spc
 from metrics.present import formatting
 from metrics.present.memo import by_content
-from metrics.present.tables import segment_words
+from metrics.present.tables import each, segment_words
 from metrics.present.words import column_label, label, t, weekday
 
 PALETTE: Final[tuple[str, ...]] = (
@@ -82,10 +82,9 @@ def volume_trend(df: pl.DataFrame, lang: str, grain: str, metric_id: str = "tick
     """A count per bucket as bars (tickets unless told), with its control limits (XmR) and
     signals when given; a bar picks its bucket for the drill-down."""
     metric = catalog.get(metric_id)
-    data = _spans(df.select("bucket", pl.col(metric_id).alias("value")), grain).with_columns(
-        pl.col("value").map_elements(lambda v: formatting.value(metric, v, lang),
-                                     return_dtype=pl.String).alias("shown")
-    )
+    data = _spans(df.select("bucket", pl.col(metric_id).alias("value")), grain)
+    data = data.with_columns(each(data["value"], lambda v: formatting.value(metric, v, lang))
+                             .alias("shown"))
     x = alt.X("bucket:T", title=None, axis=alt.Axis(format=_bucket_format(grain),
                                                      labelOverlap=True))
     axis_scale = alt.Scale(zero=True)
@@ -120,10 +119,9 @@ def rate_trend(
     """A rate per bucket as a line, with its target as a dashed rule, and its control limits
     (p′) and signals when given; a point picks its bucket for the drill-down."""
     metric = catalog.get(metric_id)
-    data = df.select("bucket", pl.col(metric_id).alias("value")).with_columns(
-        pl.col("value").map_elements(lambda v: formatting.value(metric, v, lang),
-                                     return_dtype=pl.String).alias("shown")
-    )
+    data = df.select("bucket", pl.col(metric_id).alias("value"))
+    data = data.with_columns(each(data["value"], lambda v: formatting.value(metric, v, lang))
+                             .alias("shown"))
     base = alt.Chart(data).encode(
         x=alt.X("bucket:T", title=None, axis=alt.Axis(format=_bucket_format(grain))),
         y=alt.Y("value:Q", title=metric.name(lang), axis=alt.Axis(format=".0%"),
@@ -157,10 +155,9 @@ def duration_trend(
     with its control limits (XmR) and signals when given; a point picks its bucket."""
     metric = catalog.get(metric_id)
     data = df.select("bucket", (pl.col(metric_id) / 3600).alias("hours"),
-                     pl.col(metric_id).alias("seconds")).with_columns(
-        pl.col("seconds").map_elements(lambda v: formatting.duration(v, lang),
-                                       return_dtype=pl.String).alias("shown")
-    )
+                     pl.col(metric_id).alias("seconds"))
+    data = data.with_columns(each(data["seconds"], lambda v: formatting.duration(v, lang))
+                             .alias("shown"))
     base = alt.Chart(data).encode(
         x=alt.X("bucket:T", title=None, axis=alt.Axis(format=_bucket_format(grain))),
         y=alt.Y("hours:Q", title=f"{metric.name(lang)}（{t('hours', lang)}）" if lang == "zh"
@@ -180,13 +177,12 @@ def duration_trend(
 def category_bars(df: pl.DataFrame, lang: str) -> ChartSpec:
     """Complaints per category, largest first, with each one's share."""
     total = float(df["complaints"].sum()) or 1.0
+    kept = df.filter(pl.col("complaints") > 0).sort("complaints", descending=True)
     data = (
-        df.filter(pl.col("complaints") > 0)
-        .sort("complaints", descending=True)
-        .with_columns(
-            pl.col("category").fill_null("").map_elements(
-                lambda c: label("category", c, lang) if c else t("unclassified", lang),
-                return_dtype=pl.String).alias("name"),
+        kept.with_columns(
+            each(kept["category"].fill_null(""),
+                 lambda c: label("category", c, lang) if c else t("unclassified", lang))
+            .alias("name"),
             (pl.col("complaints") / total).alias("share"),
         )
         .with_columns(
@@ -225,9 +221,9 @@ def _named(df: pl.DataFrame, column: str, lang: str, vocabulary: str | None = No
 def _shown(df: pl.DataFrame, metric_id: str, lang: str, column: str | None = None,
                 alias: str = "shown") -> pl.DataFrame:
     metric = catalog.get(metric_id)
-    return df.with_columns(pl.col(column or metric_id).map_elements(
-        lambda v: formatting.value(metric, v, lang), return_dtype=pl.String,
-        skip_nulls=False).alias(alias))
+    return df.with_columns(each(df[column or metric_id],
+                                lambda v: formatting.value(metric, v, lang),
+                                skip_nulls=False).alias(alias))
 
 
 def _pick(fields: list[str]) -> alt.Parameter:
@@ -255,10 +251,10 @@ def standard_dots(df: pl.DataFrame, lang: str) -> ChartSpec:
         part = data.select("channel", "name", pl.col(column).alias("seconds")).with_columns(
             pl.lit(t(f"stat_{kind}", lang)).alias("stat"))
         rows.append(part)
-    long = pl.concat(rows).filter(pl.col("seconds") > 0).with_columns(
+    long = pl.concat(rows).filter(pl.col("seconds") > 0)
+    long = long.with_columns(
         (pl.col("seconds") / 60).alias("minutes"),
-        pl.col("seconds").map_elements(lambda v: formatting.duration(v, lang),
-                                       return_dtype=pl.String).alias("shown"))
+        each(long["seconds"], lambda v: formatting.duration(v, lang)).alias("shown"))
     stats = [t("stat_median", lang), t("stat_p90", lang), t("stat_standard", lang)]
     base = alt.Chart(long).encode(
         y=alt.Y("name:N", title=None, sort=data["name"].to_list()),
@@ -331,8 +327,7 @@ def band_shares(df: pl.DataFrame, band: str, bounds: tuple[float, ...], lang: st
                 by: str | None = None, title: str = "") -> ChartSpec:
     """The distribution over duration bands: 100% stacked bars per segment, or one column."""
     data = df.with_columns(
-        pl.col(band).map_elements(lambda b: band_label(int(b), bounds, lang),
-                                  return_dtype=pl.String).alias("band_name"))
+        each(df[band], lambda b: band_label(int(b), bounds, lang)).alias("band_name"))
     if by:
         data = _named(data, by, lang, "channel" if by == "channel" else None)
         totals = data.group_by("name").agg(pl.col("tickets").sum().alias("total"))
@@ -373,10 +368,9 @@ def band_shares(df: pl.DataFrame, band: str, bounds: tuple[float, ...], lang: st
 def heat_map(df: pl.DataFrame, value: str, lang: str) -> ChartSpec:
     """Weekday × hour cells coloured by volume or by median first response."""
     data = df.with_columns(
-        pl.col("weekday").map_elements(lambda d: weekday(int(d), lang),
-                                       return_dtype=pl.String).alias("day"),
-        pl.col("first_response_median_s").map_elements(
-            lambda v: formatting.duration(v, lang), return_dtype=pl.String).alias("frt"),
+        each(df["weekday"], lambda d: weekday(int(d), lang)).alias("day"),
+        each(df["first_response_median_s"], lambda v: formatting.duration(v, lang))
+        .alias("frt"),
         (pl.col("first_response_median_s") / 60).alias("frt_min"),
     )
     field = "tickets:Q" if value == "tickets" else "frt_min:Q"
@@ -427,9 +421,8 @@ def metric_lines(df: pl.DataFrame, metric_ids: list[str], lang: str, grain: str,
 def ageing_bars(df: pl.DataFrame, lang: str) -> ChartSpec:
     """Open tickets by age band, stacked by priority."""
     names = [t(f"age_{i}", lang) for i in range(1, 5)]
-    data = _named(df, "priority", lang, "priority", alias="priority_name").with_columns(
-        pl.col("age_band").map_elements(lambda b: names[int(b) - 1],
-                                        return_dtype=pl.String).alias("age"))
+    data = _named(df, "priority", lang, "priority", alias="priority_name")
+    data = data.with_columns(each(data["age_band"], lambda b: names[int(b) - 1]).alias("age"))
     priorities = [label("priority", p, lang) for p in ("urgent", "high", "medium", "low")]
     chart = alt.Chart(data).mark_bar().encode(
         x=alt.X("age:N", sort=names, title=None, axis=alt.Axis(labelAngle=0)),
@@ -707,8 +700,7 @@ def funnel_plot(df: pl.DataFrame, metric_id: str, flagged: list[str], lang: str)
     data = data.with_columns(
         pl.col("agent").is_in(flagged).replace_strict({True: word, False: ""},
                                                       return_dtype=pl.String).alias("flag"),
-        pl.col("rate").map_elements(lambda v: formatting.value(metric, v, lang),
-                                    return_dtype=pl.String).alias("shown"))
+        each(data["rate"], lambda v: formatting.value(metric, v, lang)).alias("shown"))
     x = alt.X("n:Q", title=t("funnel_n", lang), scale=alt.Scale(type="log", nice=False))
     y_scale = alt.Scale(zero=False, nice=True)
     y = alt.Y("rate:Q", title=metric.name(lang), axis=alt.Axis(format=".0%"), scale=y_scale)
@@ -900,9 +892,9 @@ def calls_daily(df: pl.DataFrame, target: float | None, lang: str) -> ChartSpec:
         tooltip=[alt.Tooltip("bucket:T", title=t("date", lang)),
                  alt.Tooltip("metric:N", title=" "), alt.Tooltip("value:Q", format=",")])
     sl = catalog.get("service_level_rate")
-    level = df.select("bucket", pl.col("service_level_rate").alias("rate")).with_columns(
-        pl.col("rate").map_elements(lambda v: formatting.value(sl, v, lang),
-                                    return_dtype=pl.String).alias("shown"))
+    level = df.select("bucket", pl.col("service_level_rate").alias("rate"))
+    level = level.with_columns(
+        each(level["rate"], lambda v: formatting.value(sl, v, lang)).alias("shown"))
     rate_axis = alt.Y("rate:Q", title=sl.name(lang), axis=alt.Axis(format=".0%"),
                       scale=alt.Scale(domain=[0, 1]))
     rate = alt.Chart(level).mark_line(color=PALETTE[0], strokeDash=[2, 2], point=True).encode(
@@ -923,13 +915,11 @@ def calls_heat(df: pl.DataFrame, value: str, lang: str) -> ChartSpec:
     """Weekday × half-hour cells coloured by calls offered or by service level."""
     label_of = formatting.slot_label
     sl = catalog.get("service_level_rate")
-    data = df.select("weekday", "slot", "calls_offered", "service_level_rate").with_columns(
-        pl.col("weekday").map_elements(lambda d: weekday(int(d), lang),
-                                       return_dtype=pl.String).alias("day"),
-        pl.col("slot").map_elements(lambda s: label_of(int(s)),
-                                    return_dtype=pl.String).alias("time"),
-        pl.col("service_level_rate").map_elements(lambda v: formatting.value(sl, v, lang),
-                                                  return_dtype=pl.String).alias("sl"))
+    data = df.select("weekday", "slot", "calls_offered", "service_level_rate")
+    data = data.with_columns(
+        each(data["weekday"], lambda d: weekday(int(d), lang)).alias("day"),
+        each(data["slot"], lambda s: label_of(int(s))).alias("time"),
+        each(data["service_level_rate"], lambda v: formatting.value(sl, v, lang)).alias("sl"))
     offered = value == "offered"
     field = "calls_offered:Q" if offered else "service_level_rate:Q"
     scale = alt.Scale(scheme="blues") if offered else alt.Scale(scheme="redyellowgreen",
@@ -956,8 +946,8 @@ def patience(df: pl.DataFrame, bounds: tuple[float, ...], lang: str) -> ChartSpe
     patience curve) as a line on its own axis."""
     names = [band_label(i, bounds, lang) for i in range(1, len(bounds) + 2)]
     answered, abandoned = (label("call_outcome", c, lang) for c in ("answered", "abandoned"))
-    data = df.with_columns(pl.col("wait_band").map_elements(
-        lambda b: band_label(int(b), bounds, lang), return_dtype=pl.String).alias("band"))
+    data = df.with_columns(
+        each(df["wait_band"], lambda b: band_label(int(b), bounds, lang)).alias("band"))
     long = pl.concat([
         data.select("band", pl.col("answered").alias("calls"), pl.lit(answered).alias("outcome")),
         data.select("band", pl.col("abandoned").alias("calls"),

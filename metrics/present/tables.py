@@ -25,7 +25,7 @@ def segment_words(df: pl.DataFrame, column: str, lang: str,
             return t(none, lang)
         return label(vocabulary, str(code), lang) if vocabulary else str(code)
 
-    return df[column].map_elements(word, return_dtype=pl.String, skip_nulls=False)
+    return each(df[column], word, skip_nulls=False)
 
 
 def _formatted(values: pl.Series, metric: catalog.Metric, lang: str) -> pl.Series:
@@ -52,8 +52,8 @@ def metric_table(df: pl.DataFrame, by: str, metric_ids: Sequence[str], lang: str
 
 def durations(df: pl.DataFrame, column: str, title: str, lang: str) -> pl.Series:
     """A seconds column as words (3小时20分), titled."""
-    return df[column].map_elements(lambda v: formatting.duration(v, lang),
-                                   return_dtype=pl.String, skip_nulls=False).alias(title)
+    return each(df[column], lambda v: formatting.duration(v, lang),
+                skip_nulls=False).alias(title)
 
 
 def _pp(value: float | None) -> str:
@@ -70,12 +70,12 @@ def moved_table(df: pl.DataFrame, by: str, lang: str) -> pl.DataFrame:
         t("complaints_now", lang): df["complaints_now"].cast(pl.Int64),
         t("tickets_before", lang): df["tickets_before"].cast(pl.Int64),
         t("tickets_now", lang): df["tickets_now"].cast(pl.Int64),
-        f"{t('contribution', lang)} ({pp})": df["contribution"].map_elements(
-            _pp, return_dtype=pl.String, skip_nulls=False),
-        f"{t('mix_effect', lang)} ({pp})": df["mix"].map_elements(
-            _pp, return_dtype=pl.String, skip_nulls=False),
-        f"{t('rate_effect', lang)} ({pp})": df["rate"].map_elements(
-            _pp, return_dtype=pl.String, skip_nulls=False),
+        f"{t('contribution', lang)} ({pp})": each(df["contribution"],
+            _pp, skip_nulls=False),
+        f"{t('mix_effect', lang)} ({pp})": each(df["mix"],
+            _pp, skip_nulls=False),
+        f"{t('rate_effect', lang)} ({pp})": each(df["rate"],
+            _pp, skip_nulls=False),
     })
     if by == "category":  # complaints split by category: ticket counts would repeat them
         out = out.drop(t("tickets_before", lang), t("tickets_now", lang))
@@ -96,10 +96,10 @@ def themes_table(df: pl.DataFrame, lang: str) -> pl.DataFrame:
     return pl.DataFrame({
         t("theme", lang): df["theme"],
         t("comments", lang): df["comments"].cast(pl.Int64),
-        t("mean_score_short", lang): df["mean_score"].map_elements(
-            lambda v: f"{v:.2f}", return_dtype=pl.String, skip_nulls=False).fill_null("—"),
-        t("low_share", lang): df["low_share"].map_elements(
-            formatting.percent, return_dtype=pl.String, skip_nulls=False),
+        t("mean_score_short", lang): each(df["mean_score"],
+            lambda v: f"{v:.2f}", skip_nulls=False).fill_null("—"),
+        t("low_share", lang): each(df["low_share"],
+            formatting.percent, skip_nulls=False),
     } | ({t("example", lang): df["example"]} if "example" in df.columns else {}))
 
 
@@ -319,11 +319,9 @@ def pareto_table(pareto: pl.DataFrame, lang: str) -> pl.DataFrame:
     shown = metric_table(pareto, "category",
                                 ["complaints", "complaint_closed_within_limit_rate"], lang,
                                 "category")
-    shown.insert_column(2, pareto["share"].map_elements(formatting.percent,
-                                                        return_dtype=pl.String)
+    shown.insert_column(2, each(pareto["share"], formatting.percent)
                         .alias(t("share", lang)))
-    shown.insert_column(3, pareto["cumulative"].map_elements(formatting.percent,
-                                                             return_dtype=pl.String)
+    shown.insert_column(3, each(pareto["cumulative"], formatting.percent)
                         .alias(t("cumulative", lang)))
     return shown
 
@@ -374,6 +372,16 @@ _CODED: Final[tuple[str, ...]] = (
 _CALL_CODED: Final[dict[str, str]] = {"outcome": "call_outcome", "direction": "call_direction"}
 
 
+def each(series: pl.Series, fn: Callable[[Any], str | None], *,
+         skip_nulls: bool = True) -> pl.Series:
+    """`fn` over a column's values as text, in this thread, never on polars' thread pool.
+    map_elements runs Python there (eager or in an expression), which needs the GIL; polars'
+    to_pandas (st.dataframe of a polars frame) waits on that pool holding the GIL: with
+    twenty sessions both met and the whole server hung (polars 2.1)."""
+    return pl.Series(series.name, [None if v is None and skip_nulls else fn(v)
+                                   for v in series.to_list()], dtype=pl.String)
+
+
 def _worder(vocabulary: str, lang: str) -> Callable[[str | None], str]:
     return lambda code: label(vocabulary, code, lang)
 
@@ -381,17 +389,14 @@ def _worder(vocabulary: str, lang: str) -> Callable[[str | None], str]:
 @remembering(32)  # a drill-down's rows (up to its cap) come back on every rerun
 def presentable(df: pl.DataFrame, lang: str) -> pl.DataFrame:
     """Rows as people read them: words for codes, durations in words, labelled headers."""
-    exprs: list[pl.Expr] = []
+    exprs: list[pl.Expr | pl.Series] = []
     for column in df.columns:
         if column in _CODED:
-            exprs.append(pl.col(column).map_elements(_worder(column, lang),
-                                                     return_dtype=pl.String))
+            exprs.append(each(df[column], _worder(column, lang)))
         elif column in _CALL_CODED:
-            exprs.append(pl.col(column).map_elements(_worder(_CALL_CODED[column], lang),
-                                                     return_dtype=pl.String))
+            exprs.append(each(df[column], _worder(_CALL_CODED[column], lang)))
         elif column in ("frt_s", "res_s", "wait_s", "talk_s", "hold_s", "acw_s", "handle_s"):
-            exprs.append(pl.col(column).map_elements(
-                lambda v: formatting.duration(v, lang), return_dtype=pl.String))
+            exprs.append(each(df[column], lambda v: formatting.duration(v, lang)))
         elif column == "_counted":
             exprs.append(pl.col(column).replace_strict({True: "✓", False: "✗"}, default=None,
                                                       return_dtype=pl.String))
@@ -454,15 +459,15 @@ def staffing_table(df: pl.DataFrame, lang: str) -> pl.DataFrame:
         t("staffing_col_interval", lang): [
             f"{weekday(int(d), lang)} {formatting.slot_label(int(s))}"
             for d, s in zip(df["weekday"], df["slot"], strict=True)],
-        t("staffing_col_calls", lang): df["calls"].map_elements(
-            lambda v: f"{v:,.1f}", return_dtype=pl.String),
+        t("staffing_col_calls", lang): each(df["calls"],
+            lambda v: f"{v:,.1f}"),
         t("staffing_col_aht", lang): durations(df, "aht_s", "aht", lang),
         t("staffing_col_needed", lang): df["needed"],
         t("staffing_col_sl", lang): _formatted(df["service_level"], sl, lang),
-        t("staffing_col_seen", lang): df["seen"].map_elements(
-            lambda v: f"{v:,.1f}", return_dtype=pl.String),
-        t("staffing_col_short", lang): df["short"].map_elements(
-            lambda v: t("yes", lang) if v else "", return_dtype=pl.String),
+        t("staffing_col_seen", lang): each(df["seen"],
+            lambda v: f"{v:,.1f}"),
+        t("staffing_col_short", lang): each(df["short"],
+            lambda v: t("yes", lang) if v else ""),
     })
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import polars as pl
 import pytest
 
 from metrics.core import catalog
 from metrics.present import formatting
+from metrics.present.tables import each
 
 
 @pytest.mark.parametrize(
@@ -103,3 +108,24 @@ def test_code_span_shows_the_text_literally(text: str) -> None:
     inline = markdown_it.MarkdownIt("commonmark").parseInline(formatting.code(text))[0]
     assert [(token.type, token.content) for token in inline.children or []] == [
         ("code_inline", text)]
+
+
+def test_no_python_function_runs_on_polars_thread_pool() -> None:
+    """map_elements runs Python on polars' pool, which needs the GIL; polars' to_pandas (every
+    st.dataframe of a polars frame) waits on that pool holding it. Twenty sessions at once
+    hung the whole server that way (benchmarks/bench_load.py). Values are mapped with
+    tables.each, in the calling thread."""
+    root = Path(__file__).parents[2]
+    found = [f"{path.relative_to(root)}:{n}" for folder in ("metrics", "ui", "pages")
+             for path in (root / folder).rglob("*.py")
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if re.search(r"\.(map_elements|map_batches|map_rows|map_groups)\(", line)]
+    assert found == []
+
+
+def test_each_maps_in_this_thread_keeping_nulls() -> None:
+    series = pl.Series("v", [1, None, 3])
+    assert each(series, lambda v: f"<{v}>").to_list() == ["<1>", None, "<3>"]
+    assert each(series, lambda v: f"<{v}>", skip_nulls=False).to_list() == [
+        "<1>", "<None>", "<3>"]
+    assert each(series, str).name == "v" and each(series, str).dtype == pl.String
