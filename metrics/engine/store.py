@@ -236,6 +236,25 @@ def one_writer(path: Path) -> Iterator[None]:
         yield
 
 
+# What to do about a store file that cannot be opened or read.
+_RESTORE: Final[str] = ("if the file is damaged, `servicelens check` says so: restore the latest "
+                        "backup (servicelens backup) and import the extracts since then")
+
+
+def _unopened(error: duckdb.Error, file: Path) -> StoreError:
+    """The error to raise for a file that could not be opened: locked too long, or else."""
+    if _is_lock_error(error):
+        return StoreLocked(f"the store {file} stayed locked by another writer for "
+                           f"{LOCK_WAIT_S:.0f} s")
+    return StoreError(f"{file} cannot be opened ({str(error)[:300]}); {_RESTORE}")
+
+
+def disk_full(error: BaseException) -> bool:
+    """Whether DuckDB stopped for want of disk space (the store's disk or its spill folder)."""
+    text = str(error).lower()
+    return "no space left" in text or "disk is full" in text or "disk full" in text
+
+
 def _is_damage(error: duckdb.Error) -> bool:
     """A read that failed on the file itself (an unreadable or corrupt block), not the query."""
     return isinstance(error, duckdb.IOException) or "corrupt" in str(error).lower()
@@ -264,9 +283,8 @@ class Store:
     def _connect(
         self, read_only: bool, on_wait: Callable[[str], None] | None
     ) -> duckdb.DuckDBPyConnection:
-        if read_only:
-            self._after_writer(on_wait)
-        return self._retry(lambda: duckdb.connect(str(self.path), read_only=read_only), on_wait)
+        return self._retry(lambda: duckdb.connect(str(self.path), read_only=read_only), on_wait,
+                           after_writer=read_only)
 
     def intent_path(self) -> Path:
         return self.path.with_name(f"{self.path.name}.writing")
@@ -312,16 +330,6 @@ class Store:
             os.close(fd)  # closing drops the shared lock taken, if it was
         return False
 
-    def _after_writer(self, on_wait: Callable[[str], None] | None) -> None:
-        """Wait (up to LOCK_WAIT_S, saying so once) while an import is let in first."""
-        deadline = time.monotonic() + LOCK_WAIT_S
-        told = False
-        while self.writer_waiting() and time.monotonic() < deadline:
-            if on_wait is not None and not told:
-                on_wait(f"the store {self.path} is being written by another process; waiting")
-                told = True
-            time.sleep(0.2)
-
     def sibling(self, suffix: str) -> Path:
         """A file beside the store for what must not change its token: servicelens.audit.duckdb
         beside servicelens.duckdb."""
@@ -334,32 +342,26 @@ class Store:
         return self._retry(lambda: duckdb.connect(str(path), read_only=read_only), None, path)
 
     def _retry(self, open_it: Callable[[], T], on_wait: Callable[[str], None] | None,
-               file: Path | None = None) -> T:
-        """open_it(), retried while another process holds the file's lock (up to LOCK_WAIT_S);
-        `file` (the store itself unless given) is the one named when it cannot be opened."""
+               file: Path | None = None, *, after_writer: bool = False) -> T:
+        """open_it(), retried while another process holds the file's lock, and with
+        `after_writer` (a reader) first held back while an import is let in (writer_first):
+        both within one LOCK_WAIT_S, said once. `file` (the store itself unless given) is the
+        one named when it cannot be opened."""
         file = file or self.path
         deadline = time.monotonic() + LOCK_WAIT_S
         told = False
         while True:
-            try:
-                return open_it()
-            except (duckdb.IOException, duckdb.ConnectionException,
-                    duckdb.ResourceInUseException) as error:
-                if not _is_lock_error(error) or time.monotonic() > deadline:
-                    if _is_lock_error(error):
-                        raise StoreLocked(
-                            f"the store {file} stayed locked by another writer for "
-                            f"{LOCK_WAIT_S:.0f} s"
-                        ) from error
-                    raise StoreError(
-                        f"{file} cannot be opened ({str(error)[:300]}); if the file is "
-                        "damaged, `servicelens check` says so: restore the latest backup "
-                        "(servicelens backup) and import the extracts since then"
-                    ) from error
-                if on_wait is not None and not told:
-                    on_wait(f"the store {self.path} is being written by another process; waiting")
-                    told = True
-                time.sleep(0.2)
+            if not (after_writer and self.writer_waiting() and time.monotonic() < deadline):
+                try:
+                    return open_it()
+                except (duckdb.IOException, duckdb.ConnectionException,
+                        duckdb.ResourceInUseException) as error:
+                    if not _is_lock_error(error) or time.monotonic() > deadline:
+                        raise _unopened(error, file) from error
+            if on_wait is not None and not told:
+                on_wait(f"the store {self.path} is being written by another process; waiting")
+                told = True
+            time.sleep(0.2)
 
     def ensure(self, on_wait: Callable[[str], None] | None = None) -> None:
         """Create the store if missing and bring its schema to this release's version."""
@@ -398,9 +400,8 @@ class Store:
             if not _is_damage(error):
                 raise
             raise StoreError(
-                f"the store {self.path} cannot be read ({str(error)[:300]}); if the file is "
-                "damaged, `servicelens check` says so: restore the latest backup (servicelens "
-                "backup) and import the extracts since then") from error
+                f"the store {self.path} cannot be read ({str(error)[:300]}); {_RESTORE}"
+            ) from error
         finally:
             con.close()
 
@@ -454,7 +455,7 @@ class Store:
             except duckdb.IOException as error:
                 # its checkpoint failed (a full disk): what was committed is in the WAL, which
                 # the next connection replays; anything else is the caller's to hear of
-                if "space" not in str(error).lower():
+                if not disk_full(error):
                     raise
 
     def settings(self) -> Settings:

@@ -25,7 +25,7 @@ import polars as pl
 
 from metrics.core.errors import ServiceLensError
 from metrics.core.schema import VOCABULARIES
-from metrics.engine.store import DATA_TABLES, Store, fetch_one
+from metrics.engine.store import DATA_TABLES, Store, disk_full, fetch_one
 from metrics.ingest import journal, readers
 from metrics.ingest.mapping import (
     DATETIME_FORMATS,
@@ -842,7 +842,7 @@ def _import_file(
             try:
                 check(con, the_plan, site_tz, lang)
             except (duckdb.OutOfMemoryException, duckdb.IOException) as error:
-                if isinstance(error, duckdb.IOException) and not _disk_full(error):
+                if isinstance(error, duckdb.IOException) and not disk_full(error):
                     raise
                 raise ImportFailed(readers.out_of_room(the_plan.source.name, error)) from error
             progress(0.6, "write")
@@ -857,7 +857,7 @@ def _import_file(
                     import_id, counts, demo_removed = _merge(con, the_plan, started, lang,
                                                              store)
                 except duckdb.Error as error:  # rolled back: the store is as it was
-                    if not _disk_full(error):
+                    if not disk_full(error):
                         raise
                     raise ImportFailed(_full_words(store, the_plan.source.name)) from error
                 on_commit()
@@ -885,11 +885,6 @@ def _doubtful(plan: Plan) -> str:
         f"{column} was read from {named(headers, read)}, though "
         f"{' and '.join(named(headers, i) for i in others)} also gives it (name the one to "
         "use in a mapping's [columns])" for column, (read, *others) in doubtful.items())
-
-
-def _disk_full(error: BaseException) -> bool:
-    text = str(error).lower()
-    return "no space left" in text or "disk is full" in text or "disk full" in text
 
 
 def _full_words(store: Store, name: str) -> str:
@@ -921,7 +916,7 @@ def _checkpoint(con: duckdb.DuckDBPyConnection, store: Store) -> str:
     try:
         con.execute("CHECKPOINT s")
     except duckdb.IOException as error:
-        if not _disk_full(error):
+        if not disk_full(error):
             raise
         return (f"imported, but the disk holding the store ({store.path.parent}) filled up "
                 "while the store file was being compacted: the rows are safe in its "

@@ -26,7 +26,7 @@ import duckdb
 import pyarrow as pa
 
 from metrics.core.errors import ServiceLensError
-from metrics.engine.store import fetch_one
+from metrics.engine.store import disk_full, fetch_one
 from metrics.ingest import queue_log
 
 if TYPE_CHECKING:  # openpyxl is imported where a workbook is read
@@ -761,7 +761,7 @@ def out_of_room(name: str, error: duckdb.Error) -> str:
     """Why DuckDB stopped an import for lack of memory, in words: its temporary folder full
     (it spills there past the memory cap), or the cap itself."""
     text = str(error).lower()
-    if "offload" in text or "no space left" in text or "disk" in text:
+    if disk_full(error) or "offload" in text or "disk" in text:  # spilling failed
         spill = Path(tempfile.gettempdir()) / "servicelens-spill"
         return (f"{name}: the import's temporary folder ({spill}) is full; free space on that "
                 "disk or point TMPDIR at a larger one, and import again")
