@@ -59,16 +59,14 @@ for item in staged:
             continue
         probe = guess if kind == guess.kind else cached.preview(  # the guess resolved this kind
             item.path, kind, base, encoding, ctx.settings.timezone, lang, 1)
-        for column in probe.resolution.missing if probe.resolution else ():
+        # a required column not found (any header), or given by several (one of those)
+        picks = [("pick_column", c, probe.headers) for c in probe.resolution.missing] + [
+            ("pick_ambiguous", c, [probe.headers[i] for i in found])
+            for c, found in probe.resolution.ambiguous.items()] if probe.resolution else []
+        for words, column, options in picks:
             st.selectbox(  # drawn on every run, so that the pick is kept
-                t("pick_column", lang, column=column), [None, *probe.headers],
+                t(words, lang, column=column), [None, *options],
                 key=f"pick_{item.key}_{column}",
-                format_func=lambda h: t("choose", lang) if h is None else h,
-            )
-        for column, found in probe.resolution.ambiguous.items() if probe.resolution else ():
-            st.selectbox(  # several headers name a required column: which one holds it
-                t("pick_ambiguous", lang, column=column),
-                [None, *(probe.headers[i] for i in found)], key=f"pick_{item.key}_{column}",
                 format_func=lambda h: t("choose", lang) if h is None else h,
             )
         mapping = uploads.picked_mapping(item, base)

@@ -135,7 +135,7 @@ def sniff_format(path: Path) -> str:
     if start.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")):
         return "markup"  # a web report or an Excel 2003 XML file, often named .xls
     fmt = FORMATS.get(path.suffix.lower(), "csv")
-    if fmt == "jsonl" or head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"{"):
+    if fmt == "jsonl" or start.startswith(b"{"):
         return "jsonl"
     if queue_log.looks_like(head):
         return "queue_log"
