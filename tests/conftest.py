@@ -10,6 +10,7 @@ import pytest
 
 from metrics.core.filters import Filters
 from metrics.core.scope import Scope
+from metrics.engine import transfer
 from metrics.engine.store import Store
 from metrics.ingest import demo
 
@@ -60,24 +61,52 @@ INSERT INTO qa_violations VALUES
 """
 
 
+# The engines a module's stores run on: a module that sets ENGINES = BOTH runs each of its
+# tests that reads `tiny_store` or `demo_store` on DuckDB and on embedded ClickHouse (chDB),
+# the same fixture rows copied across by `servicelens migrate`'s own code.
+BOTH: tuple[str, ...] = ("duckdb", "chdb")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    engines = getattr(metafunc.module, "ENGINES", ("duckdb",))
+    if "engine" in metafunc.fixturenames and len(engines) > 1:
+        metafunc.parametrize("engine", engines, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def engine(request: pytest.FixtureRequest) -> str:
+    """The engine the test's stores run on (DuckDB unless its module asks for both)."""
+    return str(getattr(request, "param", "duckdb"))
+
+
+def on_engine(store: Store, engine: str) -> Store:
+    """`store` itself on DuckDB; on chDB, a chDB store beside it holding a copy of its rows."""
+    if engine == "duckdb":
+        return store
+    target = Store(f"chdb:{store.path.with_suffix('.chdb')}")
+    copied = transfer.copy(store, target)
+    assert copied.equal, copied
+    return target
+
+
 @pytest.fixture()
-def tiny_store(tmp_path: Path) -> Store:
+def tiny_store(tmp_path: Path, engine: str) -> Store:
     """The hand-made store: 7 tickets, 7 surveys, 3 inspections."""
     store = Store(tmp_path / "tiny.duckdb")
     with store.writer() as con:
         con.execute(FIXTURE_SQL)
-    return store
+    return on_engine(store, engine)
 
 
 @pytest.fixture(scope="session")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+def demo_store(tmp_path_factory: pytest.TempPathFactory, engine: str) -> Store:
     """A small deterministic demo store ending 2026-11-23."""
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     store = Store(path)
     store.ensure()
     frames = demo.generate(6000, seed=11, end=date(2026, 11, 23))
     demo.write(store, frames, "demo: test")
-    return store
+    return on_engine(store, engine)
 
 
 PACK_FIXTURES = {"review_packs", "review_pack_pdfs", "review_pack_zip"}

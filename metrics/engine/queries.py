@@ -6,7 +6,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import duckdb
 import polars as pl
 
 from metrics.core import catalog
@@ -15,7 +14,7 @@ from metrics.core.filters import Filters
 from metrics.core.scope import Grain, Scope
 from metrics.core.settings import Settings
 from metrics.engine.sql import Query, compile_agent_teams, compile_sets, compile_source
-from metrics.engine.store import Store, fetch_one
+from metrics.engine.store import Store
 
 
 @dataclass(frozen=True)
@@ -54,10 +53,9 @@ def frame(
     A `bucket` group is the scope's grain."""
     metrics = expand(metric_ids, scope.settings)
     parts: list[pl.DataFrame] = []
-    with store.reader() as con:
-        for source, members in _by_source(metrics).items():
-            query = compile_source(source, members, scope, group_by)
-            parts.append(con.sql(query.sql, params=query.params).pl())
+    for source, members in _by_source(metrics).items():
+        query = compile_source(source, members, scope, group_by)
+        parts.append(store.frame(query.sql, query.params))
     combined = _join(parts, list(group_by))
     return _finish(combined, metrics, scope.settings)
 
@@ -205,19 +203,18 @@ def breakdowns(store: Store, scope: Scope, metric_ids: Iterable[str],
     SETS): one scan of the rows instead of one per column."""
     metrics = expand(metric_ids, scope.settings)
     parts: dict[str, list[pl.DataFrame]] = {c: [] for c in columns}
-    with store.reader() as con:
-        for source, members in _by_source(metrics).items():
-            if source == "coverage":  # its own relation per column: no grouping sets
-                for c in columns:
-                    query = compile_source(source, members, scope, [c])
-                    parts[c].append(con.sql(query.sql, params=query.params).pl())
-                continue
-            query = compile_sets(source, members, scope, columns)
-            df = con.sql(query.sql, params=query.params).pl()
-            flags = [f"_g_{c}" for c in columns]
+    for source, members in _by_source(metrics).items():
+        if source == "coverage":  # its own relation per column: no grouping sets
             for c in columns:
-                others = [o for o in columns if o != c]
-                parts[c].append(df.filter(pl.col(f"_g_{c}") == 0).drop(*flags, *others))
+                query = compile_source(source, members, scope, [c])
+                parts[c].append(store.frame(query.sql, query.params))
+            continue
+        query = compile_sets(source, members, scope, columns)
+        df = store.frame(query.sql, query.params)
+        flags = [f"_g_{c}" for c in columns]
+        for c in columns:
+            others = [o for o in columns if o != c]
+            parts[c].append(df.filter(pl.col(f"_g_{c}") == 0).drop(*flags, *others))
     return {c: _finish(_join(parts[c], [c]), metrics, scope.settings) for c in columns}
 
 
@@ -231,13 +228,12 @@ def dimension_values(store: Store) -> dict[str, list[str]]:
     sources = (("channel", ("tickets",)), ("team", ("tickets", "calls")),
                ("agent", ("tickets", "calls")), ("request_type", ("tickets",)),
                ("category", ("tickets",)), ("queue", ("calls",)))
-    with store.reader() as con:
-        for column, tables in sources:
-            union = " UNION ".join(
-                f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL"  # noqa: S608 - fixed names
-                for table in tables)
-            rows = con.execute(f"SELECT DISTINCT {column} FROM ({union}) ORDER BY 1").fetchall()  # noqa: S608 - columns and tables from the fixed tuple above
-            out[column] = [str(r[0]) for r in rows]
+    for column, tables in sources:
+        union = " UNION ".join(
+            f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL"  # noqa: S608 - fixed names
+            for table in tables)
+        rows = store.fetch(f"SELECT DISTINCT {column} FROM ({union}) ORDER BY 1")  # noqa: S608 - columns and tables from the fixed tuple above
+        out[column] = [str(r[0]) for r in rows]
     return out
 
 
@@ -247,8 +243,7 @@ def agent_teams(store: Store, filters: Filters) -> dict[str, str]:
     if not store.exists():
         return {}
     query = compile_agent_teams(filters)
-    with store.reader() as con:
-        rows = con.execute(query.sql, query.params).fetchall()
+    rows = store.fetch(query.sql, query.params)
     return {str(agent): str(team) for agent, team in rows}
 
 
@@ -268,16 +263,15 @@ def first_day(store: Store) -> date | None:
     """The first day the tickets or the calls reach (where the period picker starts)."""
     if not store.exists():
         return None
-    with store.reader() as con:
-        row = con.execute("SELECT least((SELECT min(created_at) FROM tickets),"
-                          " (SELECT min(queued_at) FROM calls))::DATE").fetchone()
-    return row[0] if row else None
+    rows = store.fetch("SELECT least((SELECT min(created_at) FROM tickets),"
+                       " (SELECT min(queued_at) FROM calls))::DATE AS day")
+    return rows[0][0] if rows else None
 
 
-def listing_total(con: duckdb.DuckDBPyConnection, query: Query, shown: int, limit: int) -> int:
+def listing_total(store: Store, query: Query, shown: int, limit: int) -> int:
     """How many rows a listing cut at `limit` has in all: `shown` when the limit did not cut
     it, else its `total` query's count (one aggregate, no rows kept)."""
     if shown < limit or query.total is None:
         return shown
-    row = fetch_one(con, query.total.sql, query.total.params)
-    return int(row[0]) if row else 0
+    rows = store.fetch(query.total.sql, query.total.params)
+    return int(rows[0][0]) if rows else 0

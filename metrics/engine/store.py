@@ -19,12 +19,14 @@ from typing import Any, Final, TypeVar
 from zoneinfo import ZoneInfo
 
 import duckdb
+import polars as pl
 
 from metrics.core.access import Access
 from metrics.core.errors import ServiceLensError
 from metrics.core.filters import Filters
 from metrics.core.scope import Grain, Scope
 from metrics.core.settings import Settings
+from metrics.engine import clickhouse
 
 T = TypeVar("T")
 # (mtime, size) of the file and of its WAL: changes whenever the store is written.
@@ -212,6 +214,23 @@ def default_path() -> Path:
     return Path(env) if env else DEFAULT_PATH
 
 
+def default_location() -> str:
+    """Where the store is: `SERVICELENS_STORE` (a DuckDB file, chdb:FOLDER or
+    clickhouse://user@host:port/db) when set, else data/servicelens.duckdb."""
+    return os.environ.get("SERVICELENS_STORE") or str(DEFAULT_PATH)
+
+
+_ENGINES: dict[str, clickhouse.Engine] = {}
+_ENGINES_GUARD = threading.Lock()
+_CREATED: set[str] = set()
+
+
+def _engine(location: clickhouse.Location) -> clickhouse.Engine:
+    """One Engine per ClickHouse location in this process (a server's client is reused)."""
+    with _ENGINES_GUARD:
+        return _ENGINES.setdefault(location.shown, clickhouse.Engine(location))
+
+
 def _is_lock_error(error: duckdb.Error) -> bool:
     """Another process's lock on the file, or (in this process) another connection's handle
     on it: an import's ATTACH while the server's sessions read ('Unique file handle
@@ -261,10 +280,56 @@ def _is_damage(error: duckdb.Error) -> bool:
 
 
 class Store:
-    """One DuckDB file; a short-lived connection per unit of work."""
+    """One DuckDB file; a short-lived connection per unit of work. At a ClickHouse location
+    (`chdb:FOLDER`, `clickhouse://…`) the data tables are ClickHouse's (`engine`) and the
+    DuckDB file (`path`) keeps the users, settings and import log only."""
 
     def __init__(self, path: Path | str | None = None) -> None:
-        self.path = Path(path) if path is not None else default_path()
+        text = str(path) if path is not None else default_location()
+        where = clickhouse.parse(text)
+        self.engine: clickhouse.Engine | None = _engine(where) if where else None
+        self.path = where.control if where else Path(text)
+        # how the store is named to people, logs, caches and `--store`: never a password
+        self.location = where.shown if where else str(self.path)
+
+    def __repr__(self) -> str:
+        return f"Store({self.location!r})"
+
+    def frame(self, sql: str, params: dict[str, Any] | None = None) -> pl.DataFrame:
+        """A query of the data tables (the compiler's DuckDB SQL), on the store's engine."""
+        if self.engine is not None:
+            self._tables()
+            return self.engine.frame(sql, params or {})
+        with self.reader() as con:
+            return con.sql(sql, params=params or {}).pl()
+
+    def fetch(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        """`frame`'s rows as tuples (for a count or a date)."""
+        if self.engine is not None:
+            self._tables()
+            return self.engine.rows(sql, params or {})
+        with self.reader() as con:
+            return con.execute(sql, params or {}).fetchall()
+
+    def _tables(self, con: duckdb.DuckDBPyConnection | None = None) -> None:
+        """The data tables on ClickHouse, made once per process from the DuckDB schema (read
+        on `con`, a connection to the control file, when the caller holds one)."""
+        if self.engine is None or self.location in _CREATED:
+            return
+        if con is None:
+            with self.reader() as own:
+                self._tables(own)
+            return
+        rows = con.execute(
+            "SELECT table_name, column_name, data_type, is_nullable = 'YES'"
+            " FROM information_schema.columns WHERE table_schema = 'main'"
+            " AND table_name IN (SELECT unnest($t)) ORDER BY table_name,"
+            " ordinal_position", {"t": list(DATA_TABLES)}).fetchall()
+        columns: dict[str, list[tuple[str, str, bool]]] = {}
+        for table, column, kind, nullable in rows:
+            columns.setdefault(table, []).append((column, kind, bool(nullable)))
+        self.engine.create(columns)
+        _CREATED.add(self.location)
 
     def exists(self) -> bool:
         return self.path.exists()
@@ -365,14 +430,14 @@ class Store:
 
     def ensure(self, on_wait: Callable[[str], None] | None = None) -> None:
         """Create the store if missing and bring its schema to this release's version."""
-        if self.exists() and self.schema_version(on_wait) == SCHEMA_VERSION:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = self._connect(read_only=False, on_wait=on_wait)
-        try:
-            migrate(con)
-        finally:
-            con.close()
+        if not (self.exists() and self.schema_version(on_wait) == SCHEMA_VERSION):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            con = self._connect(read_only=False, on_wait=on_wait)
+            try:
+                migrate(con)
+            finally:
+                con.close()
+        self._tables()
 
     def schema_version(self, on_wait: Callable[[str], None] | None = None) -> int:
         con = self._connect(read_only=True, on_wait=on_wait)
@@ -417,7 +482,11 @@ class Store:
             return
         held[key] = self._connect(read_only=True, on_wait=None)
         try:
-            yield
+            if self.engine is None:
+                yield
+            else:
+                with self.engine.held():
+                    yield
         finally:
             held.pop(key).close()
 
@@ -432,6 +501,7 @@ class Store:
         con = self._connect(read_only=False, on_wait=on_wait)
         try:
             migrate(con)
+            self._tables(con)
             yield con
         finally:
             con.close()
@@ -482,11 +552,9 @@ class Store:
         until data is written; None for a store without tickets."""
         if not self.exists():
             return None
-        with self.reader() as con:
-            row = con.execute(
-                "SELECT greatest(max(created_at), max(first_response_at), max(resolved_at),"
-                " max(closed_at)) FROM tickets").fetchone()
-        latest = row[0] if row else None
+        rows = self.fetch("SELECT greatest(max(created_at), max(first_response_at),"
+                          " max(resolved_at), max(closed_at)) FROM tickets")
+        latest = rows[0][0] if rows else None
         if latest is None:
             return None
         return min(latest.replace(microsecond=0), self._written_at(settings or self.settings()))
@@ -513,14 +581,11 @@ class Store:
         """The latest record date per kind: the store's freshness."""
         if not self.exists():
             return {"tickets": None, "surveys": None, "qa": None, "calls": None}
-        with self.reader() as con:
-            row = con.execute(
-                "SELECT (SELECT max(created_at) FROM tickets)::DATE,"
-                " (SELECT max(sent_at) FROM surveys)::DATE,"
-                " (SELECT max(inspected_at) FROM qa_inspections)::DATE,"
-                " (SELECT max(queued_at) FROM calls)::DATE"
-            ).fetchone()
-        assert row is not None
+        (row,) = self.fetch(
+            "SELECT (SELECT max(created_at) FROM tickets)::DATE AS tickets,"
+            " (SELECT max(sent_at) FROM surveys)::DATE AS surveys,"
+            " (SELECT max(inspected_at) FROM qa_inspections)::DATE AS qa,"
+            " (SELECT max(queued_at) FROM calls)::DATE AS calls")
         return {"tickets": row[0], "surveys": row[1], "qa": row[2], "calls": row[3]}
 
     def latest_day(self) -> date | None:
@@ -531,9 +596,8 @@ class Store:
         """Whether the store holds any phone call (the hotline's cards and sections)."""
         if not self.exists():
             return False
-        with self.reader() as con:
-            row = con.execute("SELECT EXISTS (SELECT 1 FROM calls)").fetchone()
-        return bool(row and row[0])
+        rows = self.fetch("SELECT EXISTS (SELECT 1 FROM calls) AS held")
+        return bool(rows and rows[0][0])
 
     def is_demo(self) -> bool:
         """True when the data came from `servicelens demo` and nothing real was imported."""
@@ -550,9 +614,8 @@ class Store:
     def ticket_count(self) -> int:
         if not self.exists():
             return 0
-        with self.reader() as con:
-            row = con.execute("SELECT count(*) FROM tickets").fetchone()
-        return int(row[0]) if row else 0
+        rows = self.fetch("SELECT count(*) AS n FROM tickets")
+        return int(rows[0][0]) if rows else 0
 
 
 def last_day(latest: dict[str, date | None]) -> date | None:

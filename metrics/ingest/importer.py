@@ -559,7 +559,8 @@ def _merge(con: duckdb.DuckDBPyConnection, plan: Plan, started: datetime,
     cols = _parent_columns(kind)
     _rank(con, kind.key, cols)
     demo_removed = _demo_only(con)
-    _classify(con, plan.kind, cols, demo_removed)
+    stored = _stage_stored(con, store, plan.kind) if store.engine is not None else "s"
+    _classify(con, plan.kind, cols, demo_removed, stored)
     result = _counts(con, plan.source)
     _room(store, plan.source.name, result["inserted"] + result["updated"] + result["rejected"])
     if result["duplicates"]:  # their cells, for the rejects (the only rows staged lacks)
@@ -569,9 +570,12 @@ def _merge(con: duckdb.DuckDBPyConnection, plan: Plan, started: datetime,
     fetch_one(con, "BEGIN TRANSACTION")
     try:
         if demo_removed:
-            _clear_store(con)
+            _clear_store(con, store)
         import_id = _log_import(con, plan, result, started)
-        _write_rows(con, plan.kind, cols, import_id)
+        if store.engine is None:
+            _write_rows(con, plan.kind, cols, import_id)
+        else:  # last: ClickHouse has no transaction to roll back with the import log's
+            _write_clickhouse(con, store, plan.kind, cols, import_id, stored)
         _write_rejects(con, kind.key, import_id, dup_reason if result["duplicates"] else None)
         con.execute(
             "UPDATE s.import_log SET finished_at = current_localtimestamp()"
@@ -618,16 +622,16 @@ def _demo_only(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(demo and demo[0])
 
 
-def _children_compared(kind: str) -> tuple[str, str]:
+def _children_compared(kind: str, stored: str) -> tuple[str, str]:
     """(join of the stored child rows as c.old, SQL that is true when a row's are unchanged)."""
     if kind == "surveys":
-        return (" LEFT JOIN (SELECT survey_id, list({'dimension': dimension, 'score': score}"
-                " ORDER BY dimension) AS old FROM s.survey_dimension_scores GROUP BY ALL)"
+        return (" LEFT JOIN (SELECT survey_id, list({'dimension': dimension, 'score': score}"  # noqa: S608 - stored is "s" or "ch", this module's schema names
+                f" ORDER BY dimension) AS old FROM {stored}.survey_dimension_scores GROUP BY ALL)"
                 " c ON c.survey_id = k.survey_id",
                 "coalesce(c.old, []) = list_sort(k.dims)")
     if kind == "qa":
-        return (" LEFT JOIN (SELECT inspection_id, list({'category': category, 'severity':"
-                " severity} ORDER BY item) AS old FROM s.qa_violations GROUP BY ALL) c"
+        return (" LEFT JOIN (SELECT inspection_id, list({'category': category, 'severity':"  # noqa: S608 - stored is "s" or "ch", this module's schema names
+                f" severity}} ORDER BY item) AS old FROM {stored}.qa_violations GROUP BY ALL) c"
                 " ON c.inspection_id = k.inspection_id",
                 "coalesce(c.old, []) = coalesce(list_transform(k.violations, lambda x: "
                 "{'category': x.category, 'severity': x.severity}), [])")
@@ -635,16 +639,19 @@ def _children_compared(kind: str) -> tuple[str, str]:
 
 
 def _classify(con: duckdb.DuckDBPyConnection, kind_name: str, cols: list[str],
-              demo_removed: bool) -> None:
-    """Create `classified`: each id's kept row with its action: new, stale, same or changed."""
+              demo_removed: bool, stored: str = "s") -> None:
+    """Create `classified`: each id's kept row with its action: new, stale, same or changed;
+    `stored` is the schema holding the rows stored so far (the attached store `s`, or the
+    ClickHouse rows of the incoming ids, `_stage_stored`)."""
     kind = KINDS[kind_name]
     key = kind.key
-    child_join, same_children = _children_compared(kind_name)
+    child_join, same_children = _children_compared(kind_name, stored)
     stale = ("k.updated_at IS NOT NULL AND e.updated_at IS NOT NULL AND k.updated_at < "
              "e.updated_at" if "updated_at" in cols else "false")
     row_k = ", ".join(f"k.{c}" for c in cols)
     row_e = ", ".join(f"e.{c}" for c in cols)
-    empty = fetch_one(con, f"SELECT count(*) = 0 FROM (SELECT 1 FROM s.{kind.table} LIMIT 1)")  # noqa: S608 - the kind's own table name
+    empty = fetch_one(con, "SELECT count(*) = 0 FROM"  # noqa: S608 - the kind's own table name
+                      f" (SELECT 1 FROM {stored}.{kind.table} LIMIT 1)")
     # Nothing stored yet, or only demo rows that this import deletes: every row is new.
     if demo_removed or (empty and empty[0]):
         con.execute("CREATE OR REPLACE VIEW classified AS SELECT *, 'new' AS action FROM ranked"
@@ -655,7 +662,7 @@ def _classify(con: duckdb.DuckDBPyConnection, kind_name: str, cols: list[str],
             f" CASE WHEN e.{key} IS NULL THEN 'new'"
             f" WHEN {stale} THEN 'stale' WHEN ROW({row_k}) IS NOT DISTINCT FROM ROW({row_e})"
             f" AND {same_children} THEN 'same' ELSE 'changed' END AS action"
-            f" FROM ranked k LEFT JOIN s.{kind.table} e ON e.{key} = k.{key}{child_join}"
+            f" FROM ranked k LEFT JOIN {stored}.{kind.table} e ON e.{key} = k.{key}{child_join}"
             " WHERE k.rn = 1"
         )
 
@@ -700,10 +707,12 @@ def _bad_rows(src: ExtractFile) -> pl.DataFrame:
     )
 
 
-def _clear_store(con: duckdb.DuckDBPyConnection) -> None:
+def _clear_store(con: duckdb.DuckDBPyConnection, store: Store) -> None:
     """Delete every data row, reject and log entry of the attached store (the demo's)."""
     for table in DATA_TABLES:
         con.execute(f"DELETE FROM s.{table}")  # noqa: S608 - fixed table names (DATA_TABLES)
+    if store.engine is not None:
+        store.engine.truncate(DATA_TABLES)
     con.execute("DELETE FROM s.import_rejects")
     con.execute("DELETE FROM s.import_log")
 
@@ -773,6 +782,73 @@ def _write_rows(con: duckdb.DuckDBPyConnection, kind_name: str, cols: list[str],
             " generate_subscripts(violations, 1) AS i FROM classified"
             " WHERE action IN ('new', 'changed'))"
         )
+
+
+STORED_IDS_AT_ONCE: Final[int] = 100_000
+
+
+def _stage_stored(con: duckdb.DuckDBPyConnection, store: Store, kind_name: str) -> str:
+    """The rows a ClickHouse store holds for the incoming ids (and their child rows), copied
+    into schema `ch` of the import's DuckDB, where `_classify` compares them as it compares
+    an attached DuckDB store's. Returns the schema's name."""
+    assert store.engine is not None
+    kind = KINDS[kind_name]
+    key = kind.key
+    ids = [r[0] for r in con.execute(f"SELECT DISTINCT {key} FROM ranked WHERE rn = 1").fetchall()]  # noqa: S608 - the kind's id column
+    con.execute("CREATE SCHEMA IF NOT EXISTS ch")
+    for table in (kind.table, CHILD_TABLES.get(kind_name)):
+        if table is None:
+            continue
+        parts = [store.engine.frame(
+            f"SELECT * FROM {table} WHERE {key} IN (SELECT unnest($ids))", {"ids": chunk})  # noqa: S608 - the kind's table and id column; ids bound
+            for chunk in _chunks(ids, STORED_IDS_AT_ONCE)] or [
+            store.engine.frame(f"SELECT * FROM {table} LIMIT 0", {})]  # noqa: S608 - fixed table
+        found = pl.concat(parts).drop("_version", "_deleted")
+        con.register("found", found.to_arrow())
+        try:
+            con.execute(f"CREATE OR REPLACE TABLE ch.{table} AS SELECT * FROM found")  # noqa: S608 - the kind's table
+        finally:
+            con.unregister("found")
+    return "ch"
+
+
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _write_clickhouse(con: duckdb.DuckDBPyConnection, store: Store, kind_name: str,
+                      cols: list[str], import_id: int, stored: str) -> None:
+    """The new and changed rows to ClickHouse, `_version` this import's id: FINAL reads keep
+    them over the versions stored. A changed row's child rows that the file no longer has
+    get a tombstone (`_deleted` 1) of the same version."""
+    assert store.engine is not None
+    kind = KINDS[kind_name]
+    names = ", ".join(cols)
+    version = "$id::INTEGER AS import_id, $id::UBIGINT AS _version"
+    store.engine.insert(kind.table, con.sql(
+        f"SELECT {names}, {version}, 0::UTINYINT AS _deleted FROM classified"  # noqa: S608 - the kind's columns; the import id bound
+        " WHERE action IN ('new', 'changed')", params={"id": import_id}).to_arrow_table())
+    child = CHILD_TABLES.get(kind_name)
+    if child is None:
+        return
+    key = kind.key
+    if kind_name == "surveys":
+        new = ("SELECT survey_id, d.dimension, d.score FROM (SELECT survey_id, unnest(dims)"
+               " AS d FROM classified WHERE action IN ('new', 'changed'))")
+        child_key = "dimension"
+    else:
+        new = ("SELECT inspection_id, i AS item, v[i].category AS category, v[i].severity AS"
+               " severity FROM (SELECT inspection_id, violations AS v,"
+               " generate_subscripts(violations, 1) AS i FROM classified"
+               " WHERE action IN ('new', 'changed'))")
+        child_key = "item"
+    rows = con.sql(
+        f"WITH new AS ({new}) SELECT *, $id::UBIGINT AS _version, 0::UTINYINT AS _deleted"  # noqa: S608 - this module's text and the kind's names
+        f" FROM new UNION ALL SELECT o.*, $id::UBIGINT, 1::UTINYINT FROM {stored}.{child} o"
+        f" WHERE o.{key} IN (SELECT {key} FROM classified WHERE action = 'changed')"
+        f" AND NOT EXISTS (SELECT 1 FROM new n WHERE n.{key} = o.{key}"
+        f" AND n.{child_key} = o.{child_key})", params={"id": import_id}).to_arrow_table()
+    store.engine.insert(child, rows)
 
 
 def _write_rejects(con: duckdb.DuckDBPyConnection, key: str, import_id: int,

@@ -79,8 +79,7 @@ def staffing(store: Store, scope: Scope, target: float | None = None) -> pl.Data
     goal = min(max(0.8 if goal is None else goal, 0.01), 0.999)
     answer_s = settings.channel_standards_s.get("phone", 20.0)
     query = compile_staffing(scope)
-    with store.reader() as con:
-        raw = con.sql(query.sql, params=query.params).pl()
+    raw = store.frame(query.sql, query.params)
     days = _weekday_counts(scope.filters)
     if raw.is_empty():
         return _empty_staffing()

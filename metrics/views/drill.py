@@ -116,9 +116,8 @@ def drill(
         raise AccessDenied(f"{scope.access.user} ({scope.access.role}) sees aggregates only, "
                            "not the rows behind them")
     query = compile_rows(metric, scope, COLUMNS[metric.source], segment, limit, search)
-    with store.reader() as con:
-        rows = con.sql(query.sql, params=query.params).pl()
-        total = listing_total(con, query, rows.height, limit)
+    rows = store.frame(query.sql, query.params)
+    total = listing_total(store, query, rows.height, limit)
     if not unmasked(scope.access):
         rows = mask(rows)
     if metric.kind != "ratio" or not metric.hit:

@@ -99,10 +99,9 @@ def _violation_frames(store: Store,
     """Each agent's violation record, the newest violation items and how many there are."""
     agents_q = compile_violation_agents(scope)
     items_q = compile_violation_items(scope, ITEMS_LIMIT)
-    with store.reader() as con:
-        agents = con.sql(agents_q.sql, params=agents_q.params).pl()
-        items = con.sql(items_q.sql, params=items_q.params).pl()
-        total = queries.listing_total(con, items_q, items.height, ITEMS_LIMIT)
+    agents = store.frame(agents_q.sql, agents_q.params)
+    items = store.frame(items_q.sql, items_q.params)
+    total = queries.listing_total(store, items_q, items.height, ITEMS_LIMIT)
     return agents, items, total
 
 

@@ -16,7 +16,11 @@ from metrics.core.settings import Settings
 from metrics.engine import queries
 from metrics.engine.store import Store
 from metrics.views import scorecards
+from tests.conftest import BOTH
 from tests.unit.test_metrics import DOMAIN_IDS
+
+# Every test here runs on DuckDB and on embedded ClickHouse (chDB), the same fixture rows.
+ENGINES = BOTH
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -26,7 +30,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 def test_kpis_json_has_exactly_the_domain_ids(tiny_store: Store, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "kpis", "--store", str(tiny_store.path), "--from", "2026-03-01",
+    code, out, _ = run(capsys, "kpis", "--store", tiny_store.location, "--from", "2026-03-01",
                        "--to", "2026-03-07", "--json")
     assert code == 0
     data = json.loads(out)
@@ -37,7 +41,7 @@ def test_kpis_json_has_exactly_the_domain_ids(tiny_store: Store, capsys: pytest.
 
 
 def test_kpis_json_is_null_for_empty_denominators(tiny_store: Store, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "kpis", "--store", str(tiny_store.path), "--from", "2030-01-01",
+    code, out, _ = run(capsys, "kpis", "--store", tiny_store.location, "--from", "2030-01-01",
                        "--to", "2030-01-31", "--json")
     data = json.loads(out)
     assert code == 0
@@ -46,7 +50,7 @@ def test_kpis_json_is_null_for_empty_denominators(tiny_store: Store, capsys: pyt
 
 
 def test_kpis_filters_match_the_query_layer(demo_store: Store, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "kpis", "--store", str(demo_store.path), "--from", "2026-09-01",
+    code, out, _ = run(capsys, "kpis", "--store", demo_store.location, "--from", "2026-09-01",
                        "--to", "2026-10-31", "--channel", "phone", "--channel", "chat",
                        "--team", "热线一组", "--json")
     assert code == 0
@@ -65,23 +69,23 @@ def test_kpis_filters_match_the_query_layer(demo_store: Store, capsys: pytest.Ca
 def test_kpis_json_compare_adds_the_previous_period(
         demo_store: Store, capsys: pytest.CaptureFixture[str], mode: str, start: str,
         end: str) -> None:
-    code, out, _ = run(capsys, "kpis", "--store", str(demo_store.path), "--from", "2026-10-01",
+    code, out, _ = run(capsys, "kpis", "--store", demo_store.location, "--from", "2026-10-01",
                        "--to", "2026-10-31", "--compare", mode, "--json")
     assert code == 0
     data = json.loads(out)
     assert data["previous_period"] == {"from": start, "to": end, "compare": mode}
-    _, alone, _ = run(capsys, "kpis", "--store", str(demo_store.path), "--from", start,
+    _, alone, _ = run(capsys, "kpis", "--store", demo_store.location, "--from", start,
                       "--to", end, "--json")
     assert data["previous"] == json.loads(alone)  # the same ids and values
     assert data["previous"]["tickets"] > 0
-    _, plain, _ = run(capsys, "kpis", "--store", str(demo_store.path), "--from", "2026-10-01",
+    _, plain, _ = run(capsys, "kpis", "--store", demo_store.location, "--from", "2026-10-01",
                       "--to", "2026-10-31", "--json")
     assert "previous" not in json.loads(plain)  # only when asked for
 
 
 def test_default_period_is_the_last_30_days_of_data(demo_store: Store, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "kpis", "--store", str(demo_store.path), "--json")
-    explicit_code, explicit, _ = run(capsys, "kpis", "--store", str(demo_store.path),
+    code, out, _ = run(capsys, "kpis", "--store", demo_store.location, "--json")
+    explicit_code, explicit, _ = run(capsys, "kpis", "--store", demo_store.location,
                                      "--from", "2026-10-25", "--to", "2026-11-23", "--json")
     assert code == explicit_code == 0
     assert json.loads(out)["tickets"] == json.loads(explicit)["tickets"]
@@ -113,7 +117,7 @@ def test_missing_store_is_one_clear_line(tmp_path: object, capsys: pytest.Captur
 
 
 def test_reversed_period_is_refused(tiny_store: Store, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, "kpis", "--store", str(tiny_store.path), "--from", "2026-03-07",
+    code, _, err = run(capsys, "kpis", "--store", tiny_store.location, "--from", "2026-03-07",
                        "--to", "2026-03-01", "--json")
     assert code == 2
     assert "starts" in err
@@ -131,7 +135,7 @@ def test_demo_refuses_to_replace_imported_data(tmp_path: object, tiny_store: Sto
     with tiny_store.writer() as con:
         con.execute("INSERT INTO import_log (kind, source, file_name, started_at)"
                     " VALUES ('tickets', 'file', 'real.csv', now())")
-    code, _, err = run(capsys, "demo", "--tickets", "100", "--store", str(tiny_store.path))
+    code, _, err = run(capsys, "demo", "--tickets", "100", "--store", tiny_store.location)
     assert code == 2
     assert "holds imported data" in err
     assert tiny_store.ticket_count() == 7  # untouched
@@ -139,7 +143,7 @@ def test_demo_refuses_to_replace_imported_data(tmp_path: object, tiny_store: Sto
 
 def test_demo_if_missing_keeps_existing_store(tiny_store: Store, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "demo", "--if-missing", "--tickets", "100", "--store",
-                       str(tiny_store.path))
+                       tiny_store.location)
     assert code == 0
     assert "nothing to do" in out
     assert tiny_store.ticket_count() == 7
@@ -163,7 +167,7 @@ def test_docs_catalog_is_generated_from_the_declarations() -> None:
 
 
 def test_kpis_business_hours_says_which_clock(tiny_store: Store, capsys: pytest.CaptureFixture[str]) -> None:
-    week = ("--store", str(tiny_store.path), "--from", "2026-03-01", "--to", "2026-03-07")
+    week = ("--store", tiny_store.location, "--from", "2026-03-01", "--to", "2026-03-07")
     code, out, err = run(capsys, "kpis", *week, "--json", "--business-hours")
     assert code == 0 and "business hours" in err and "holidays" in err
     business = json.loads(out)
@@ -191,14 +195,14 @@ def test_agents_json_is_the_scorecard_rows(tiny_store: Store, capsys: pytest.Cap
     settings = _small_sample_rule(tiny_store)
     week = Filters(date_from=date(2026, 3, 1), date_to=date(2026, 3, 7))
     for level in ("agent", "team"):
-        code, out, err = run(capsys, "agents", "--store", str(tiny_store.path), "--from",
+        code, out, err = run(capsys, "agents", "--store", tiny_store.location, "--from",
                              "2026-03-01", "--to", "2026-03-07", "--by", level, "--json")
         assert code == 0
         assert err.strip() == "servicelens agents: durations in calendar time"
         expected = scorecards.rows(scorecards.scorecard(tiny_store, Scope.of(week, settings), level), level,
                                    settings)
         assert json.loads(out) == expected
-    code, out, _ = run(capsys, "agents", "--store", str(tiny_store.path), "--from",
+    code, out, _ = run(capsys, "agents", "--store", tiny_store.location, "--from",
                        "2026-03-01", "--to", "2026-03-07", "--json")
     data = json.loads(out)
     # B .72 (in standard 2/2, resolved 1/2, FCR 0/1, QA 95, no violation; no CSAT) ranks above
@@ -214,7 +218,7 @@ def test_agents_json_is_the_scorecard_rows(tiny_store: Store, capsys: pytest.Cap
 
 def test_agents_table_in_chinese(tiny_store: Store, capsys: pytest.CaptureFixture[str]) -> None:
     _small_sample_rule(tiny_store)
-    code, out, _ = run(capsys, "agents", "--store", str(tiny_store.path), "--from",
+    code, out, _ = run(capsys, "agents", "--store", tiny_store.location, "--from",
                        "2026-03-01", "--to", "2026-03-07", "--lang", "zh")
     assert code == 0
     lines = out.splitlines()
@@ -228,7 +232,7 @@ def test_agents_table_in_chinese(tiny_store: Store, capsys: pytest.CaptureFixtur
 
 
 def test_agents_table_in_english_by_team(tiny_store: Store, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "agents", "--store", str(tiny_store.path), "--from",
+    code, out, _ = run(capsys, "agents", "--store", tiny_store.location, "--from",
                        "2026-03-01", "--to", "2026-03-07", "--by", "team")
     assert code == 0
     lines = out.splitlines()
@@ -241,10 +245,10 @@ def test_agents_table_in_english_by_team(tiny_store: Store, capsys: pytest.Captu
 
 
 def test_agents_empty_period_and_missing_store(tiny_store: Store, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "agents", "--store", str(tiny_store.path), "--from",
+    code, out, _ = run(capsys, "agents", "--store", tiny_store.location, "--from",
                        "2030-01-01", "--to", "2030-01-31")
     assert code == 0 and out.splitlines()[-1] == "No agent has data in this selection."
-    code, out, _ = run(capsys, "agents", "--store", str(tiny_store.path), "--from",
+    code, out, _ = run(capsys, "agents", "--store", tiny_store.location, "--from",
                        "2030-01-01", "--to", "2030-01-31", "--json")
     assert code == 0 and json.loads(out) == []
     code, out, err = run(capsys, "agents", "--store", "/nonexistent/x.duckdb")
@@ -255,7 +259,7 @@ def test_agents_empty_period_and_missing_store(tiny_store: Store, capsys: pytest
 
 def test_agents_json_carries_each_agents_coaching(demo_store: Store,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "agents", "--store", str(demo_store.path), "--from",
+    code, out, _ = run(capsys, "agents", "--store", demo_store.location, "--from",
                        "2026-11-01", "--to", "2026-11-23", "--json")
     assert code == 0
     data = {r["agent"]: r["coaching"] for r in json.loads(out)}
@@ -268,6 +272,6 @@ def test_agents_json_carries_each_agents_coaching(demo_store: Store,
         assert data[row["agent"]] == row["metrics"].split(",")
     # Picking one agent keeps their peers: the same flags as in the whole list.
     flagged = listed["agent"][0]
-    code, out, _ = run(capsys, "agents", "--store", str(demo_store.path), "--from",
+    code, out, _ = run(capsys, "agents", "--store", demo_store.location, "--from",
                        "2026-11-01", "--to", "2026-11-23", "--agent", flagged, "--json")
     assert [r["coaching"] for r in json.loads(out)] == [data[flagged]]

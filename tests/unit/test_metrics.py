@@ -12,6 +12,10 @@ from metrics.core.scope import Scope
 from metrics.core.settings import Settings
 from metrics.engine import queries
 from metrics.engine.store import Store
+from tests.conftest import BOTH
+
+# Every test here runs on DuckDB and on embedded ClickHouse (chDB), the same fixture rows.
+ENGINES = BOTH
 
 MARCH = Filters(date_from=date(2026, 3, 1), date_to=date(2026, 3, 7))
 AS_OF = datetime(2026, 3, 10, 12, 0, 0)

@@ -25,6 +25,10 @@ from metrics.engine import queries
 from metrics.engine.store import Store
 from metrics.present import tables
 from metrics.views import drill, qa, scorecards
+from tests.conftest import BOTH
+
+# Every test here runs on DuckDB and on embedded ClickHouse (chDB), the same fixture rows.
+ENGINES = BOTH
 
 WEEK = Filters(date_from=date(2026, 4, 6), date_to=date(2026, 4, 12))
 AS_OF = datetime(2026, 4, 20, 12, 0, 0)
