@@ -21,8 +21,8 @@ from metrics.core.filters import COMPARE_MODES, Filters
 from metrics.core.schema import CHANNELS, REQUEST_TYPES
 from metrics.core.scope import Scope, default_period
 from metrics.core.settings import Settings
-from metrics.engine import accounts, audit, maintenance, queries
-from metrics.engine.store import Store, StoreError
+from metrics.engine import accounts, audit, maintenance, queries, transfer
+from metrics.engine.store import DATA_TABLES, Store, StoreError
 from metrics.ingest import demo, importer, journal
 from metrics.ingest.mapping import Mapping, MappingError, load_mapping, presets
 from metrics.ingest.rows import KINDS
@@ -61,8 +61,10 @@ def _positive(text: str) -> int:
 
 def _add_store(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--store", metavar="PATH",
-        help="the DuckDB store (default: $SERVICELENS_STORE, else data/servicelens.duckdb)",
+        "--store", metavar="LOCATION",
+        help="the store: a DuckDB file, chdb:FOLDER (embedded ClickHouse) or "
+        "clickhouse://user@host:port/db (password in $SERVICELENS_CLICKHOUSE_PASSWORD) "
+        "(default: $SERVICELENS_STORE, else data/servicelens.duckdb)",
     )
 
 
@@ -308,6 +310,15 @@ def _add_maintenance(sub: Any) -> None:
         "checks each block's checksum); print each table's rows, or say what is wrong and "
         "what to do (exit 2).")
     _add_store(p_check)
+    p_migrate = sub.add_parser(
+        "migrate", help="copy a DuckDB store to ClickHouse (chdb:FOLDER or clickhouse://…)",
+        description="Copy every row of the DuckDB store (--store) to an empty ClickHouse "
+        "store (--to): users, settings and the import log into its DuckDB control file, the "
+        "data tables into ClickHouse. Prints both sides' rows per table; exit 2 if they "
+        "differ. The DuckDB store is only read.")
+    p_migrate.add_argument("--to", required=True, metavar="LOCATION",
+                           help="chdb:FOLDER or clickhouse://user@host:port/db")
+    _add_store(p_migrate)
 
 
 def _cmd_backup(args: argparse.Namespace) -> int:
@@ -323,7 +334,10 @@ def _cmd_backup(args: argparse.Namespace) -> int:
 def _cmd_check(args: argparse.Namespace) -> int:
     store = Store(args.store)
     found = maintenance.check(store.path)
-    tables = ", ".join(f"{name} {rows:,}" for name, rows in found.rows.items())
+    rows = found.rows if store.engine is None else {
+        **{k: v for k, v in found.rows.items() if k not in DATA_TABLES},
+        **store.engine.counts(DATA_TABLES)}  # the data tables are ClickHouse's to check
+    tables = ", ".join(f"{name} {n:,}" for name, n in rows.items())
     print(f"{found.path}: ok, schema {found.version}; rows: {tables}")
     for stopped in journal.unfinished(store):  # said, not an error: the store is whole
         print(t("import_unfinished", "en", file=stopped.file_name, kind=stopped.kind or "?",
@@ -331,10 +345,29 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_migrate(args: argparse.Namespace) -> int:
+    source, target = _existing_store(args), Store(args.to)
+    started = time.perf_counter()
+
+    def said(table: str, rows: int) -> None:
+        print(f"  {table}: {rows:,} rows copied", file=sys.stderr, flush=True)
+
+    copied = transfer.copy(source, target, progress=said)
+    print(f"{'table':<26}{source.location:>28}  {target.location}")
+    for table, rows in copied.source.items():
+        print(f"{table:<26}{rows:>28,}  {copied.target[table]:,}")
+    took = time.perf_counter() - started
+    if not copied.equal:
+        raise StoreError(f"the row counts differ after the copy ({took:.1f} s): see above")
+    print(f"copied in {took:.1f} s; use --store {target.location} (or SERVICELENS_STORE)")
+    return 0
+
+
 def _existing_store(args: argparse.Namespace) -> Store:
     store = Store(args.store)
     if not store.exists():
-        raise StoreError(f"no store at {store.path}: run `servicelens demo` or import first")
+        raise StoreError(f"no store at {store.location}: run `servicelens demo` or import "
+                         "first")
     return store
 
 
@@ -372,7 +405,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     store = Store(args.store)
     if args.if_missing and store.exists() and store.ticket_count() > 0 \
             and not demo.unfinished_demo(store):
-        print(f"{store.path} already holds tickets; nothing to do")
+        print(f"{store.location} already holds tickets; nothing to do")
         return 0
     store.ensure()
     started = time.perf_counter()
@@ -383,7 +416,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print(
         f"wrote {made.tickets:,} tickets, {made.surveys:,} surveys, "
         f"{made.inspections:,} QA inspections ({made.violations:,} "
-        f"violations) to {store.path} in {took:.1f} s"
+        f"violations) to {store.location} in {took:.1f} s"
     )
     return 0
 
@@ -807,7 +840,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "staffing": _cmd_staffing,
                 "catalog": _cmd_catalog, "import": _cmd_import, "report": _cmd_report,
                 "users": _cmd_users, "audit": _cmd_audit, "cookie-secret": _cmd_cookie_secret,
-                "backup": _cmd_backup, "check": _cmd_check}
+                "backup": _cmd_backup, "check": _cmd_check, "migrate": _cmd_migrate}
     try:
         return commands[args.command](args)
     except ServiceLensError as error:

@@ -55,9 +55,6 @@ _TYPES: Final[dict[str, str]] = {
     "VARCHAR": "String", "TIMESTAMP": "DateTime64(6, 'UTC')", "INTEGER": "Int32",
     "BIGINT": "Int64", "BOOLEAN": "Bool", "TINYINT": "Int8", "DOUBLE": "Float64",
 }
-# Result columns that are truth values: ClickHouse answers a comparison with UInt8.
-_FLAGS: Final[frozenset[str]] = frozenset(
-    {"_counted", "surveyed", "answered", "short_abandon", "whole_queue", "repeat"})
 PASSWORD_ENV: Final[str] = "SERVICELENS_CLICKHOUSE_PASSWORD"
 CONTROL_ENV: Final[str] = "SERVICELENS_CONTROL"
 WAIT_S: Final[float] = 60.0
@@ -300,31 +297,18 @@ def ddl(table: str, cols: list[tuple[str, str, bool]]) -> str:
 
 
 def normalised(df: pl.DataFrame) -> pl.DataFrame:
-    """ClickHouse's answer in DuckDB's types: unsigned counts as Int64, times without their
-    UTC zone (the site's wall clock), truth values as Boolean, in structs and lists too."""
-    return df.with_columns(
-        _as_duckdb(df[name], flag=name in _FLAGS).alias(name) for name in df.columns)
+    """ClickHouse's answer in DuckDB's types: counts (UInt64) and small numbers (a weekday's
+    UInt8) as Int64, times without their UTC zone (the site's wall clock). Truth values are
+    Bool already (engine.dialect casts them); a list's counts stay UInt64, as DuckDB's."""
+    return df.with_columns(_as_duckdb(df[name]).alias(name) for name in df.columns)
 
 
-def _dtype(dtype: Any) -> pl.DataType:
-    if dtype in (pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64):
-        return pl.Int64()
-    if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
-        return pl.Datetime(dtype.time_unit or "us")
-    if isinstance(dtype, pl.List):
-        return pl.List(_dtype(dtype.inner))
-    if isinstance(dtype, pl.Struct):
-        return pl.Struct({f.name: _dtype(f.dtype) for f in dtype.fields})
-    return dtype
-
-
-def _as_duckdb(series: pl.Series, *, flag: bool) -> pl.Series:
-    if flag and series.dtype in (pl.UInt8, pl.Int64, pl.Int32, pl.Int8, pl.UInt64):
-        return series.cast(pl.Boolean)
+def _as_duckdb(series: pl.Series) -> pl.Series:
+    if series.dtype in (pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64):
+        return series.cast(pl.Int64)
     if isinstance(series.dtype, pl.Datetime) and series.dtype.time_zone is not None:
         return series.dt.replace_time_zone(None)
-    wanted = _dtype(series.dtype)
-    return series if wanted == series.dtype else series.cast(wanted)
+    return series
 
 
 def _quoted(value: object) -> str:

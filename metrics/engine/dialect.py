@@ -5,8 +5,9 @@ The compiler (`engine.sql`) writes one text per query, in DuckDB's dialect; this
 the only place that knows ClickHouse's. Where SQLGlot's own translation was measured wrong or
 missing (docs/scale.md, "Two dialects"), the tree is rewritten before it is printed:
 
-- `quantile_cont(x, q)` → `quantileExactInclusive(q)(x)`: linear interpolation like DuckDB's
-  (ClickHouse's `quantile` samples; SQLGlot prints a PERCENTILE_CONT ClickHouse lacks);
+- `quantile_cont(x, q)` → DuckDB's interpolation over `arraySort(groupArray(x))`, the same
+  floating-point steps (ClickHouse's `quantile` samples; its exact `quantileExactInclusive`
+  differs in the last bit; SQLGlot prints a PERCENTILE_CONT ClickHouse lacks);
 - `epoch(a - b)` → `dateDiff('microsecond', b, a) / 1e6` (SQLGlot: a TIME_TO_UNIX that does
   not exist);
 - `list[i]` → `arrayElementOrNull(list, i)`: DuckDB gives NULL out of range (the business
@@ -99,6 +100,7 @@ def _translate(sql: str, types: tuple[tuple[str, str], ...], schema: Schema) -> 
     tree = sqlglot.parse_one(_PARAM.sub(rf"{_MARK}\1", sql), read="duckdb")
     if schema:
         _spell_stars(tree, dict(schema))
+    _truth_values(tree)
     tree = tree.transform(_rewrite)
     text = tree.sql(dialect="clickhouse")
     typed = dict(types)
@@ -135,6 +137,22 @@ def _spell_stars(tree: exp.Expr, schema: dict[str, tuple[str, ...]]) -> None:
         select.set("expressions", spelled)
 
 
+def _is_truth(node: exp.Expr) -> bool:
+    node = node.unnest() if isinstance(node, exp.Paren) else node
+    if isinstance(node, exp.Coalesce):
+        return _is_truth(node.this)
+    return isinstance(node, (exp.Predicate, exp.Connector, exp.Not, exp.Boolean))
+
+
+def _truth_values(tree: exp.Expr) -> None:
+    """A named truth value (`… AS answered`, `coalesce(hit, false) AS _counted`) as a Bool:
+    ClickHouse answers a comparison with UInt8, a number to every reader of the column."""
+    for alias in list(tree.find_all(exp.Alias)):
+        if _is_truth(alias.this):
+            alias.set("this", exp.Cast(this=alias.this.copy(),
+                                       to=exp.DataType.build("BOOLEAN")))
+
+
 def _fn(name: str, *args: exp.Expr) -> exp.Expr:
     return exp.Anonymous(this=name, expressions=list(args))
 
@@ -153,8 +171,25 @@ def _ch(text: str, **parts: exp.Expr) -> exp.Expr:
 _TRIM: Final[str] = r"'^[\\s\\p{Z}]+|[\\s\\p{Z}]+$'"
 
 
-def _quantile(node: exp.Expr) -> exp.Expr:
-    return _ch(f"quantileExactInclusive({node.expression.sql('clickhouse')})(_x_)", x=node.this)
+def _quantile(node: exp.Expr, only: exp.Expr | None = None) -> exp.Expr:
+    """DuckDB's quantile_cont, its very arithmetic: with RN = (n - 1) q, the sorted values'
+    lo = v[floor RN] and hi = v[ceil RN], lo + (hi - lo)(RN - floor RN). ClickHouse's
+    quantileExactInclusive interpolates alike but from q (n - 1) + 1, which differs in the
+    last bit now and then: the CLI's JSON would not be identical."""
+    values = f"groupArrayIf(_x_, {only.sql('clickhouse')})" if only is not None \
+        else "groupArray(_x_)"
+    sort = f"arraySort({values})"
+    rn = f"((length({sort}) - 1) * {node.expression.sql('clickhouse')})"
+    lo, hi = (f"toFloat64({sort}[toUInt64({f}({rn})) + 1])" for f in ("floor", "ceil"))
+    return _ch(f"if(length({sort}) = 0, NULL, {lo} + ({hi} - {lo}) * ({rn} - floor({rn})))",
+               x=node.this)
+
+
+def _filtered(node: exp.Expr) -> exp.Expr:
+    """`quantile_cont(x, q) FILTER (WHERE c)`: the filter goes inside (groupArrayIf)."""
+    if isinstance(node.this, exp.PercentileCont):
+        return _quantile(node.this, node.expression.this)
+    return node
 
 
 def _epoch(node: exp.Expr) -> exp.Expr:
@@ -207,6 +242,7 @@ def _unnests(node: exp.Expr) -> exp.Expr:
 
 _REWRITES: Final[dict[type[exp.Expr], Callable[[exp.Expr], exp.Expr]]] = {
     exp.PercentileCont: _quantile,
+    exp.Filter: _filtered,
     exp.TimeToUnix: _epoch,
     exp.Bracket: _element,
     exp.TimestampTrunc: _trunc,

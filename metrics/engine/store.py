@@ -208,12 +208,6 @@ class StoreLocked(StoreError):
     """Another process kept the file's write lock longer than LOCK_WAIT_S: busy, not damaged."""
 
 
-def default_path() -> Path:
-    """`SERVICELENS_STORE` when set, else data/servicelens.duckdb under the working folder."""
-    env = os.environ.get("SERVICELENS_STORE")
-    return Path(env) if env else DEFAULT_PATH
-
-
 def default_location() -> str:
     """Where the store is: `SERVICELENS_STORE` (a DuckDB file, chdb:FOLDER or
     clickhouse://user@host:port/db) when set, else data/servicelens.duckdb."""
