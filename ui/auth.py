@@ -96,7 +96,7 @@ def _current(store: Store, token: StoreToken, lang: str) -> User | None:
     name = st.session_state.get(USER_KEY)
     email = _sso_email()
     if name is None and email is not None:
-        found = _user_by_email(str(store.path), token, email)
+        found = _user_by_email(store.location, token, email)
         if found is None:
             _unknown_email(email, lang)
         _start(store, found, "sso")
@@ -106,7 +106,7 @@ def _current(store: Store, token: StoreToken, lang: str) -> User | None:
     seen = st.session_state.get(SEEN_KEY, now)
     if now - float(seen) > idle_minutes() * 60:
         sign_out(store, name, notice="idle")
-    user = _user(str(store.path), token, str(name))
+    user = _user(store.location, token, str(name))
     if user is None:  # removed (or renamed) since signing in
         sign_out(store, str(name), notice="signed_out")
     st.session_state[SEEN_KEY] = now
@@ -159,7 +159,7 @@ def _sign_in_page(store: Store, token: StoreToken, lang: str, *, required: bool)
         st.info(t("signin_idle", lang, minutes=idle_minutes()), icon=":material/schedule:")
     elif notice == "signed_out":
         st.info(t("signin_signed_out", lang), icon=":material/logout:")
-    if required and not has_users(str(store.path), token):
+    if required and not has_users(store.location, token):
         st.warning(t("signin_no_users", lang), icon=":material/admin_panel_settings:")
         return
     st.caption(t("signin_why" if required else "signin_optional", lang))
@@ -207,7 +207,7 @@ def sidebar(store: Store, token: StoreToken, user: User | None, lang: str, *,
     """Who is signed in, with a sign-out button; on the demo, a way to sign in."""
     sb = st.sidebar
     if user is None:
-        if not required and has_users(str(store.path), token):
+        if not required and has_users(store.location, token):
             sb.button(t("signin_submit", lang), icon=":material/login:", type="tertiary",
                       on_click=_ask_to_sign_in)
         return
@@ -221,7 +221,7 @@ def sidebar(store: Store, token: StoreToken, user: User | None, lang: str, *,
 def ask_admin(store: Store, token: StoreToken, lang: str) -> None:
     """On a page only a signed-in admin may use: how to become one."""
     st.info(t("admin_sign_in", lang), icon=":material/admin_panel_settings:")
-    if has_users(str(store.path), token):
+    if has_users(store.location, token):
         st.button(t("signin_submit", lang), icon=":material/login:", type="primary",
                   on_click=_ask_to_sign_in)
 

@@ -14,7 +14,7 @@ from metrics.core.access import ADMIN_PAGES, Access, User, may_open
 from metrics.core.filters import COMPARE_MODES, Filters
 from metrics.core.scope import Grain, Scope, default_period, site_now
 from metrics.core.settings import Settings
-from metrics.engine.store import Store, StoreToken, default_path, last_day
+from metrics.engine.store import Store, StoreToken, default_location, last_day
 from metrics.present.words import LANGS, colon, label, role_label, t
 from ui import auth, cached
 
@@ -56,7 +56,7 @@ class Context:
 
     @property
     def path(self) -> str:
-        return str(self.store.path)
+        return self.store.location  # a file, chdb:FOLDER or clickhouse://…
 
     def offered(self, dim: str, values: list[object]) -> list[object]:
         """A dimension's values as this user may pick them (the drill-down's segment values):
@@ -182,7 +182,7 @@ def _reset() -> None:
 
 def build() -> Context:
     """Draw the sidebar (language, filters, freshness) and return the page context."""
-    store = cached.open_store(str(default_path()))
+    store = cached.open_store(default_location())
     token = store.version_token()
     # In every run, not only when waiting: an element only the first run of a session draws
     # would shift every later one, and the browser would draw the whole page again on the
@@ -194,7 +194,7 @@ def build() -> Context:
         _wait_for_writers(store, notice)
         token = store.version_token()
         st.session_state["_seen_token"] = token
-    path = str(store.path)
+    path = store.location
     info = cached.freshness(path, token) if store.exists() else {
         "latest": {}, "first": None, "demo": False, "as_of": None}
     latest_dates: dict[str, date | None] = info["latest"]  # type: ignore[assignment]
