@@ -66,6 +66,17 @@ ROOM_MARGIN: Final[int] = 8 * 2 ** 20
 EARLIEST_TIME: Final[datetime] = datetime(1970, 1, 1)
 # The table of each kind's child rows (a survey's dimension scores, an inspection's violations).
 CHILD_TABLES: Final[dict[str, str]] = {"surveys": "survey_dimension_scores", "qa": "qa_violations"}
+# The child rows of the new and changed rows of `classified`, in their table's column order,
+# and the column that tells a parent's child rows apart.
+CHILD_ROWS: Final[dict[str, tuple[str, str]]] = {
+    "surveys": ("SELECT survey_id, d.dimension AS dimension, d.score AS score FROM (SELECT"
+                " survey_id, unnest(dims) AS d FROM classified WHERE action IN ('new',"
+                " 'changed'))", "dimension"),
+    "qa": ("SELECT inspection_id, i AS item, v[i].category AS category, v[i].severity AS"
+           " severity FROM (SELECT inspection_id, violations AS v,"
+           " generate_subscripts(violations, 1) AS i FROM classified"
+           " WHERE action IN ('new', 'changed'))", "item"),
+}
 
 class ImportFailed(ServiceLensError):
     """Nothing could be imported from a file; the message is one line naming the problem."""
@@ -769,19 +780,7 @@ def _write_rows(con: duckdb.DuckDBPyConnection, kind_name: str, cols: list[str],
         f"DELETE FROM s.{child} WHERE {key} IN (SELECT {key} FROM classified"  # noqa: S608 - the kind's child table and id column
         " WHERE action = 'changed')"
     )
-    if kind_name == "surveys":
-        con.execute(
-            "INSERT INTO s.survey_dimension_scores SELECT survey_id, d.dimension, d.score"
-            " FROM (SELECT survey_id, unnest(dims) AS d FROM classified"
-            " WHERE action IN ('new', 'changed'))"
-        )
-    else:
-        con.execute(
-            "INSERT INTO s.qa_violations SELECT inspection_id, i, v[i].category,"
-            " v[i].severity FROM (SELECT inspection_id, violations AS v,"
-            " generate_subscripts(violations, 1) AS i FROM classified"
-            " WHERE action IN ('new', 'changed'))"
-        )
+    con.execute(f"INSERT INTO s.{child} {CHILD_ROWS[kind_name][0]}")
 
 
 STORED_IDS_AT_ONCE: Final[int] = 100_000
@@ -832,16 +831,7 @@ def _write_clickhouse(con: duckdb.DuckDBPyConnection, store: Store, kind_name: s
     if child is None:
         return
     key = kind.key
-    if kind_name == "surveys":
-        new = ("SELECT survey_id, d.dimension, d.score FROM (SELECT survey_id, unnest(dims)"
-               " AS d FROM classified WHERE action IN ('new', 'changed'))")
-        child_key = "dimension"
-    else:
-        new = ("SELECT inspection_id, i AS item, v[i].category AS category, v[i].severity AS"
-               " severity FROM (SELECT inspection_id, violations AS v,"
-               " generate_subscripts(violations, 1) AS i FROM classified"
-               " WHERE action IN ('new', 'changed'))")
-        child_key = "item"
+    new, child_key = CHILD_ROWS[kind_name]
     rows = con.sql(
         f"WITH new AS ({new}) SELECT *, $id::UBIGINT AS _version, 0::UTINYINT AS _deleted"  # noqa: S608 - this module's text and the kind's names
         f" FROM new UNION ALL SELECT o.*, $id::UBIGINT, 1::UTINYINT FROM {stored}.{child} o"
