@@ -19,7 +19,7 @@ import io
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -150,14 +150,14 @@ class Engine:
     # --- connections ------------------------------------------------------------------
 
     @contextmanager
-    def _chdb(self, on_wait: Callable[[str], None] | None = None) -> Iterator[Any]:
+    def _chdb(self) -> Iterator[Any]:
         """A chDB connection to the folder. chDB runs one engine per process, on one folder,
         and holds the folder's lock while any connection is open: this process waits for its
         other folder's users to finish, and another process's engine is waited out (the CLI
         importing while the dashboard reads) for up to WAIT_S, like DuckDB's write lock."""
         folder = self.location.target
+        opened = f"{folder}?" + "&".join(f"{k}={v}" for k, v in SETTINGS.items())
         deadline = time.monotonic() + WAIT_S
-        told = False
         with _CHDB_FREE:
             chdb = _chdb_module()
             while True:
@@ -168,17 +168,13 @@ class Engine:
                     _CHDB_FREE.wait(0.2)
                     continue
                 Path(folder).mkdir(parents=True, exist_ok=True)
-                query = "&".join(f"{k}={v}" for k, v in SETTINGS.items())
                 try:
-                    con = chdb.connect(f"{folder}?{query}")
+                    con = chdb.connect(opened)
                     break
                 except Exception as error:  # chdb raises RuntimeError/OSError variants
                     if not _is_busy(error) or time.monotonic() > deadline:
                         raise ClickHouseError(
                             f"chdb:{folder} cannot be opened ({str(error)[:300]})") from error
-                if on_wait is not None and not told:
-                    on_wait(f"chdb:{folder} is open in another process; waiting")
-                    told = True
                 _CHDB_FREE.wait(0.2)
             _CHDB_STATE["folder"] = folder
             _CHDB_STATE["users"] += 1
@@ -238,9 +234,6 @@ class Engine:
         assert isinstance(frame, pl.DataFrame)
         return normalised(frame)
 
-    def rows(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-        return self.frame(sql, params).rows()
-
     # --- writing ----------------------------------------------------------------------
 
     def command(self, sql: str) -> None:
@@ -281,7 +274,7 @@ class Engine:
 
     def counts(self, tables: tuple[str, ...]) -> dict[str, int]:
         """Each table's rows as read (FINAL: tombstones and older versions not counted)."""
-        return {t: int(self.rows(f"SELECT count(*) FROM {t}", {})[0][0])  # noqa: S608 - fixed names
+        return {t: int(self.frame(f"SELECT count(*) FROM {t}", {}).item())  # noqa: S608 - fixed names
                 for t in tables}
 
 

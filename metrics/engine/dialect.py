@@ -43,7 +43,7 @@ _MARKED: Final = re.compile(rf"\b{_MARK}([a-z0-9_]+)\b", re.IGNORECASE)
 # clock, as DuckDB's naive TIMESTAMP).
 _TIME: Final[str] = "DateTime64(6, 'UTC')"
 _DECLARED: Final[dict[str, str]] = {
-    "date_from": _TIME, "date_to_excl": _TIME, "as_of": _TIME, "earliest_time": _TIME,
+    "date_from": _TIME, "date_to_excl": _TIME, "as_of": _TIME,
     "bh_start": "Date", "bh_open": "Array(Float64)", "bh_close": "Array(Float64)",
     "bh_cum": "Array(Float64)", "std_seconds": "Array(Float64)",
     "std_channels": "Array(String)", "access_teams": "Array(String)",

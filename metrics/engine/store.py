@@ -216,7 +216,6 @@ def default_location() -> str:
 
 _ENGINES: dict[str, clickhouse.Engine] = {}
 _ENGINES_GUARD = threading.Lock()
-_CREATED: set[str] = set()
 
 
 def _engine(location: clickhouse.Location) -> clickhouse.Engine:
@@ -299,16 +298,12 @@ class Store:
 
     def fetch(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
         """`frame`'s rows as tuples (for a count or a date)."""
-        if self.engine is not None:
-            self._tables()
-            return self.engine.rows(sql, params or {})
-        with self.reader() as con:
-            return con.execute(sql, params or {}).fetchall()
+        return self.frame(sql, params).rows()
 
     def _tables(self, con: duckdb.DuckDBPyConnection | None = None) -> None:
         """The data tables on ClickHouse, made once per process from the DuckDB schema (read
         on `con`, a connection to the control file, when the caller holds one)."""
-        if self.engine is None or self.location in _CREATED:
+        if self.engine is None or self.engine.schema:  # DuckDB, or made already
             return
         if con is None:
             with self.reader() as own:
@@ -323,7 +318,6 @@ class Store:
         for table, column, kind, nullable in rows:
             columns.setdefault(table, []).append((column, kind, bool(nullable)))
         self.engine.create(columns)
-        _CREATED.add(self.location)
 
     def exists(self) -> bool:
         return self.path.exists()

@@ -18,8 +18,6 @@ from metrics.engine.store import DATA_TABLES, Store, StoreError
 
 CONTROL_TABLES: Final[tuple[str, ...]] = ("settings", "users", "import_log", "import_rejects")
 BATCH_ROWS: Final[int] = 500_000
-# The tables whose rows carry the import that wrote them (the child rows do not).
-_VERSIONED: Final[frozenset[str]] = frozenset({"tickets", "surveys", "qa_inspections", "calls"})
 
 
 @dataclass(frozen=True)
@@ -55,9 +53,11 @@ def copy(source: Store, target: Store,
     engine = target.engine
     engine.truncate(DATA_TABLES)
     counts: dict[str, int] = {}
+    columns = dict(engine.schema)
     with source.reader() as con:
         for table in DATA_TABLES:
-            version = "coalesce(import_id, 0)" if table in _VERSIONED else "0"
+            # a row's version is the import that wrote it; child rows do not say (0)
+            version = "coalesce(import_id, 0)" if "import_id" in columns[table] else "0"
             reader = con.sql(
                 f"SELECT *, {version}::UBIGINT AS _version, 0::UTINYINT AS _deleted"  # noqa: S608 - fixed table names
                 f" FROM {table}").to_arrow_reader(BATCH_ROWS)
