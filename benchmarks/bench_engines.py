@@ -19,38 +19,24 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
 
+from bench_kpis import timed  # run as a script: benchmarks/ is on sys.path
+
 from metrics.core.filters import Filters
+from metrics.core.scope import Scope
 from metrics.engine import transfer
 from metrics.engine.store import Store
-from metrics.views import analysis, calls, drill, overview, qa, scorecards
+from metrics.views import drill
+from metrics.views.pages import PAGE_VIEWS
 
-PAGES: dict[str, Callable[[Store, object], object]] = {
-    "overview": overview.overview,
-    "response": analysis.response,
-    "resolution": analysis.resolution,
-    "complaints": analysis.complaints,
-    "satisfaction": analysis.satisfaction,
-    "calls": calls.calls_page,
-    "staffing": calls.staffing,
-    "qa": qa.qa_view,
-    "agents": lambda s, sc: scorecards.scorecard(s, sc, "agent"),  # type: ignore[arg-type]
-    "teams": lambda s, sc: scorecards.scorecard(s, sc, "team"),  # type: ignore[arg-type]
-    "drill (FRT rows)": lambda s, sc: drill.drill(s, sc, "first_response_p90_s", {}),  # type: ignore[arg-type]
+PAGES: dict[str, Callable[[Store, Scope], object]] = {
+    **PAGE_VIEWS,
+    "drill (FRT rows)": lambda s, sc: drill.drill(s, sc, "first_response_p90_s", {}),
 }
-
-
-def median_s(fn: Callable[[], object], repeat: int) -> float:
-    fn()  # warm: the OS cache, the dialect's translation cache
-    runs = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - started)
-    return statistics.median(runs)
 
 
 def main() -> None:
@@ -74,24 +60,16 @@ def main() -> None:
     print(f"{duck.ticket_count():,} tickets; {args.repeat} runs each, median seconds")
     print(f"{'page':<18}{'period':<7}{'DuckDB':>9}{'chDB':>9}{'chDB/DuckDB':>13}")
     ratios = []
-    with ch.engine.held() if ch.engine else _nothing():
+    with ch.engine.held() if ch.engine else nullcontext():
         for name, view in PAGES.items():
             for label, filters in (("month", month), ("year", year)):
-                times = [median_s(partial(view, store, store.scope(filters)), args.repeat)
+                times = [timed(partial(view, store, store.scope(filters)), args.repeat)
                          for store in (duck, ch)]
                 ratios.append(times[1] / times[0])
                 print(f"{name:<18}{label:<7}{times[0]:>9.3f}{times[1]:>9.3f}"
                       f"{times[1] / times[0]:>13.2f}", flush=True)
     print(f"median ratio chDB/DuckDB over {len(ratios)} page-periods: "
           f"{statistics.median(ratios):.2f} (min {min(ratios):.2f}, max {max(ratios):.2f})")
-
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 if __name__ == "__main__":

@@ -79,11 +79,12 @@ def engine(request: pytest.FixtureRequest) -> str:
     return str(getattr(request, "param", "duckdb"))
 
 
-def on_engine(store: Store, engine: str) -> Store:
-    """`store` itself on DuckDB; on chDB, a chDB store beside it holding a copy of its rows."""
+def on_engine(store: Store, engine: str, folder: Path | None = None) -> Store:
+    """`store` itself on DuckDB; on chDB, a chDB store holding a copy of its rows, in
+    `folder` (else beside the store)."""
     if engine == "duckdb":
         return store
-    target = Store(f"chdb:{store.path.with_suffix('.chdb')}")
+    target = Store(f"chdb:{(folder or store.path.parent) / (store.path.stem + '.chdb')}")
     copied = transfer.copy(store, target)
     assert copied.equal, copied
     return target

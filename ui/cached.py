@@ -25,9 +25,9 @@ from metrics.views import drill as drill_mod
 from metrics.views import overview as overview_mod
 from metrics.views import qa as qa_mod
 from metrics.views import themes as themes_mod
+from metrics.views.pages import THEMES_LIMIT  # the newest comments whose themes are counted
 from metrics.views.scorecards import Level
 
-THEMES_LIMIT = 50_000  # the newest comments whose themes are counted
 # Scopes are keyed by what changes the answer (Scope.answer_key), not by who asks.
 BY_ANSWER: dict[str | type[Any], Callable[[Any], Any]] = {Scope: Scope.answer_key}
 P = ParamSpec("P")

@@ -4,24 +4,28 @@ in its own process (which opens the chDB folder once the copy let it go)."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from metrics.engine import queries, transfer
+from metrics.core.filters import Filters
+from metrics.engine import queries
 from metrics.engine.store import Store
+from tests.conftest import on_engine
 from tests.e2e.conftest import new_page, no_exception, serve, settled, shoot
 from ui.nav import PAGES
 
 pytestmark = pytest.mark.e2e
 
+OCTOBER = Filters(date_from=date(2026, 10, 1), date_to=date(2026, 10, 31))
+
 
 def test_every_page_serves_on_chdb(browser: Any, demo_store: Store,
                                    tmp_path_factory: pytest.TempPathFactory) -> None:
-    target = Store(f"chdb:{tmp_path_factory.mktemp('chdb') / 'demo.chdb'}")
-    assert transfer.copy(demo_store, target).equal
-    tickets = queries.kpis(demo_store, demo_store.scope(queries_filters()))["tickets"].value
+    target = on_engine(demo_store, "chdb", tmp_path_factory.mktemp("chdb"))
+    tickets = queries.kpis(demo_store, demo_store.scope(OCTOBER))["tickets"].value
     paths = [path for section in PAGES.values() for path, _, _ in section]
     with serve(Path(target.location), "streamlit-chdb.log") as url:
         page = new_page(browser)
@@ -36,10 +40,3 @@ def test_every_page_serves_on_chdb(browser: Any, demo_store: Store,
         # the Overview's ticket card shows the count DuckDB computes for the same rows
         assert f"{int(tickets or 0):,}" in page.inner_text("body")
         page.close()
-
-
-def queries_filters() -> Any:
-    from datetime import date
-
-    from metrics.core.filters import Filters
-    return Filters(date_from=date(2026, 10, 1), date_to=date(2026, 10, 31))

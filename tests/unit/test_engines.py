@@ -23,7 +23,9 @@ from metrics.engine import clickhouse, dialect, queries, transfer
 from metrics.engine.store import DATA_TABLES, Store, StoreError
 from metrics.ingest import importer
 from metrics.report import pack
-from metrics.views import analysis, calls, drill, overview, qa, scorecards, themes
+from metrics.views import drill, scorecards
+from metrics.views.pages import PAGE_VIEWS
+from tests.conftest import on_engine
 
 OCTOBER = Filters(date_from=date(2026, 10, 1), date_to=date(2026, 10, 31))
 REL = 1e-9
@@ -33,10 +35,8 @@ CORPUS = Path(__file__).parents[1] / "corpus"
 @pytest.fixture(scope="module")
 def pair(demo_store: Store, tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, Store]:
     """(the DuckDB demo store, a chDB store holding a copy of its rows)."""
-    target = Store(f"chdb:{tmp_path_factory.mktemp('engines') / 'demo.chdb'}")
-    copied = transfer.copy(demo_store, target)
-    assert copied.equal and copied.source["tickets"] > 5000
-    return demo_store, target
+    assert demo_store.ticket_count() > 5000
+    return demo_store, on_engine(demo_store, "chdb", tmp_path_factory.mktemp("engines"))
 
 
 def same(a: Any, b: Any, where: str = "") -> None:
@@ -89,28 +89,12 @@ def scopes(store: Store) -> dict[str, Scope]:
     }
 
 
-VIEWS = {
-    "overview": overview.overview,
-    "response": analysis.response,
-    "resolution": analysis.resolution,
-    "complaints": analysis.complaints,
-    "satisfaction": analysis.satisfaction,
-    "calls": calls.calls_page,
-    "staffing": calls.staffing,
-    "qa": qa.qa_view,
-    "agents": lambda s, sc: scorecards.scorecard(s, sc, "agent"),
-    "teams": lambda s, sc: scorecards.scorecard(s, sc, "team"),
-    "sparklines": lambda s, sc: scorecards.sparklines(s, sc, "agent"),
-    "themes": lambda s, sc: themes.scope_themes(s, sc, 50),
-}
-
-
-@pytest.mark.parametrize("view", list(VIEWS))
+@pytest.mark.parametrize("view", list(PAGE_VIEWS))
 def test_every_view_is_equal_on_both_engines(pair: tuple[Store, Store], view: str) -> None:
     duck, ch = pair
     for name, scope in scopes(duck).items():
         assert scopes(ch)[name] == scope  # the same as-of, settings and access
-        same(VIEWS[view](duck, scope), VIEWS[view](ch, scope), f"{view} {name}")
+        same(PAGE_VIEWS[view](duck, scope), PAGE_VIEWS[view](ch, scope), f"{view} {name}")
 
 
 @pytest.mark.parametrize("metric_id", ["first_response_p90_s", "resolution_rate", "csat",
