@@ -9,8 +9,9 @@ Each data table is a ReplacingMergeTree on its id with `_version` (the import id
 the row) and `_deleted` (a tombstone: a survey's dimension score or an inspection's violation
 that a later import of it no longer has). Every read sets `final=1`: ClickHouse then merges
 the versions of an id at read time, in every table of the query, so a row imported twice
-never counts twice, even before the background merge (and across the month partitions a
-corrected date moves a row between, which a merge never joins).
+never counts twice, even before the background merge. It merges within a month partition:
+a corrected date that moves a row to another month leaves a tombstone of the old version in
+the old month, so no id is live in two.
 """
 
 from __future__ import annotations
@@ -41,6 +42,12 @@ SETTINGS: Final[dict[str, str]] = {
     "prefer_column_name_to_alias": "1",  # WHERE team … reads the column, not `AS team`
     "aggregate_functions_null_for_empty": "1",  # avg/quantile/sum of nothing is NULL
     "final": "1",  # every ReplacingMergeTree read merges the versions of an id
+    # ... within its month partition only: an import that moves a row to another month
+    # leaves a tombstone of the old version in the old one (importer._write_clickhouse), so
+    # an id is live in one partition at most. Merging across partitions read every month for
+    # a month's page (ClickHouse defers the pruning until after FINAL): 0.77 s instead of
+    # 0.09 s for a month's ticket trend at 10M.
+    "do_not_merge_across_partitions_select_final": "1",
 }
 # The data tables: their id (the dedup key) and the moment a month partition is taken from.
 KEYS: Final[dict[str, tuple[str, str | None]]] = {

@@ -25,6 +25,7 @@ import polars as pl
 
 from metrics.core.errors import ServiceLensError
 from metrics.core.schema import VOCABULARIES
+from metrics.engine import clickhouse
 from metrics.engine.store import DATA_TABLES, Store, disk_full, fetch_one
 from metrics.ingest import journal, readers
 from metrics.ingest.mapping import (
@@ -818,19 +819,26 @@ def _chunks(items: list[str], size: int) -> list[list[str]]:
 def _write_clickhouse(con: duckdb.DuckDBPyConnection, store: Store, kind_name: str,
                       cols: list[str], import_id: int, stored: str) -> None:
     """The new and changed rows to ClickHouse, `_version` this import's id: FINAL reads keep
-    them over the versions stored. A changed row's child rows that the file no longer has
-    get a tombstone (`_deleted` 1) of the same version."""
+    them over the versions stored. A changed row whose month moved leaves a tombstone
+    (`_deleted` 1, the same version) of its stored version in the old month's partition,
+    where FINAL (which merges within a partition) then hides it. A changed row's child rows
+    that the file no longer has get a tombstone too."""
     assert store.engine is not None
     kind = KINDS[kind_name]
+    key = kind.key
     names = ", ".join(cols)
+    moment = clickhouse.KEYS[kind.table][1]
     version = "$id::INTEGER AS import_id, $id::UBIGINT AS _version"
     store.engine.insert(kind.table, con.sql(
         f"SELECT {names}, {version}, 0::UTINYINT AS _deleted FROM classified"  # noqa: S608 - the kind's columns; the import id bound
-        " WHERE action IN ('new', 'changed')", params={"id": import_id}).to_arrow_table())
+        " WHERE action IN ('new', 'changed') UNION ALL"
+        f" SELECT {', '.join(f'e.{c}' for c in cols)}, {version}, 1::UTINYINT FROM classified k"
+        f" JOIN {stored}.{kind.table} e ON e.{key} = k.{key} WHERE k.action = 'changed'"
+        f" AND date_trunc('month', e.{moment}) <> date_trunc('month', k.{moment})",
+        params={"id": import_id}).to_arrow_table())
     child = CHILD_TABLES.get(kind_name)
     if child is None:
         return
-    key = kind.key
     new, child_key = CHILD_ROWS[kind_name]
     rows = con.sql(
         f"WITH new AS ({new}) SELECT *, $id::UBIGINT AS _version, 0::UTINYINT AS _deleted"  # noqa: S608 - this module's text and the kind's names

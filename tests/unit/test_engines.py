@@ -172,6 +172,9 @@ def test_a_changed_row_replaces_the_stored_one_and_its_child_rows(tmp_path: Path
     march = queries.kpis(store, store.scope(Filters(date_from=date(2026, 3, 1),
                                                     date_to=date(2026, 3, 31))))
     assert march["tickets"].value == 1
+    february = queries.kpis(store, store.scope(Filters(date_from=date(2026, 2, 1),
+                                                       date_to=date(2026, 2, 28))))
+    assert february["tickets"].value == 1  # T2 only: T1's old version is not read
     surveys = tmp_path / "s.csv"
     surveys.write_text("survey_id,sent_at,score,score_speed,score_attitude\n"
                        "S1,2026-03-02 12:00:00,4,5,3\n")
