@@ -326,8 +326,13 @@ def _cmd_backup(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     written = maintenance.backup(store, args.folder)
     size = sum(f.stat().st_size for f in written)
-    print(f"backed up {store.path} to {written[0].parent} ({len(written)} files, "
+    what = store.path if store.engine is None else \
+        f"the control file of {store.location} (users, settings, the import log)"
+    print(f"backed up {what} to {written[0].parent} ({len(written)} files, "
           f"{size / 2 ** 20:,.1f} MB) in {time.perf_counter() - started:.1f} s; the copy checks")
+    if store.engine is not None:
+        print(f"servicelens backup: the data tables of {store.location} are not in this copy: "
+              "back them up with ClickHouse's BACKUP (docs/scale.md, Backups)", file=sys.stderr)
     return 0
 
 

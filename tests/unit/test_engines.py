@@ -197,6 +197,10 @@ def test_migrate_copies_and_says_both_sides(
     assert Store(target).ticket_count() == demo_store.ticket_count()
     assert main(["migrate", "--store", demo_store.location, "--to", target]) == 2
     assert "already holds" in capsys.readouterr().err
+    # a backup of a ClickHouse store says that the data tables are not in it
+    assert main(["backup", str(tmp_path / "copies"), "--store", target]) == 0
+    said = capsys.readouterr()
+    assert "the control file of" in said.out and "are not in this copy" in said.err
 
 
 def test_locations_never_show_a_password(monkeypatch: pytest.MonkeyPatch) -> None:
