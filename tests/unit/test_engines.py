@@ -242,3 +242,43 @@ def test_a_hostile_value_is_data_on_chdb(tmp_path: Path) -> None:
     assert queries.kpis(store, scope)["tickets"].value == 1
     assert store.ticket_count() == 1
     shutil.rmtree(tmp_path / "h.chdb")
+
+
+def test_a_server_gets_the_password_from_the_environment_and_bound_parameters(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """clickhouse:// through clickhouse-connect, its client replaced by a recorder (no server
+    runs here): the password comes from the environment, the database from the URL, the
+    settings with the client, and each query is the translated text with its parameters
+    bound by the driver, never pasted."""
+    seen: dict[str, Any] = {}
+
+    class Client:
+        def query_arrow(self, sql: str, parameters: dict[str, Any]) -> Any:
+            seen["sql"], seen["parameters"] = sql, parameters
+            import pyarrow as pa
+            return pa.table({"n": pa.array([7], pa.uint64())})
+
+        def command(self, sql: str) -> None:
+            seen.setdefault("commands", []).append(sql)
+
+    def get_client(**options: Any) -> Client:
+        seen["options"] = options
+        return Client()
+
+    import types
+    monkeypatch.setitem(__import__("sys").modules, "clickhouse_connect",
+                        types.SimpleNamespace(get_client=get_client))
+    monkeypatch.setenv("SERVICELENS_CLICKHOUSE_PASSWORD", "s3cret")
+    monkeypatch.setenv("SERVICELENS_CONTROL", str(tmp_path / "control.duckdb"))
+    store = Store("clickhouse://ops@ch.example:9000/servicelens")
+    store.ensure()
+    hostile = "x'); DROP TABLE tickets; --"
+    rows = store.fetch("SELECT count(*) AS n FROM tickets WHERE agent = $a", {"a": hostile})
+    assert rows == [(7,)]
+    options = seen["options"]
+    assert (options["host"], options["port"], options["username"], options["password"],
+            options["database"]) == ("ch.example", 9000, "ops", "s3cret", "servicelens")
+    assert options["settings"] == clickhouse.SETTINGS
+    assert "{a:String}" in seen["sql"] and "DROP" not in seen["sql"]
+    assert seen["parameters"] == {"a": hostile}
+    assert any("ReplacingMergeTree(_version, _deleted)" in c for c in seen["commands"])
