@@ -55,16 +55,20 @@ GROUP_COLUMNS: Final[frozenset[str]] = frozenset(
 )
 
 # An agent's team, the one rule (docs/metrics.md, "An agent's team"): the team of their latest
-# ticket in the period, else of their latest ticket at all. Scorecards, QA, the sidebar and the
-# exports all read it from here, so a moved agent is reviewed with one team everywhere.
+# ticket in the period, else of their latest ticket at all; of two tickets at the same
+# moment (minute-only exports), the one with the greater id, so that every engine (DuckDB
+# took the first stored, ClickHouse the first by id) and every import order agree.
+# Scorecards, QA, the sidebar and the exports all read it from here, so a moved agent is
+# reviewed with one team everywhere.
 def _agent_teams(only: str = "") -> str:
     """Each agent's team from their tickets (the period's latest, else the latest ever);
     `only`: a condition narrowing the agents mapped."""
     # `only` is this module's constant text; values are bound
     return (
         "(SELECT agent, coalesce("  # noqa: S608
-        "arg_max(team, created_at) FILTER (WHERE created_at >= $date_from"
-        " AND created_at < $date_to_excl), arg_max(team, created_at)) AS team FROM tickets"
+        "arg_max(team, (created_at, ticket_id)) FILTER (WHERE created_at >= $date_from"
+        " AND created_at < $date_to_excl), arg_max(team, (created_at, ticket_id))) AS team"
+        " FROM tickets"
         f" WHERE agent IS NOT NULL AND team IS NOT NULL{only} GROUP BY agent)"
     )
 
@@ -517,7 +521,7 @@ def compile_violation_agents(scope: Scope) -> Query:
     """Per agent with a violation in the period: inspections with one, items, severe items,
     items per category and the latest violation date."""
     where, params = _filter_clause(scope)
-    sql = f"""SELECT agent, arg_max(team, ts) AS team,
+    sql = f"""SELECT agent, arg_max(team, (ts, inspection_id, item)) AS team,
        count(DISTINCT inspection_id) AS inspections_with_violations,
        count(*) AS violation_items,
        count(*) FILTER (WHERE severity = 'severe') AS severe_items,

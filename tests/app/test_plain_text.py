@@ -69,7 +69,7 @@ def hostile_copy(source: Store, path: Path) -> Store:
             "  WHERE inspected_at >= '2026-09-01') "
             "GROUP BY t.agent ORDER BY count(*) DESC, t.agent LIMIT 1")
         team = one(  # their team in November, as engine.sql.AGENT_TEAMS decides
-            "SELECT arg_max(team, created_at) FROM tickets WHERE agent = ? "
+            "SELECT arg_max(team, (created_at, ticket_id)) FROM tickets WHERE agent = ? "
             "AND created_at BETWEEN '2026-11-01' AND '2026-11-23 23:59:59'", agent)
         category = one(
             "SELECT category FROM tickets WHERE team = ? AND category IS NOT NULL "

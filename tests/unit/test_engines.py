@@ -282,3 +282,16 @@ def test_a_server_gets_the_password_from_the_environment_and_bound_parameters(
     assert "{a:String}" in seen["sql"] and "DROP" not in seen["sql"]
     assert seen["parameters"] == {"a": hostile}
     assert any("ReplacingMergeTree(_version, _deleted)" in c for c in seen["commands"])
+
+
+def test_an_agents_team_at_a_tie_is_the_greater_tickets_on_both_engines(tmp_path: Path) -> None:
+    """Two tickets of one agent at the same minute, in two teams: the team is the one of the
+    greater ticket id, whatever the engine and whichever row the file lists first."""
+    rows = tmp_path / "t.csv"
+    rows.write_text("ticket_id,created_at,channel,request_type,agent,team\n"
+                    "T1,2026-03-02 10:00,phone,inquiry,A,一组\n"
+                    "T2,2026-03-02 10:00,phone,inquiry,A,二组\n")
+    march = Filters(date_from=date(2026, 3, 1), date_to=date(2026, 3, 31))
+    for store in (Store(tmp_path / "t.duckdb"), Store(f"chdb:{tmp_path / 't.chdb'}")):
+        importer.import_file(store, "tickets", rows)
+        assert queries.agent_teams(store, march) == {"A": "二组"}, store
