@@ -101,7 +101,7 @@ def _translate(sql: str, types: tuple[tuple[str, str], ...], schema: Schema) -> 
     if schema:
         _spell_stars(tree, dict(schema))
     _truth_values(tree)
-    tree = tree.transform(_rewrite)
+    tree = _rewritten(tree)
     text = tree.sql(dialect="clickhouse")
     typed = dict(types)
 
@@ -176,6 +176,8 @@ def _quantile(node: exp.Expr, only: exp.Expr | None = None) -> exp.Expr:
     lo = v[floor RN] and hi = v[ceil RN], lo + (hi - lo)(RN - floor RN). ClickHouse's
     quantileExactInclusive interpolates alike but from q (n - 1) + 1, which differs in the
     last bit now and then: the CLI's JSON would not be identical."""
+    if only is None and isinstance(node.parent, exp.Filter):
+        return node  # its FILTER rewrites it (_filtered), with the condition inside
     values = f"groupArrayIf(_x_, {only.sql('clickhouse')})" if only is not None \
         else "groupArray(_x_)"
     sort = f"arraySort({values})"
@@ -248,10 +250,27 @@ _REWRITES: Final[dict[type[exp.Expr], Callable[[exp.Expr], exp.Expr]]] = {
     exp.TimestampTrunc: _trunc,
     exp.Lower: lambda node: _fn("lowerUTF8", node.this),
     exp.Trim: _trim,
+    # exact for integers, the compiler's only use (a half hour: minute // 30); DuckDB's //
+    # of two doubles divides without flooring (7.5 // 2 = 3.75), intDiv would floor
     exp.IntDiv: lambda node: _fn("intDiv", node.this, node.expression),
     exp.Anonymous: _entries,
     exp.Select: _unnests,
 }
+
+
+def _rewritten(tree: exp.Expr) -> exp.Expr:
+    """Every node rewritten, the deepest first: a rewrite then builds on arguments already in
+    ClickHouse's terms (`quantile_cont(epoch(b - a), q)`, `lower(trim(c))`). SQLGlot's
+    `transform` goes the other way and does not visit what a rewrite put in a node's place."""
+    for node in reversed(list(tree.walk(bfs=True))):
+        new = _rewrite(node)
+        if new is node:
+            continue
+        if node is tree:
+            tree = new
+        else:
+            node.replace(new)
+    return tree
 
 
 def _rewrite(node: exp.Expr) -> exp.Expr:
