@@ -5,13 +5,14 @@ Only the six data tables live there. Users, settings, the import log, its reject
 migrations stay in a small DuckDB file (the "control file"): they need transactions,
 sequences, UPDATE and RETURNING, which ClickHouse does not give, and they are small.
 
-Each data table is a ReplacingMergeTree on its id with `_version` (the import id that wrote
-the row) and `_deleted` (a tombstone: a survey's dimension score or an inspection's violation
-that a later import of it no longer has). Every read sets `final=1`: ClickHouse then merges
-the versions of an id at read time, in every table of the query, so a row imported twice
-never counts twice, even before the background merge. It merges within a month partition:
-a corrected date that moves a row to another month leaves a tombstone of the old version in
-the old month, so no id is live in two.
+Each data table is a ReplacingMergeTree on its id with `_version` (each import writes above
+every version stored, `top_version`) and `_deleted` (a tombstone: a survey's dimension score or an
+inspection's violation that a later import of it no longer has). Every read sets `final=1`:
+ClickHouse then merges the versions of an id at read time, in every table of the query, so
+a row imported twice never counts twice, even before the background merge. It merges within
+a month partition: a corrected date that moves a row to another month leaves a tombstone of
+the old version in the old month, so no id is live in two. A failed import is taken back
+out by rows one version above its own (importer._undo_clickhouse).
 """
 
 from __future__ import annotations
@@ -274,6 +275,17 @@ class Engine:
                 inserter.finish()
         else:
             self._server().insert_arrow(table, data)
+
+    def top_version(self, tables: tuple[str, ...]) -> int:
+        """The highest `_version` stored in the tables (0 when empty), tombstones and replaced
+        rows included (read without FINAL). An import writes above it, under its write lock:
+        the import ids cannot serve, DuckDB's ROLLBACK of a failed import gives its id again."""
+        text = " UNION ALL ".join(f"SELECT max(_version) AS v FROM {t}" for t in tables)  # noqa: S608 - fixed table names
+        sql = f"SELECT toUInt64(coalesce(max(v), 0)) FROM ({text}) SETTINGS final = 0"  # noqa: S608 - this module's text
+        if self.location.kind == "chdb":
+            with self._chdb() as con:
+                return int(con.query(sql, "CSV").bytes().decode().strip() or 0)
+        return int(self._server().command(sql))
 
     def truncate(self, tables: tuple[str, ...]) -> None:
         for table in tables:

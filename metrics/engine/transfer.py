@@ -2,8 +2,9 @@
 
 The control tables (users, settings, the import log and its rejects) go to the new store's
 DuckDB control file as they are, keeping their import ids; the data tables stream to
-ClickHouse in batches, each row's `_version` its import id (0 for rows no import wrote), so
-that a later import of the same file replaces them as it would have in DuckDB.
+ClickHouse in batches, each row's `_version` its import id (0 for rows no import wrote): a
+later import writes above every version stored (`Engine.top_version`), so it replaces them
+as it would have in DuckDB.
 """
 
 from __future__ import annotations

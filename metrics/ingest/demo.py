@@ -684,7 +684,8 @@ def write_parts(store: Store, parts: Iterable[DemoFrames], label: str,
             " started_at) VALUES ('demo', 'demo', $label, 0, 0, $started) RETURNING import_id",
             {"label": label, "started": started},
         ).fetchone()
-        import_id = row[0] if row else None
+        assert row is not None  # RETURNING gives the one row inserted
+        import_id = int(row[0])
         counts = DemoCounts()
         for frames in parts:
             tagged = pl.lit(import_id, pl.Int32).alias("import_id")
@@ -698,7 +699,7 @@ def write_parts(store: Store, parts: Iterable[DemoFrames], label: str,
             ):
                 if store.engine is not None:  # ClickHouse: the rows there, the log here
                     store.engine.insert(table, df.with_columns(
-                        pl.lit(import_id, pl.UInt64).alias("_version"),
+                        pl.lit(1, pl.UInt64).alias("_version"),  # the tables were emptied
                         pl.lit(0, pl.UInt8).alias("_deleted")).to_arrow())
                     continue
                 con.register("incoming", df.to_arrow())

@@ -580,28 +580,49 @@ def _merge(con: duckdb.DuckDBPyConnection, plan: Plan, started: datetime,
     dup_reason = reason("duplicate", lang, id_column=kind.key, row="{row}")
     con.register("bad_rows", _bad_rows(plan.source).to_arrow())
     fetch_one(con, "BEGIN TRANSACTION")
+    written = False  # whether ClickHouse may hold some of the import's rows
     try:
         if demo_removed:
             _clear_store(con, store)
         import_id = _log_import(con, plan, result, started)
         if store.engine is None:
             _write_rows(con, plan.kind, cols, import_id)
-        else:  # last: ClickHouse has no transaction to roll back with the import log's
-            _write_clickhouse(con, store, plan.kind, cols, import_id, stored)
         _write_rejects(con, kind.key, import_id, dup_reason if result["duplicates"] else None)
         con.execute(
             "UPDATE s.import_log SET finished_at = current_localtimestamp()"
             " WHERE import_id = $id", {"id": import_id},
         )
+        if store.engine is not None:  # last: only the COMMIT can fail after it
+            version = store.engine.top_version(DATA_TABLES) + 1
+            written = True
+            _write_clickhouse(con, store, plan.kind, cols, import_id, stored, version)
         con.execute("COMMIT")
-    except BaseException:
+    except BaseException as error:
         # a COMMIT that failed (the disk full for the WAL) has ended the transaction itself
         with contextlib.suppress(duckdb.TransactionException):
             con.execute("ROLLBACK")
+        if written:
+            _undo_clickhouse(con, store, plan, cols, import_id, stored, version, error)
         raise
     finally:
         con.unregister("bad_rows")
     return import_id, result, demo_removed
+
+
+def _undo_clickhouse(con: duckdb.DuckDBPyConnection, store: Store, plan: Plan,
+                     cols: list[str], import_id: int, stored: str, version: int,
+                     error: BaseException) -> None:
+    """After a failed import on ClickHouse: its rows there hidden, the stored ones live
+    again (`_write_clickhouse(undo=True)`), so that the store is as it was, as on DuckDB.
+    If that fails too (ClickHouse unreachable), ImportFailed says what to do."""
+    try:
+        _write_clickhouse(con, store, plan.kind, cols, import_id, stored, version, undo=True)
+    except Exception as undo_error:
+        raise ImportFailed(
+            f"{plan.source.name}: the import failed ({str(error)[:300]}) and so did taking "
+            f"its rows back out of {store.location} ({str(undo_error)[:300]}): the store "
+            "may hold some of the file's rows; import the file again (it replaces them)"
+        ) from error
 
 
 def _rank(con: duckdb.DuckDBPyConnection, key: str, cols: list[str]) -> None:
@@ -817,36 +838,47 @@ def _chunks(items: list[str], size: int) -> list[list[str]]:
 
 
 def _write_clickhouse(con: duckdb.DuckDBPyConnection, store: Store, kind_name: str,
-                      cols: list[str], import_id: int, stored: str) -> None:
-    """The new and changed rows to ClickHouse, `_version` this import's id: FINAL reads keep
-    them over the versions stored. A changed row whose month moved leaves a tombstone
-    (`_deleted` 1, the same version) of its stored version in the old month's partition,
-    where FINAL (which merges within a partition) then hides it. A changed row's child rows
-    that the file no longer has get a tombstone too."""
+                      cols: list[str], import_id: int, stored: str, version: int, *,
+                      undo: bool = False) -> None:
+    """The import's rows to ClickHouse at `version`: FINAL reads keep them over
+    the versions stored. A changed row whose month moved leaves a tombstone (`_deleted` 1) of
+    its stored version in the old month's partition, where FINAL (which merges within a
+    partition) then hides it; so do a changed row's child rows that the file no longer has.
+
+    `version` is above every version stored (Engine.top_version + 1, taken under the write
+    lock). `undo` writes it the other way round, one version higher: the stored versions live
+    again, the import's hidden. ClickHouse has no transaction to roll back with the import
+    log's: this is what a failed import writes instead (`_merge`)."""
     assert store.engine is not None
     kind = KINDS[kind_name]
     key = kind.key
-    names = ", ".join(cols)
     moment = clickhouse.KEYS[kind.table][1]
-    version = "$id::INTEGER AS import_id, $id::UBIGINT AS _version"
+    params = {"id": import_id, "v": version + int(undo)}
+    # the import's row (k, always there) and the stored one (e, there when changed)
+    sides = {"k": [*(f"k.{c}" for c in cols), "$id::INTEGER AS import_id"],
+             "e": [*(f"e.{c}" for c in cols), "e.import_id"]}
+    live, gone = ("e", "k") if undo else ("k", "e")
     store.engine.insert(kind.table, con.sql(
-        f"SELECT {names}, {version}, 0::UTINYINT AS _deleted FROM classified"  # noqa: S608 - the kind's columns; the import id bound
-        " WHERE action IN ('new', 'changed') UNION ALL"
-        f" SELECT {', '.join(f'e.{c}' for c in cols)}, {version}, 1::UTINYINT FROM classified k"
-        f" JOIN {stored}.{kind.table} e ON e.{key} = k.{key} WHERE k.action = 'changed'"
-        f" AND date_trunc('month', e.{moment}) <> date_trunc('month', k.{moment})",
-        params={"id": import_id}).to_arrow_table())
+        f"SELECT {', '.join(sides[live])}, $v::UBIGINT AS _version, 0::UTINYINT AS _deleted"  # noqa: S608 - the kind's table and columns; values bound
+        f" FROM classified k LEFT JOIN {stored}.{kind.table} e ON e.{key} = k.{key}"
+        f" WHERE k.action IN ('new', 'changed') AND {live}.{key} IS NOT NULL UNION ALL"
+        f" SELECT {', '.join(sides[gone])}, $v::UBIGINT, 1::UTINYINT"
+        f" FROM classified k LEFT JOIN {stored}.{kind.table} e ON e.{key} = k.{key}"
+        f" WHERE k.action IN ('new', 'changed') AND {gone}.{key} IS NOT NULL"
+        f" AND ({live}.{key} IS NULL OR date_trunc('month', {gone}.{moment})"
+        f" <> date_trunc('month', {live}.{moment}))", params=params).to_arrow_table())
     child = CHILD_TABLES.get(kind_name)
     if child is None:
         return
     new, child_key = CHILD_ROWS[kind_name]
-    rows = con.sql(
-        f"WITH new AS ({new}) SELECT *, $id::UBIGINT AS _version, 0::UTINYINT AS _deleted"  # noqa: S608 - this module's text and the kind's names
-        f" FROM new UNION ALL SELECT o.*, $id::UBIGINT, 1::UTINYINT FROM {stored}.{child} o"
-        f" WHERE o.{key} IN (SELECT {key} FROM classified WHERE action = 'changed')"
-        f" AND NOT EXISTS (SELECT 1 FROM new n WHERE n.{key} = o.{key}"
-        f" AND n.{child_key} = o.{child_key})", params={"id": import_id}).to_arrow_table()
-    store.engine.insert(child, rows)
+    old = (f"SELECT * FROM {stored}.{child} WHERE {key} IN"  # noqa: S608 - the kind's child table and id column
+           f" (SELECT {key} FROM classified WHERE action = 'changed')")
+    live, gone = ("old", "new") if undo else ("new", "old")
+    store.engine.insert(child, con.sql(
+        f"WITH new AS ({new}), old AS ({old}) SELECT *, $v::UBIGINT AS _version,"  # noqa: S608 - this module's text and the kind's names
+        f" 0::UTINYINT AS _deleted FROM {live} UNION ALL SELECT g.*, $v::UBIGINT, 1::UTINYINT"
+        f" FROM {gone} g WHERE NOT EXISTS (SELECT 1 FROM {live} l WHERE l.{key} = g.{key}"
+        f" AND l.{child_key} = g.{child_key})", params={"v": params["v"]}).to_arrow_table())
 
 
 def _write_rejects(con: duckdb.DuckDBPyConnection, key: str, import_id: int,

@@ -307,3 +307,68 @@ def test_an_agents_team_at_a_tie_is_the_greater_tickets_on_both_engines(tmp_path
     for store in (Store(tmp_path / "t.duckdb"), Store(f"chdb:{tmp_path / 't.chdb'}")):
         importer.import_file(store, "tickets", rows)
         assert queries.agent_teams(store, march) == {"A": "二组"}, store
+
+
+def _state(store: Store) -> tuple[Any, ...]:
+    """What a page could read of the store: its rows (versions merged) and its import log."""
+    with store.reader() as con:
+        log = con.execute("SELECT import_id, file_name FROM import_log ORDER BY 1").fetchall()
+    return (store.fetch("SELECT ticket_id, created_at, channel FROM tickets ORDER BY 1"),
+            store.fetch("SELECT survey_id, sent_at, score FROM surveys ORDER BY 1"),
+            store.fetch("SELECT survey_id, dimension, score FROM survey_dimension_scores"
+                        " ORDER BY 1, 2"), log)
+
+
+@pytest.mark.parametrize("fails", ["commit", "child insert"])
+def test_a_failed_import_leaves_a_chdb_store_as_it_was(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fails: str) -> None:
+    """An import that fails once its rows reached ClickHouse (the control file's COMMIT on a
+    full disk, or the child table's insert after the parent's): new rows, changed rows, a row
+    moved to another month and a dropped dimension score all read as before; the next import
+    of the file then gives the same store as on DuckDB."""
+    tickets, surveys = tmp_path / "t.csv", tmp_path / "s.csv"
+    tickets.write_text("ticket_id,created_at,channel,request_type\n"
+                       "T1,2026-02-27 10:00:00,phone,inquiry\nT2,2026-02-28 10:00:00,chat,repair\n")
+    surveys.write_text("survey_id,sent_at,score,score_speed,score_attitude\n"
+                       "S1,2026-02-27 12:00:00,4,5,3\n")
+    stores = [Store(tmp_path / "d.duckdb"), Store(f"chdb:{tmp_path / 'c.chdb'}")]
+    for store in stores:
+        importer.import_file(store, "tickets", tickets)
+        importer.import_file(store, "surveys", surveys)
+    ch = stores[1]
+    before = _state(ch)
+    tickets.write_text("ticket_id,created_at,channel,request_type\n"  # T1 moves to March
+                       "T1,2026-03-02 10:00:00,phone,inquiry\nT2,2026-02-28 10:00:00,email,repair\n"
+                       "T3,2026-03-03 10:00:00,chat,inquiry\n")
+    surveys.write_text("survey_id,sent_at,score,score_speed\n"  # attitude dropped, moved
+                       "S1,2026-03-01 12:00:00,2,1\nS2,2026-03-02 12:00:00,5,5\n")
+    if fails == "commit":
+        real = importer._write_clickhouse
+
+        def then_fail(*args: Any, **kwargs: Any) -> None:
+            real(*args, **kwargs)
+            if not kwargs.get("undo"):
+                raise OSError("No space left on device")
+        monkeypatch.setattr(importer, "_write_clickhouse", then_fail)
+    else:
+        real_insert = type(ch.engine).insert
+
+        def child_fails(self: Any, table: str, data: Any) -> None:
+            if table == "survey_dimension_scores" and data.column("_version")[0].as_py() % 2 == 0:
+                raise RuntimeError("Code: 241. DB::Exception: Memory limit exceeded")
+            real_insert(self, table, data)
+        monkeypatch.setattr(type(ch.engine), "insert", child_fails)
+    for path, kind in ((tickets, "tickets"), (surveys, "surveys")):
+        if fails == "commit" or kind == "surveys":
+            with pytest.raises(Exception, match=r"No space|Memory limit"):
+                importer.import_file(ch, kind, path)
+        else:
+            importer.import_file(ch, kind, path)
+            before = _state(ch)  # the tickets' import went through
+    assert _state(ch) == before
+    monkeypatch.undo()
+    for store in stores:
+        importer.import_file(store, "tickets", tickets)
+        importer.import_file(store, "surveys", surveys)
+    duck_rows, ch_rows = _state(stores[0])[:3], _state(ch)[:3]
+    assert duck_rows == ch_rows and len(ch_rows[0]) == 3
